@@ -1,0 +1,144 @@
+package dev.mcpoauth.cookbook.testkit.browser;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+
+/**
+ * Plays the person in an authorization-code flow, with no browser: opens the authorization URL,
+ * follows redirects with a {@link CookieJar}, fills in Keycloak's real login form, approves the
+ * consent screen when one is shown, and stops at the first redirect to the client's redirect URI,
+ * which it returns (it carries {@code code}, {@code state} and {@code iss}, or an {@code error}).
+ *
+ * <p>Nothing listens on the redirect URI: a loopback redirect is never followed, exactly as a
+ * native app's listener would take it over. Keep one agent per simulated browser: it keeps the
+ * Keycloak session, so a second authorization for the same user needs no password (single sign-on).
+ */
+public final class HeadlessUserAgent {
+
+    private static final int MAX_STEPS = 15;
+
+    private final CookieJar cookies = new CookieJar();
+    private final HttpClient http = HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER) // each hop is inspected: the last one must not be fetched
+            .cookieHandler(cookies)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    public CookieJar cookies() {
+        return cookies;
+    }
+
+    /**
+     * Runs the front-channel part of the flow and returns the URI the authorization server
+     * redirected the browser to, which starts with {@code redirectUri}.
+     *
+     * @throws AuthorizationPageException if a page is reached that the agent cannot act on
+     *         (wrong password, an error page for an invalid request, ...); its message carries
+     *         the page's own error text
+     */
+    public URI authorize(URI authorizationUrl, String redirectUri, UserCredentials user) {
+        HttpResponse<String> response = get(authorizationUrl);
+        boolean loginSubmitted = false;
+        for (int step = 0; step < MAX_STEPS; step++) {
+            if (isRedirect(response)) {
+                URI location = response.uri().resolve(response.headers().firstValue("Location").orElseThrow());
+                if (location.toString().startsWith(redirectUri)) {
+                    return location;
+                }
+                response = get(location);
+                continue;
+            }
+            Document page = Jsoup.parse(response.body(), response.uri().toString());
+            Element login = page.getElementById("kc-form-login");
+            if (login != null && !loginSubmitted) {
+                Map<String, String> fields = formFields(login);
+                fields.put("username", user.username());
+                fields.put("password", user.password());
+                response = post(URI.create(login.absUrl("action")), fields);
+                loginSubmitted = true;
+                continue;
+            }
+            Element consent = page.selectFirst("form:has(input[name=accept]), form:has(button[name=accept])");
+            if (consent != null) {
+                Map<String, String> fields = formFields(consent);
+                fields.put("accept", "Yes");
+                response = post(URI.create(consent.absUrl("action")), fields);
+                continue;
+            }
+            throw new AuthorizationPageException(response.statusCode(), response.uri(), pageError(page));
+        }
+        throw new AuthorizationPageException(response.statusCode(), response.uri(), "more than " + MAX_STEPS + " steps");
+    }
+
+    /** A plain GET with this agent's cookies, redirects not followed. */
+    public HttpResponse<String> get(URI uri) {
+        return send(HttpRequest.newBuilder(uri).GET().build());
+    }
+
+    private HttpResponse<String> post(URI uri, Map<String, String> fields) {
+        String form = fields.entrySet().stream()
+                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
+                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        return send(HttpRequest.newBuilder(uri)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form))
+                .build());
+    }
+
+    private HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(request.method() + " " + request.uri() + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted", e);
+        }
+    }
+
+    private static Map<String, String> formFields(Element form) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (Element input : form.select("input[name]")) {
+            fields.put(input.attr("name"), input.attr("value"));
+        }
+        return fields;
+    }
+
+    private static boolean isRedirect(HttpResponse<?> response) {
+        return response.statusCode() / 100 == 3 && response.headers().firstValue("Location").isPresent();
+    }
+
+    /** Keycloak shows errors in {@code #input-error} (login form) or {@code .kc-feedback-text} (error page). */
+    private static String pageError(Document page) {
+        Element error = page.selectFirst("#input-error, .kc-feedback-text, #kc-error-message, .pf-v5-c-alert__title");
+        return error != null ? error.text() : "page \"" + page.title() + "\" has no login or consent form";
+    }
+
+    /** The authorization server showed a page the agent could not act on. */
+    public static final class AuthorizationPageException extends RuntimeException {
+
+        private final int status;
+
+        AuthorizationPageException(int status, URI page, String message) {
+            super(status + " at " + page.getPath() + ": " + message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package dev.mcpoauth.cookbook.testkit.tokens;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
+import dev.mcpoauth.cookbook.testkit.keycloak.Realm;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.security.interfaces.RSAPrivateKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.UUID;
+
+/**
+ * Forges access tokens for negative tests.
+ *
+ * <p>A rejection test proves something only if the token fails for the one reason under test.
+ * So the forge registers a key of its own in the realm, as a <em>passive</em> key: Keycloak
+ * publishes it in the realm's JWKS but never signs with it. A token signed with it passes the
+ * resource server's signature check, and an expired, wrong-issuer or wrong-audience token is then
+ * rejected for exactly that claim. {@link #valid} is the control: the same forge, every claim
+ * right, must be accepted. The key pair is generated at run time; no private key is committed.
+ */
+public final class TokenForge {
+
+    private final Realm realm;
+    private final RSAPrivateKey trustedKey;
+    private final String trustedKid;
+    private final String publicKeyPem;
+
+    private TokenForge(Realm realm, RSAPrivateKey trustedKey, String trustedKid, String publicKeyPem) {
+        this.realm = realm;
+        this.trustedKey = trustedKey;
+        this.trustedKid = trustedKid;
+        this.publicKeyPem = publicKeyPem;
+    }
+
+    /** Adds a passive signing key to {@code realm} and returns a forge that signs with it. */
+    public static TokenForge trustedBy(Realm realm) {
+        KeyPair keyPair = newRsaKeyPair();
+        RSAPrivateKey privateKey = (RSAPrivateKey) keyPair.getPrivate();
+        String kid = realm.server().admin().addRsaKey(realm.name(), privateKey, false, -100);
+        String pem = "-----BEGIN PUBLIC KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(keyPair.getPublic().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n";
+        return new TokenForge(realm, privateKey, kid, pem);
+    }
+
+    /**
+     * Claims of a token Keycloak could have issued to {@code subject} for {@code audience}: right
+     * issuer, issued now, valid five minutes. Tests change one claim and sign.
+     */
+    public JWTClaimsSet.Builder validClaims(String audience, String subject, String scope) {
+        Instant now = Instant.now();
+        return new JWTClaimsSet.Builder()
+                .issuer(realm.issuer().toString())
+                .audience(audience)
+                .subject(subject)
+                .claim("azp", "forged-client")
+                .claim("scope", scope)
+                .issueTime(Date.from(now))
+                .notBeforeTime(Date.from(now))
+                .expirationTime(Date.from(now.plus(Duration.ofMinutes(5))))
+                .jwtID(UUID.randomUUID().toString());
+    }
+
+    /** Signs with the realm-trusted key (RS256, the realm's kid). */
+    public String sign(JWTClaimsSet claims) {
+        return sign(claims, trustedKey, trustedKid);
+    }
+
+    /** The control: every claim right. A resource server must accept this token. */
+    public String valid(String audience, String subject, String scope) {
+        return sign(validClaims(audience, subject, scope).build());
+    }
+
+    public String expired(String audience, String subject, String scope, Duration ago) {
+        Instant now = Instant.now();
+        return sign(validClaims(audience, subject, scope)
+                .issueTime(Date.from(now.minus(ago).minus(Duration.ofMinutes(5))))
+                .notBeforeTime(Date.from(now.minus(ago).minus(Duration.ofMinutes(5))))
+                .expirationTime(Date.from(now.minus(ago)))
+                .build());
+    }
+
+    public String notYetValid(String audience, String subject, String scope, Duration inFuture) {
+        Instant now = Instant.now();
+        return sign(validClaims(audience, subject, scope)
+                .notBeforeTime(Date.from(now.plus(inFuture)))
+                .expirationTime(Date.from(now.plus(inFuture).plus(Duration.ofMinutes(5))))
+                .build());
+    }
+
+    public String withIssuer(String issuer, String audience, String subject, String scope) {
+        return sign(validClaims(audience, subject, scope).issuer(issuer).build());
+    }
+
+    /** {@code alg: none} (RFC 7519 section 6): no signature at all. */
+    public String unsigned(String audience, String subject, String scope) {
+        return new PlainJWT(validClaims(audience, subject, scope).build()).serialize();
+    }
+
+    /**
+     * Key confusion: HS256 with the realm key's public PEM as the HMAC secret. A verifier that lets
+     * the token choose its algorithm and feeds "the key" to HMAC would accept it.
+     */
+    public String hs256WithPublicKey(String audience, String subject, String scope) {
+        try {
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(trustedKid)
+                    .type(JOSEObjectType.JWT).build(), validClaims(audience, subject, scope).build());
+            jwt.sign(new MACSigner(publicKeyPem.getBytes(StandardCharsets.US_ASCII)));
+            return jwt.serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A correctly signed token whose payload is then swapped for one with more privileges. */
+    public String tampered(String audience, String subject, String scope, String escalatedScope) {
+        String[] parts = valid(audience, subject, scope).split("\\.");
+        String payload = Base64URL.encode(validClaims(audience, subject, escalatedScope).build().toString()).toString();
+        return parts[0] + "." + payload + "." + parts[2];
+    }
+
+    /** Signed with a key the realm never published, under a kid nobody knows. */
+    public String unknownKid(String audience, String subject, String scope) {
+        return sign(validClaims(audience, subject, scope).build(),
+                (RSAPrivateKey) newRsaKeyPair().getPrivate(), "unknown-" + UUID.randomUUID());
+    }
+
+    private static String sign(JWTClaimsSet claims, RSAPrivateKey key, String kid) {
+        try {
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(kid)
+                    .type(JOSEObjectType.JWT).build(), claims);
+            jwt.sign(new RSASSASigner(key));
+            return jwt.serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static KeyPair newRsaKeyPair() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            return generator.generateKeyPair();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
