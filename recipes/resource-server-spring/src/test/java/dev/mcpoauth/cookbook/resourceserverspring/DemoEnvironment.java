@@ -9,8 +9,6 @@ import dev.mcpoauth.cookbook.testkit.net.FreePort;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow.Tokens;
 import java.net.URI;
-import java.nio.file.Path;
-import java.util.Map;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
@@ -19,20 +17,18 @@ import org.springframework.test.context.DynamicPropertyRegistry;
  */
 final class DemoEnvironment {
 
-    static final String CLIENT_ID = "mcp-demo-client";
-    static final UserCredentials ALICE = new UserCredentials("alice", "alice-demo-password");
-    static final UserCredentials BOB = new UserCredentials("bob", "bob-demo-password");
+    static final String CLIENT_ID = DemoRealm.CLIENT_ID;
+    static final UserCredentials ALICE = DemoRealm.ALICE;
+    static final UserCredentials BOB = DemoRealm.BOB;
 
     static final int PORT = FreePort.find();
     static final URI MCP_URL = URI.create("http://localhost:" + PORT + "/mcp");
-    static final URI OTHER_RESOURCE_URL = URI.create("http://localhost:" + PORT + "/other-api");
+    static final URI OTHER_RESOURCE_URL = DemoRealm.otherResourceUrl(MCP_URL);
     static final Realm REALM;
 
     static {
         LogCapture.install(); // before the server starts, so its whole log is checked for tokens
-        REALM = Keycloak.shared().importRealm(Path.of("keycloak/realm.json"), Map.of(
-                "MCP_SERVER_URL", MCP_URL.toString(),
-                "OTHER_RESOURCE_URL", OTHER_RESOURCE_URL.toString()));
+        REALM = Keycloak.shared().importRealm(DemoRealm.FILE, DemoRealm.placeholders(MCP_URL));
     }
 
     private DemoEnvironment() {

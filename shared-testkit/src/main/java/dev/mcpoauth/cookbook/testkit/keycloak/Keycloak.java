@@ -9,7 +9,8 @@ import java.nio.file.Path;
  *
  * <p>Where a Docker engine answers, it is a Testcontainers Keycloak; otherwise (the cookbook's own
  * CI has no Docker) the Maven Central distribution runs as a child process. Force one with
- * {@code -Dcookbook.keycloak=local} or {@code -Dcookbook.keycloak=container}.
+ * {@code -Dcookbook.keycloak=local} or {@code -Dcookbook.keycloak=container}. The local one listens
+ * on a free port unless {@code -Dcookbook.keycloak.port} names one ({@code make run} uses 8180).
  */
 public final class Keycloak {
 
@@ -20,7 +21,9 @@ public final class Keycloak {
 
     public static synchronized KeycloakServer shared() {
         if (shared == null) {
-            KeycloakServer server = useContainer() ? new ContainerKeycloak() : LocalKeycloak.onCopyOfSeed(workDir());
+            KeycloakServer server = useContainer()
+                    ? new ContainerKeycloak()
+                    : LocalKeycloak.onCopyOfSeed(workDir(), Integer.getInteger("cookbook.keycloak.port", 0));
             Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "keycloak-shutdown"));
             server.start();
             shared = server;

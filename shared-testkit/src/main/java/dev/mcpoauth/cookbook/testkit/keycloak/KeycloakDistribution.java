@@ -143,7 +143,7 @@ final class KeycloakDistribution {
         Files.writeString(passwordFile, Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
         Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
 
-        LocalKeycloak seeding = new LocalKeycloak(this, seedDatabase(), root.resolve("seed.log"));
+        LocalKeycloak seeding = new LocalKeycloak(this, seedDatabase(), root.resolve("seed.log"), 0);
         seeding.bootstrapAdminOnStart();
         seeding.start();
         seeding.stop();

@@ -27,21 +27,25 @@ final class LocalKeycloak implements KeycloakServer {
     private final KeycloakDistribution distribution;
     private final Path databaseDir;
     private final Path logFile;
-    private final int port = FreePort.find();
+    private final int port;
     private final int managementPort = FreePort.find();
     private final KeycloakAdminClient admin;
     private boolean bootstrapAdmin;
     private Process process;
 
-    LocalKeycloak(KeycloakDistribution distribution, Path databaseDir, Path logFile) {
+    LocalKeycloak(KeycloakDistribution distribution, Path databaseDir, Path logFile, int port) {
+        this.port = port > 0 ? port : FreePort.find();
         this.distribution = distribution;
         this.databaseDir = databaseDir;
         this.logFile = logFile;
         this.admin = new KeycloakAdminClient(this, KeycloakDistribution.ADMIN_USERNAME, distribution.adminPassword());
     }
 
-    /** A Keycloak on its own copy of the seed database, with its files under {@code workDir}. */
-    static LocalKeycloak onCopyOfSeed(Path workDir) {
+    /**
+     * A Keycloak on its own copy of the seed database, with its files under {@code workDir}, on
+     * {@code port} (0: any free port).
+     */
+    static LocalKeycloak onCopyOfSeed(Path workDir, int port) {
         KeycloakDistribution distribution = KeycloakDistribution.prepared();
         try {
             KeycloakDistribution.deleteRecursively(workDir);
@@ -50,7 +54,7 @@ final class LocalKeycloak implements KeycloakServer {
         } catch (IOException e) {
             throw new UncheckedIOException("Could not set up " + workDir, e);
         }
-        return new LocalKeycloak(distribution, workDir.resolve("db"), workDir.resolve("keycloak.log"));
+        return new LocalKeycloak(distribution, workDir.resolve("db"), workDir.resolve("keycloak.log"), port);
     }
 
     /** Only for the one start on an empty database: creates the master realm's administrator. */
@@ -102,6 +106,7 @@ final class LocalKeycloak implements KeycloakServer {
             builder.environment().put("KC_BOOTSTRAP_ADMIN_USERNAME", KeycloakDistribution.ADMIN_USERNAME);
             builder.environment().put("KC_BOOTSTRAP_ADMIN_PASSWORD", distribution.adminPassword());
         }
+        requirePortFree();
         long started = System.nanoTime();
         try {
             Files.createDirectories(logFile.getParent());
@@ -119,16 +124,28 @@ final class LocalKeycloak implements KeycloakServer {
         if (process == null) {
             return;
         }
-        process.destroy(); // SIGTERM: Keycloak shuts down cleanly and closes its database
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        // kc.sh starts Keycloak's JVM as its child: signal that JVM too, or it outlives the script.
+        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+        tree.add(process.toHandle());
+        tree.forEach(ProcessHandle::destroy); // SIGTERM: Keycloak shuts down cleanly and closes its database
+        for (ProcessHandle handle : tree) {
+            try {
+                handle.onExit().get(30, TimeUnit.SECONDS);
+            } catch (Exception notStoppedInTime) {
+                handle.destroyForcibly();
             }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
         }
         process = null;
+    }
+
+    /** Else the readiness probe below could be answered by another server (say, a Keycloak left running). */
+    private void requirePortFree() {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            probe.setReuseAddress(true);
+        } catch (IOException inUse) {
+            throw new IllegalStateException("Port " + port + " on 127.0.0.1 is already in use: is another Keycloak"
+                    + " (an earlier `make run`?) still running? Stop it or choose another port.", inUse);
+        }
     }
 
     /** Keycloak answers 503 while it bootstraps; the master realm's discovery document means it is ready. */

@@ -27,7 +27,7 @@ import java.net.URI;
 import java.util.List;
 
 /**
- * Gets tokens from a realm the way an MCP client must (MCP authorization spec, OAuth 2.1):
+ * Gets tokens from an authorization server (a Keycloak realm) the way an MCP client must (MCP authorization spec, OAuth 2.1):
  * authorization code with PKCE S256, {@code state}, and the RFC 8707 {@code resource} parameter on
  * both the authorization and the token request. The person's part is played by a
  * {@link HeadlessUserAgent} on Keycloak's real login page; the protocol messages are built and
@@ -42,18 +42,27 @@ import java.util.List;
  */
 public final class AuthorizationCodeFlow {
 
-    private final Realm realm;
+    private final URI issuer;
+    private final URI authorizationEndpoint;
+    private final URI tokenEndpoint;
     private final ClientID clientId;
     private Scope scope;
     private URI resource;
 
-    private AuthorizationCodeFlow(Realm realm, String clientId) {
-        this.realm = realm;
+    private AuthorizationCodeFlow(URI issuer, URI authorizationEndpoint, URI tokenEndpoint, String clientId) {
+        this.issuer = issuer;
+        this.authorizationEndpoint = authorizationEndpoint;
+        this.tokenEndpoint = tokenEndpoint;
         this.clientId = new ClientID(clientId);
     }
 
     public static AuthorizationCodeFlow with(Realm realm, String publicClientId) {
-        return new AuthorizationCodeFlow(realm, publicClientId);
+        return new AuthorizationCodeFlow(realm.issuer(), realm.authorizationEndpoint(), realm.tokenEndpoint(), publicClientId);
+    }
+
+    /** With endpoints taken from the authorization server's metadata (RFC 8414). */
+    public static AuthorizationCodeFlow with(URI issuer, URI authorizationEndpoint, URI tokenEndpoint, String publicClientId) {
+        return new AuthorizationCodeFlow(issuer, authorizationEndpoint, tokenEndpoint, publicClientId);
     }
 
     public AuthorizationCodeFlow scope(String... scopes) {
@@ -73,7 +82,7 @@ public final class AuthorizationCodeFlow {
         CodeVerifier verifier = new CodeVerifier();
         State state = new State();
         AuthorizationRequest.Builder request = new AuthorizationRequest.Builder(ResponseType.CODE, clientId)
-                .endpointURI(realm.authorizationEndpoint())
+                .endpointURI(authorizationEndpoint)
                 .redirectionURI(redirectUri)
                 .state(state)
                 .codeChallenge(verifier, CodeChallengeMethod.S256);
@@ -87,7 +96,7 @@ public final class AuthorizationCodeFlow {
         URI callback = agent.authorize(request.build().toURI(), redirectUri.toString(), user);
 
         AuthorizationCode code = codeFrom(callback, state);
-        TokenRequest.Builder tokenRequest = new TokenRequest.Builder(realm.tokenEndpoint(), clientId,
+        TokenRequest.Builder tokenRequest = new TokenRequest.Builder(tokenEndpoint, clientId,
                 new AuthorizationCodeGrant(code, redirectUri, verifier));
         if (resource != null) {
             tokenRequest.resources(resource);
@@ -104,7 +113,7 @@ public final class AuthorizationCodeFlow {
             return new Tokens(accessToken.getValue(), refreshToken == null ? null : refreshToken.getValue(),
                     accessToken.getScope() == null ? List.of() : accessToken.getScope().toStringList());
         } catch (IOException | ParseException e) {
-            throw new IllegalStateException("Token request to " + realm.tokenEndpoint() + " failed", e);
+            throw new IllegalStateException("Token request to " + tokenEndpoint + " failed", e);
         }
     }
 
@@ -120,8 +129,8 @@ public final class AuthorizationCodeFlow {
             throw new IllegalStateException("Authorization response state does not match the request");
         }
         Issuer issuer = response.getIssuer();
-        if (issuer != null && !issuer.getValue().equals(realm.issuer().toString())) {
-            throw new IllegalStateException("Authorization response iss " + issuer + " is not " + realm.issuer());
+        if (issuer != null && !issuer.getValue().equals(issuer.toString())) {
+            throw new IllegalStateException("Authorization response iss " + issuer + " is not " + issuer);
         }
         if (!response.indicatesSuccess()) {
             AuthorizationErrorResponse error = response.toErrorResponse();
