@@ -2,6 +2,7 @@ package dev.mcpoauth.cookbook.resourceserverspring;
 
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.SecurityContext;
 import java.net.MalformedURLException;
 import java.util.List;
@@ -100,11 +101,19 @@ class SecurityConfig {
      */
     @Bean
     JwtDecoder jwtDecoder(McpServerProperties mcp) throws MalformedURLException {
-        JWKSource<SecurityContext> keys = JWKSourceBuilder.create(mcp.jwksUri().toURL())
+        JWKSource<SecurityContext> cachedKeys = JWKSourceBuilder.create(mcp.jwksUri().toURL())
                 .cache(5 * 60_000, 15_000)   // keys cached 5 min; a fetch may take 15 s
                 .rateLimited(10_000)         // an unknown kid refetches the JWKS at most once per 10 s
                 .outageTolerant(24 * 3600_000) // authorization server down: keep the last good keys
                 .build();
+        // Inside the rate-limit window an unknown kid simply has no key: 401 invalid_token, not a server error.
+        JWKSource<SecurityContext> keys = (selector, context) -> {
+            try {
+                return cachedKeys.get(selector, context);
+            } catch (RateLimitReachedException refetchTooSoon) {
+                return List.of();
+            }
+        };
         NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSource(keys)
                 .jwsAlgorithm(SignatureAlgorithm.RS256)
                 .build();

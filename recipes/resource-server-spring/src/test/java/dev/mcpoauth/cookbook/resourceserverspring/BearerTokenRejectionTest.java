@@ -23,18 +23,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * What an attacker sends, and the exact answer. Forged tokens are signed with a key the realm
  * publishes (see {@link TokenForge}), so each one fails for the single reason under test;
  * {@link #acceptsTheForgedControlToken()} proves the forge itself is trusted.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT,
-        properties = "logging.level.org.springframework.security=DEBUG") // the log must stay clean even at DEBUG
-class BearerTokenRejectionTest {
+class BearerTokenRejectionTest extends RunningServerTest {
 
     private static final String AUDIENCE = MCP_URL.toString();
     private static final String SCOPE = "mcp:tools";
@@ -48,11 +43,6 @@ class BearerTokenRejectionTest {
     /** Every token this class sends; none may appear in the server's log. */
     private static final Set<String> TOKENS_SENT = ConcurrentHashMap.newKeySet();
     private static TokenForge forge;
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        DemoEnvironment.registerProperties(registry);
-    }
 
     @BeforeAll
     static void trustForgingKey() {
@@ -144,8 +134,11 @@ class BearerTokenRejectionTest {
     }
 
     @Test
-    void rejectsATokenSignedWithAnUnknownKey() throws Exception {
-        assertInvalidToken(forge.unknownKid(AUDIENCE, "forged-user", SCOPE), null);
+    void rejectsTokensSignedWithUnknownKeysEvenWhileJwksRefetchIsRateLimited() throws Exception {
+        // The first unknown kid may refetch the JWKS; the next ones fall in the rate-limit window. Same answer.
+        for (int attempt = 0; attempt < 5; attempt++) {
+            assertInvalidToken(forge.unknownKid(AUDIENCE, "forged-user", SCOPE), null);
+        }
     }
 
     @Test
@@ -195,6 +188,19 @@ class BearerTokenRejectionTest {
         assertThat(challenge.get("error")).isEqualTo("insufficient_scope");
         assertThat(challenge.get("scope")).isEqualTo(SCOPE);
         assertThat(challenge.get("resource_metadata")).isEqualTo(RESOURCE_METADATA);
+    }
+
+    @Test
+    void refusesABrowserRequestFromAForeignOriginEvenWithAValidToken() throws Exception {
+        // MCP transport spec: validate Origin on Streamable HTTP (DNS rebinding defence).
+        String token = track(forge.valid(AUDIENCE, "forged-user", SCOPE));
+        HttpResponse<String> foreign = send(request().header("Authorization", "Bearer " + token)
+                .header("Origin", "http://evil.example").POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+        HttpResponse<String> allowed = send(request().header("Authorization", "Bearer " + token)
+                .header("Origin", "http://localhost:6274").POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+
+        assertThat(foreign.statusCode()).isEqualTo(403);
+        assertThat(allowed.statusCode()).isEqualTo(200);
     }
 
     @AfterAll

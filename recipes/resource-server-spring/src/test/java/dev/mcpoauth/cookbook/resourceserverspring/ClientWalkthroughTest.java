@@ -8,18 +8,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /** The walk-through {@code make run} prints works against this server: discovery from a bare URL to step-up. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT)
-class ClientWalkthroughTest {
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        DemoEnvironment.registerProperties(registry);
-    }
+class ClientWalkthroughTest extends RunningServerTest {
 
     @Test
     void walksFromABareUrlThroughDiscoveryLoginAndStepUpToToolCalls() throws Exception {

@@ -18,18 +18,9 @@ import io.modelcontextprotocol.spec.McpSchema.Tool;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /** End to end: Keycloak's login page, PKCE, resource indicator, then the real MCP Java SDK client. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT)
-class McpHappyPathTest {
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        DemoEnvironment.registerProperties(registry);
-    }
+class McpHappyPathTest extends RunningServerTest {
 
     @Test
     void tokenFromTheLoginPageWithPkceOpensTheMcpServer() throws Exception {

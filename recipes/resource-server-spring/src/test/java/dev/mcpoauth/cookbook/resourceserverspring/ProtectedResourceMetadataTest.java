@@ -11,22 +11,13 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.json.JsonMapper;
 
 /** RFC 9728 protected-resource metadata, field by field, at both well-known locations. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT)
-class ProtectedResourceMetadataTest {
+class ProtectedResourceMetadataTest extends RunningServerTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final URI BASE = MCP_URL.resolve("/");
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        DemoEnvironment.registerProperties(registry);
-    }
 
     @Test
     void pathSuffixedDocumentDescribesTheMcpEndpoint() throws Exception {
