@@ -5,7 +5,11 @@ import java.net.URI;
 import java.nio.file.Path;
 import org.testcontainers.DockerClientFactory;
 
-/** Keycloak in a container, for machines with a Docker engine. Same features as the local build. */
+/**
+ * Keycloak in a container, for machines with a Docker engine. Same version and features as the
+ * local build. Not exercised on the cookbook's own CI (no Docker there). Unlike {@link LocalKeycloak},
+ * {@link #stop()} removes the container and its realms: a later {@link #start()} begins empty.
+ */
 final class ContainerKeycloak implements KeycloakServer {
 
     private static final String ADMIN_PASSWORD = "testkit-admin"; // container-local, never reachable off this machine
@@ -32,9 +36,10 @@ final class ContainerKeycloak implements KeycloakServer {
         return admin;
     }
 
+    /** The container's log stays with Docker ({@code docker logs}); there is no file. */
     @Override
     public Path logFile() {
-        return Path.of("target/keycloak/container.log");
+        return Path.of("(docker logs " + (container.isRunning() ? container.getContainerId() : "<not running>") + ")");
     }
 
     @Override
