@@ -16,7 +16,8 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
-import org.springframework.security.oauth2.jwt.JwtAudienceValidator;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
@@ -88,8 +89,9 @@ class SecurityConfig {
                     .scopes(scopes -> scopes.addAll(tools.scopesSupported(mcp.requiredScope())))
                     .resourceName("MCP OAuth Cookbook: Spring resource server")
                     .tlsClientCertificateBoundAccessTokens(false))))
-            // Per-tool scopes live in the JSON-RPC body, so they are checked after authentication.
-            .addFilterAfter(new ToolScopeFilter(tools, mcp.requiredScope()), AuthorizationFilter.class);
+            // After authentication: sessions belong to their creator; per-tool scopes live in the JSON-RPC body.
+            .addFilterAfter(new SessionBindingFilter(), AuthorizationFilter.class)
+            .addFilterAfter(new ToolScopeFilter(tools, mcp.requiredScope()), SessionBindingFilter.class);
         return http.build();
     }
     // end::filter-chain[]
@@ -125,7 +127,9 @@ class SecurityConfig {
                 expiry,
                 type,
                 new JwtIssuerValidator(mcp.authorizationServer().toString()),
-                new JwtAudienceValidator(mcp.resource().toString())));
+                // RFC 8707 strict: this server must be the token's only audience. A token also valid
+                // at another resource is one that resource could replay here.
+                new JwtClaimValidator<List<String>>(JwtClaimNames.AUD, List.of(mcp.resource().toString())::equals)));
         return decoder;
     }
     // end::jwt-decoder[]

@@ -53,7 +53,7 @@ final class ToolScopeFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         byte[] body = request.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
         if (body.length > MAX_BODY_BYTES) {
-            response.sendError(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE);
+            response.setStatus(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE); // no error dispatch: /error is not public
             return;
         }
         Set<String> missing = missingScopes(body, grantedScopes());

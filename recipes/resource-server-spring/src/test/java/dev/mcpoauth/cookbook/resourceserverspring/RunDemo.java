@@ -1,10 +1,12 @@
 package dev.mcpoauth.cookbook.resourceserverspring;
 
+import dev.mcpoauth.cookbook.testkit.contract.ContractRealm;
 import dev.mcpoauth.cookbook.testkit.demo.ClientWalkthrough;
 import dev.mcpoauth.cookbook.testkit.keycloak.Keycloak;
 import dev.mcpoauth.cookbook.testkit.keycloak.KeycloakServer;
 import dev.mcpoauth.cookbook.testkit.keycloak.Realm;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.springframework.boot.SpringApplication;
@@ -31,7 +33,7 @@ public final class RunDemo {
 
         System.out.println("Starting Keycloak (first run on this machine: about a minute to unpack and build it) ...");
         KeycloakServer keycloak = Keycloak.shared();
-        Realm realm = keycloak.importRealm(DemoRealm.FILE, DemoRealm.placeholders(mcpUrl));
+        Realm realm = keycloak.importRealm(Path.of("keycloak/realm.json"), ContractRealm.placeholders(mcpUrl));
 
         SpringApplication.run(ResourceServerApplication.class,
                 "--server.port=" + port,
@@ -39,7 +41,7 @@ public final class RunDemo {
                 "--mcp.authorization-server=" + realm.issuer());
 
         System.out.println("\n=== Client walk-through: from a bare URL to a tool call ===");
-        new ClientWalkthrough(System.out).run(mcpUrl, DemoRealm.CLIENT_ID, DemoRealm.ALICE,
+        new ClientWalkthrough(System.out).run(mcpUrl, ContractRealm.CLIENT_ID, ContractRealm.ALICE,
                 ClientWalkthrough.call("whoami", Map.of()),
                 ClientWalkthrough.call("add_note", Map.of("text", "written after step-up")));
 
@@ -54,7 +56,7 @@ public final class RunDemo {
                                     (a pre-registered public client; redirect http://localhost:6274/oauth/callback)
                   Keycloak log      %s
                 Press Ctrl-C to stop.
-                """, mcpUrl, realm.issuer(), keycloak.baseUrl(), DemoRealm.CLIENT_ID, keycloak.logFile());
+                """, mcpUrl, realm.issuer(), keycloak.baseUrl(), ContractRealm.CLIENT_ID, keycloak.logFile());
         new CountDownLatch(1).await();
     }
 

@@ -1,0 +1,543 @@
+package dev.mcpoauth.cookbook.testkit.contract;
+
+import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.ALICE;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.BASE_SCOPE;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.BOB;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.CLIENT_ID;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.NOTES_WRITE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import com.nimbusds.jwt.SignedJWT;
+import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import dev.mcpoauth.cookbook.testkit.demo.ClientWalkthrough;
+import dev.mcpoauth.cookbook.testkit.keycloak.Realm;
+import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
+import dev.mcpoauth.cookbook.testkit.mcp.BearerChallenge;
+import dev.mcpoauth.cookbook.testkit.mcp.McpTestClient;
+import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
+import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow.Tokens;
+import dev.mcpoauth.cookbook.testkit.tokens.TokenForge;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException;
+import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import io.modelcontextprotocol.spec.McpSchema.Tool;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.RSAPrivateKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The contract every MCP resource server in the cookbook passes, whatever its framework. A recipe
+ * subclasses it, serves MCP at {@link ContractEnvironment#mcpUrl()} with its JWKS URI set to
+ * {@link ContractEnvironment#jwksUri()}, and the tools {@code whoami}, {@code list_notes} and
+ * {@code add_note} (which needs {@code notes:write}).
+ *
+ * <p>What an attacker sends, and the exact answer. Forged tokens are signed with a key the realm
+ * publishes (see {@link TokenForge}), so each fails for the single reason under test;
+ * {@link #acceptsTheForgedControlToken()} proves the forge itself is trusted.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class ResourceServerContract {
+
+    private static final String INITIALIZE = """
+            {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
+             "capabilities":{},"clientInfo":{"name":"contract","version":"1"}}}""";
+    private static final String TOOLS_LIST = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}";
+
+    static {
+        LogCapture.install();
+    }
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    /** Every token sent; none may appear in the server's log or in any response. */
+    private final Set<String> tokensSent = ConcurrentHashMap.newKeySet();
+    private TokenForge forge;
+
+    /** The environment the server under test was started in. */
+    protected abstract ContractEnvironment environment();
+
+    /** The server's RFC 9728 {@code resource_name}. */
+    protected abstract String expectedResourceName();
+
+    @BeforeAll
+    void trustForgingKey() {
+        forge = TokenForge.trustedBy(realm());
+    }
+
+    // ---- the happy path ------------------------------------------------------------------------
+
+    @Test
+    void tokenFromTheLoginPageWithPkceOpensTheMcpServer() throws Exception {
+        Tokens tokens = login(ALICE, BASE_SCOPE);
+        // RFC 8707: the token is bound to this MCP server and nothing else.
+        assertThat(SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getAudience()).containsExactly(audience());
+
+        try (McpSyncClient client = McpTestClient.connect(mcpUrl(), tokens::accessToken)) {
+            assertThat(client.listTools().tools()).extracting(Tool::name)
+                    .containsExactlyInAnyOrder("whoami", "add_note", "list_notes");
+
+            CallToolResult whoami = client.callTool(new CallToolRequest("whoami", Map.of()));
+
+            assertThat(whoami.isError()).isNotEqualTo(Boolean.TRUE);
+            assertThat(whoami.structuredContent()).isEqualTo(Map.of(
+                    "subject", SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getSubject(),
+                    "username", "alice",
+                    "client", CLIENT_ID,
+                    "scopes", List.of(BASE_SCOPE)));
+        }
+    }
+
+    @Test
+    void toolNeedingAnExtraScopeAnswers403InsufficientScopeThenWorksAfterStepUp() {
+        AtomicReference<String> token = new AtomicReference<>(login(ALICE, BASE_SCOPE).accessToken());
+        try (McpSyncClient client = McpTestClient.connect(mcpUrl(), token::get)) {
+            CallToolRequest addNote = new CallToolRequest("add_note", Map.of("text", "buy milk"));
+
+            Throwable refused = catchThrowable(() -> client.callTool(addNote));
+
+            McpHttpClientTransportAuthorizationException failure = McpTestClient.authorizationFailure(refused).orElseThrow();
+            assertThat(failure.getResponseInfo().statusCode()).isEqualTo(403);
+            BearerChallenge challenge = BearerChallenge.parse(
+                    failure.getResponseInfo().headers().firstValue("WWW-Authenticate").orElseThrow());
+            assertThat(challenge.get("error")).isEqualTo("insufficient_scope");
+            assertThat(challenge.get("scope")).isEqualTo(BASE_SCOPE + " " + NOTES_WRITE);
+            assertThat(challenge.get("resource_metadata")).isEqualTo(resourceMetadataUrl());
+
+            // Step-up: ask for exactly the scopes the challenge named, then retry the same call.
+            token.set(login(ALICE, challenge.get("scope").split(" ")).accessToken());
+            CallToolResult saved = client.callTool(addNote);
+
+            assertThat(saved.isError()).isNotEqualTo(Boolean.TRUE);
+            assertThat(saved.structuredContent()).isEqualTo(Map.of("count", 1));
+        }
+    }
+
+    @Test
+    void eachUserSeesOnlyTheirOwnNotes() {
+        String aliceToken = login(ALICE, BASE_SCOPE, NOTES_WRITE).accessToken();
+        String bobToken = login(BOB, BASE_SCOPE).accessToken();
+        try (McpSyncClient alice = McpTestClient.connect(mcpUrl(), () -> aliceToken);
+             McpSyncClient bob = McpTestClient.connect(mcpUrl(), () -> bobToken)) {
+            alice.callTool(new CallToolRequest("add_note", Map.of("text", "alice's secret")));
+
+            CallToolResult bobsNotes = bob.callTool(new CallToolRequest("list_notes", Map.of()));
+
+            assertThat(bobsNotes.structuredContent()).isEqualTo(Map.of("notes", List.of()));
+        }
+    }
+
+    @Test
+    void walkthroughGoesFromABareUrlThroughDiscoveryLoginAndStepUpToToolCalls() throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+        new ClientWalkthrough(new PrintStream(printed, true, StandardCharsets.UTF_8)).run(mcpUrl(), CLIENT_ID, BOB,
+                ClientWalkthrough.call("whoami", Map.of()),
+                ClientWalkthrough.call("add_note", Map.of("text", "from the walk-through")));
+
+        assertThat(printed.toString(StandardCharsets.UTF_8))
+                .contains("401  WWW-Authenticate: Bearer ")
+                .contains("ok: S256 is in code_challenge_methods_supported")
+                .contains("You are bob")
+                .contains("403  WWW-Authenticate: Bearer ")
+                .contains("Saved. You have 1 note(s).");
+    }
+
+    // ---- RFC 9728 metadata ---------------------------------------------------------------------
+
+    @Test
+    void pathSuffixedMetadataDescribesTheMcpEndpointFieldByField() throws Exception {
+        HttpResponse<String> response = get(mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp"), Map.of());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
+        Map<String, Object> document = JsonMapper.shared().readValue(response.body(), new tools.jackson.core.type.TypeReference<>() { });
+        assertThat(document).containsEntry("resource", audience())              // RFC 9728 section 2
+                .containsEntry("authorization_servers", List.of(realm().issuer().toString()))
+                .containsEntry("scopes_supported", List.of(BASE_SCOPE, NOTES_WRITE))
+                .containsEntry("bearer_methods_supported", List.of("header"))  // no query or body tokens
+                .containsEntry("resource_name", expectedResourceName());
+        // Optional members may only say what is true: no mTLS-bound tokens here.
+        assertThat(document.get("tls_client_certificate_bound_access_tokens")).isIn(null, false);
+    }
+
+    @Test
+    void rootMetadataNamesTheSameResourceForClientsThatFallBackToIt() throws Exception {
+        HttpResponse<String> response = get(mcpUrl().resolve("/.well-known/oauth-protected-resource"), Map.of());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(JsonMapper.shared().readValue(response.body(), Map.class))
+                .containsEntry("resource", audience())
+                .containsEntry("authorization_servers", List.of(realm().issuer().toString()));
+    }
+
+    @Test
+    void metadataIsReadableFromBrowserClients() throws Exception {
+        HttpResponse<String> response = get(mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp"),
+                Map.of("Origin", "http://localhost:6274"));
+
+        assertThat(response.headers().firstValue("Access-Control-Allow-Origin").orElse("(none)"))
+                .isIn("*", "http://localhost:6274");
+    }
+
+    @Test
+    void forwardedHeadersCannotRedirectClientsToAnotherResource() throws Exception {
+        HttpResponse<String> metadata = get(mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp"),
+                Map.of("X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "https", "Forwarded", "host=evil.example"));
+        HttpResponse<String> challenged = send(mcpRequest().header("X-Forwarded-Host", "evil.example")
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+
+        assertThat(JsonMapper.shared().readValue(metadata.body(), Map.class)).containsEntry("resource", audience());
+        assertThat(challenge(challenged).get("resource_metadata")).isEqualTo(resourceMetadataUrl());
+    }
+
+    // ---- 401: no usable token ------------------------------------------------------------------
+
+    @Test
+    void acceptsTheForgedControlToken() throws Exception {
+        assertThat(post(forge.valid(audience(), "forged-user", BASE_SCOPE)).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void rejectsARequestWithoutTokenWithAChallengeThatLeadsToDiscovery() throws Exception {
+        HttpResponse<String> response = send(mcpRequest().POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        // RFC 6750 section 3.1: no error code when the request carried no credentials.
+        assertThat(challenge(response).parameters())
+                .isEqualTo(Map.of("resource_metadata", resourceMetadataUrl(), "scope", BASE_SCOPE));
+    }
+
+    @Test
+    void rejectsEveryMethodAndContentTypeWithoutToken() throws Exception {
+        List<HttpRequest.Builder> requests = List.of(
+                mcpRequest().GET(),
+                mcpRequest().DELETE(),
+                mcpRequest().POST(HttpRequest.BodyPublishers.ofString("[" + INITIALIZE + "," + TOOLS_LIST + "]")),
+                HttpRequest.newBuilder(mcpUrl()).header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("hi")));
+        for (HttpRequest.Builder request : requests) {
+            HttpResponse<String> response = send(request);
+
+            assertThat(response.statusCode()).as(response.request().method()).isEqualTo(401);
+            assertThat(challenge(response).get("resource_metadata")).isEqualTo(resourceMetadataUrl());
+        }
+    }
+
+    @Test
+    void ignoresATokenInTheQueryString() throws Exception {
+        String token = track(forge.valid(audience(), "forged-user", BASE_SCOPE));
+        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(mcpUrl() + "?access_token=" + token))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(challenge(response).parameters())
+                .isEqualTo(Map.of("resource_metadata", resourceMetadataUrl(), "scope", BASE_SCOPE));
+    }
+
+    @Test
+    void rejectsAnExpiredToken() throws Exception {
+        assertInvalidToken(forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofMinutes(5)));
+    }
+
+    @Test
+    void acceptsATokenExpiredWithinTheClockSkewOnly() throws Exception {
+        assertThat(post(forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofSeconds(20))).statusCode())
+                .isEqualTo(200);
+        assertInvalidToken(forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofSeconds(90)));
+    }
+
+    @Test
+    void rejectsATokenNotYetValidBeyondTheClockSkew() throws Exception {
+        assertInvalidToken(forge.notYetValid(audience(), "forged-user", BASE_SCOPE, Duration.ofMinutes(5)));
+    }
+
+    @Test
+    void rejectsATokenWithoutExpiry() throws Exception {
+        assertInvalidToken(forge.sign(forge.validClaims(audience(), "forged-user", BASE_SCOPE).expirationTime(null).build()));
+    }
+
+    @Test
+    void rejectsATokenFromAnotherIssuer() throws Exception {
+        assertInvalidToken(forge.withIssuer("http://localhost:1/realms/evil", audience(), "forged-user", BASE_SCOPE));
+    }
+
+    @Test
+    void rejectsATokenForgedForAnotherAudience() throws Exception {
+        assertInvalidToken(forge.valid(ContractRealm.otherResourceUrl(mcpUrl()).toString(), "forged-user", BASE_SCOPE));
+    }
+
+    @Test
+    void rejectsATokenWithSeveralAudiencesUnderTheStrictPolicy() throws Exception {
+        // A token valid at several resources is a token another resource server could replay here.
+        assertInvalidToken(forge.sign(forge.validClaims(audience(), "forged-user", BASE_SCOPE)
+                .audience(List.of(audience(), ContractRealm.otherResourceUrl(mcpUrl()).toString())).build()));
+    }
+
+    @Test
+    void rejectsARealTokenIssuedForAnotherResource() throws Exception {
+        // Same realm, user and client: only the RFC 8707 resource differs. Token passthrough stops here.
+        URI otherResource = ContractRealm.otherResourceUrl(mcpUrl());
+        String tokenForOtherApi = AuthorizationCodeFlow.with(realm(), CLIENT_ID)
+                .scope(ContractRealm.OTHER_API_SCOPE).resource(otherResource)
+                .run(new HeadlessUserAgent(), ALICE).accessToken();
+        assertThat(SignedJWT.parse(tokenForOtherApi).getJWTClaimsSet().getAudience()).containsExactly(otherResource.toString());
+
+        assertInvalidToken(tokenForOtherApi);
+    }
+
+    @Test
+    void rejectsAnUnsignedToken() throws Exception {
+        assertInvalidToken(forge.unsigned(audience(), "forged-user", BASE_SCOPE));
+    }
+
+    @Test
+    void rejectsHs256SignedWithThePublicKey() throws Exception {
+        assertInvalidToken(forge.hs256WithPublicKey(audience(), "forged-user", BASE_SCOPE));
+    }
+
+    @Test
+    void rejectsATamperedToken() throws Exception {
+        assertInvalidToken(forge.tampered(audience(), "forged-user", BASE_SCOPE, BASE_SCOPE + " " + NOTES_WRITE));
+    }
+
+    @Test
+    void rejectsTokensSignedWithUnknownKeysEvenWhileJwksRefetchIsRateLimited() throws Exception {
+        // The first unknown kid may refetch the JWKS; the next ones fall in the rate-limit window. Same answer.
+        for (int attempt = 0; attempt < 5; attempt++) {
+            assertInvalidToken(forge.unknownKid(audience(), "forged-user", BASE_SCOPE));
+        }
+    }
+
+    @Test
+    void rejectsMalformedAuthorizationHeaders() throws Exception {
+        for (String header : List.of("Bearer", "Bearer ", "Bearer a b", "Bearer a$b", "Bearer abc.def.ghi",
+                "Bearer \u00e9t\u00e9", "bearer" + " ".repeat(40))) {
+            HttpResponse<String> response = send(mcpRequest().header("Authorization", header)
+                    .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+
+            assertThat(response.statusCode()).as(header).isEqualTo(401);
+            assertThat(challenge(response).get("error")).as(header).isEqualTo("invalid_token");
+        }
+    }
+
+    @Test
+    void answersOtherSchemesWithTheBearerChallenge() throws Exception {
+        HttpResponse<String> response = send(mcpRequest().header("Authorization", "Basic YWxpY2U6YWxpY2U=")
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(challenge(response).parameters())
+                .isEqualTo(Map.of("resource_metadata", resourceMetadataUrl(), "scope", BASE_SCOPE));
+    }
+
+    @Test
+    void rejectsAnOversizedTokenBeforeParsingIt() throws Exception {
+        HttpResponse<String> response = post("a".repeat(12 * 1024));
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(challenge(response).get("error")).isEqualTo("invalid_token");
+    }
+
+    @Test
+    void refusesHeadersBeyondTheServersLimitWithoutAServerError() throws Exception {
+        int status = post("a".repeat(64 * 1024)).statusCode();
+
+        assertThat(status).isIn(400, 401, 413, 431);
+    }
+
+    // ---- 403 ------------------------------------------------------------------------------------
+
+    @Test
+    void rejectsATokenWithoutTheServersScopeWith403() throws Exception {
+        HttpResponse<String> response = post(forge.valid(audience(), "forged-user", "profile"));
+
+        assertThat(response.statusCode()).isEqualTo(403);
+        BearerChallenge challenge = challenge(response);
+        assertThat(challenge.get("error")).isEqualTo("insufficient_scope");
+        assertThat(challenge.get("scope")).isEqualTo(BASE_SCOPE);
+        assertThat(challenge.get("resource_metadata")).isEqualTo(resourceMetadataUrl());
+    }
+
+    @Test
+    void refusesABrowserRequestFromAForeignOriginEvenWithAValidToken() throws Exception {
+        // MCP transport spec: validate Origin on Streamable HTTP (DNS rebinding defence).
+        String token = track(forge.valid(audience(), "forged-user", BASE_SCOPE));
+        HttpResponse<String> foreign = send(mcpRequest().header("Authorization", "Bearer " + token)
+                .header("Origin", "http://evil.example").POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+        HttpResponse<String> allowed = send(mcpRequest().header("Authorization", "Bearer " + token)
+                .header("Origin", "http://localhost:6274").POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+
+        assertThat(foreign.statusCode()).isEqualTo(403);
+        assertThat(allowed.statusCode()).isEqualTo(200);
+    }
+
+    // ---- sessions, keys, outages ------------------------------------------------------------------
+
+    @Test
+    void refusesASessionCreatedByAnotherUser() throws Exception {
+        String aliceToken = track(forge.valid(audience(), "alice-subject", BASE_SCOPE));
+        String bobToken = track(forge.valid(audience(), "bob-subject", BASE_SCOPE));
+        HttpResponse<String> initialized = send(mcpRequest().header("Authorization", "Bearer " + aliceToken)
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+        String sessionId = initialized.headers().firstValue("Mcp-Session-Id").orElseThrow();
+
+        HttpResponse<String> hijack = send(mcpRequest().header("Authorization", "Bearer " + bobToken)
+                .header("Mcp-Session-Id", sessionId).POST(HttpRequest.BodyPublishers.ofString(TOOLS_LIST)));
+        HttpResponse<String> owner = send(mcpRequest().header("Authorization", "Bearer " + aliceToken)
+                .header("Mcp-Session-Id", sessionId).POST(HttpRequest.BodyPublishers.ofString(TOOLS_LIST)));
+
+        // For bob the session does not exist: 404, the answer that makes a real client start its own.
+        assertThat(hijack.statusCode()).isEqualTo(404);
+        assertThat(hijack.body()).doesNotContain("tools");
+        assertThat(owner.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void acceptsTokensSignedWithARotatedKeyWithoutRestartAndBoundsJwksRefetches() throws Exception {
+        int fetchesBefore = environment().jwksProxy().requestCount();
+        for (int attempt = 0; attempt < 30; attempt++) {
+            post(forge.unknownKid(audience(), "forged-user", BASE_SCOPE));
+        }
+        int floodFetches = environment().jwksProxy().requestCount() - fetchesBefore;
+        assertThat(floodFetches).as("JWKS fetches caused by 30 unknown kids").isLessThanOrEqualTo(2);
+
+        // Keycloak starts signing with a new key (higher priority than its generated one).
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        String newKid = realm().server().admin().addRsaKey(realm().name(),
+                (RSAPrivateKey) generator.generateKeyPair().getPrivate(), true, 1000);
+        String token = login(ALICE, BASE_SCOPE).accessToken();
+        assertThat(SignedJWT.parse(token).getHeader().getKeyID()).isEqualTo(newKid);
+
+        // Accepted without a restart, at the latest once the refetch rate-limit window has passed.
+        Instant deadline = Instant.now().plusSeconds(40);
+        int status = post(token).statusCode();
+        while (status != 200 && Instant.now().isBefore(deadline)) {
+            Thread.sleep(1000);
+            status = post(token).statusCode();
+        }
+        assertThat(status).isEqualTo(200);
+    }
+
+    @Test
+    void keepsValidatingWithCachedKeysWhileTheAuthorizationServerIsDown() throws Exception {
+        String token = login(ALICE, BASE_SCOPE).accessToken();
+        assertThat(post(token).statusCode()).isEqualTo(200); // keys now cached
+        realm().server().stop();
+        try {
+            assertThat(post(token).statusCode()).isEqualTo(200);
+            assertInvalidToken(forge.unknownKid(audience(), "forged-user", BASE_SCOPE)); // 401, never 500
+        } finally {
+            realm().server().start();
+        }
+    }
+
+    @AfterAll
+    void noTokenReachedTheLog() {
+        String log = LogCapture.text();
+        assertThat(log).as("captured server log").isNotBlank();
+        for (String token : tokensSent) {
+            assertThat(log).doesNotContain(token);
+            String[] parts = token.split("\\.");
+            if (parts.length == 3 && parts[2].length() > 16) {
+                assertThat(log).doesNotContain(parts[2]); // not even the signature alone
+            }
+        }
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------
+
+    protected final URI mcpUrl() {
+        return environment().mcpUrl();
+    }
+
+    protected final Realm realm() {
+        return environment().realm();
+    }
+
+    private String audience() {
+        return mcpUrl().toString();
+    }
+
+    private String resourceMetadataUrl() {
+        return mcpUrl().resolve("/.well-known/oauth-protected-resource" + mcpUrl().getPath()).toString();
+    }
+
+    /** A token as a real client gets it: login page, PKCE, resource indicator. */
+    private Tokens login(dev.mcpoauth.cookbook.testkit.browser.UserCredentials user, String... scopes) {
+        Tokens tokens = AuthorizationCodeFlow.with(realm(), CLIENT_ID).scope(scopes).resource(mcpUrl())
+                .run(new HeadlessUserAgent(), user);
+        track(tokens.accessToken());
+        return tokens;
+    }
+
+    private void assertInvalidToken(String token) throws Exception {
+        HttpResponse<String> response = post(token);
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        BearerChallenge challenge = challenge(response);
+        assertThat(challenge.get("error")).isEqualTo("invalid_token");
+        assertThat(challenge.get("resource_metadata")).isEqualTo(resourceMetadataUrl());
+        assertThat(challenge.get("scope")).isEqualTo(BASE_SCOPE);
+    }
+
+    private HttpResponse<String> post(String token) throws Exception {
+        return send(mcpRequest().header("Authorization", "Bearer " + track(token))
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+    }
+
+    private HttpRequest.Builder mcpRequest() {
+        return HttpRequest.newBuilder(mcpUrl())
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream");
+    }
+
+    private HttpResponse<String> get(URI uri, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET();
+        headers.forEach(request::header);
+        return send(request);
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("never a server error").isLessThan(500);
+        for (String token : tokensSent) {
+            assertThat(response.body()).doesNotContain(token);
+            assertThat(response.headers().map().toString()).doesNotContain(token);
+        }
+        return response;
+    }
+
+    private String track(String token) {
+        if (token.length() < 4096) {
+            tokensSent.add(token);
+        }
+        return token;
+    }
+
+    private static BearerChallenge challenge(HttpResponse<String> response) {
+        List<String> headers = response.headers().allValues("WWW-Authenticate");
+        assertThat(headers).hasSize(1);
+        return BearerChallenge.parse(headers.get(0));
+    }
+}
