@@ -1,0 +1,104 @@
+package dev.mcpoauth.cookbook.resourceserverjavalin;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.DefaultServerTransportSecurityValidator;
+import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
+import jakarta.servlet.DispatcherType;
+import java.net.MalformedURLException;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * An MCP server that is an OAuth 2.1 resource server only, in plain Javalin: the RFC 9728
+ * metadata as two Javalin routes, and the MCP Java SDK's Streamable HTTP servlet at {@code /mcp}
+ * behind {@link McpAuthFilter}. See README.md.
+ */
+public final class JavalinResourceServer {
+
+    private final Javalin app;
+    private final McpSyncServer mcp;
+
+    private JavalinResourceServer(Javalin app, McpSyncServer mcp) {
+        this.app = app;
+        this.mcp = mcp;
+    }
+
+    public static void main(String[] args) throws Exception {
+        start(ServerConfig.fromEnvironment(System.getenv()));
+    }
+
+    public static JavalinResourceServer start(ServerConfig config) throws MalformedURLException {
+        McpJsonMapper json = new JacksonMcpJsonMapper(JsonMapper.shared());
+        McpTools tools = new McpTools(json);
+        // tag::transport[]
+        HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
+                .jsonMapper(json)
+                .mcpEndpoint("/mcp")
+                .contextExtractor(AuthenticatedUser::toTransportContext) // the user McpAuthFilter attached
+                // MCP transport spec: refuse browser requests from unknown origins (DNS rebinding).
+                .httpHeaderValidator(DefaultServerTransportSecurityValidator.builder()
+                        .allowedOrigins(config.allowedOrigins())
+                        .build())
+                .build();
+        // end::transport[]
+        McpSyncServer mcp = McpServer.sync(transport)
+                .serverInfo("mcp-oauth-cookbook-resource-server-javalin", "0.1.0")
+                .capabilities(ServerCapabilities.builder().tools(false).build())
+                .tools(tools.specifications())
+                .build();
+        McpAuthFilter auth = new McpAuthFilter(config, new AccessTokenValidator(config), tools);
+        String metadata = JsonMapper.shared().writeValueAsString(protectedResourceMetadata(config, tools));
+
+        Javalin app = Javalin.create(javalin -> {
+            javalin.jetty.host = config.bindAddress();
+            javalin.jetty.port = config.port();
+            // Room for an Authorization header up to the filter's own token limit (8 KiB).
+            javalin.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(16 * 1024));
+            // RFC 9728 section 3: the path-suffixed URL for /mcp and, for clients that fall back to it, the root one.
+            javalin.routes.get("/.well-known/oauth-protected-resource/mcp", ctx -> serveMetadata(ctx, metadata));
+            javalin.routes.get("/.well-known/oauth-protected-resource", ctx -> serveMetadata(ctx, metadata));
+            javalin.jetty.modifyServletContextHandler(context -> {
+                ServletHolder servlet = new ServletHolder(transport);
+                servlet.setAsyncSupported(true); // SSE responses are written asynchronously
+                context.addServlet(servlet, "/mcp");
+                FilterHolder filter = new FilterHolder(auth);
+                filter.setAsyncSupported(true);
+                context.addFilter(filter, "/mcp", EnumSet.of(DispatcherType.REQUEST));
+            });
+        }).start();
+        return new JavalinResourceServer(app, mcp);
+    }
+
+    public void stop() {
+        mcp.closeGracefully();
+        app.stop();
+    }
+
+    /** RFC 9728 section 2. {@code resource} is the configured public URL, never the request's Host. */
+    private static Map<String, Object> protectedResourceMetadata(ServerConfig config, McpTools tools) {
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("resource", config.resource().toString());
+        document.put("authorization_servers", List.of(config.authorizationServer().toString()));
+        document.put("scopes_supported", tools.scopesSupported(config.requiredScope()));
+        document.put("bearer_methods_supported", List.of("header"));
+        document.put("resource_name", "MCP OAuth Cookbook: Javalin resource server");
+        return document;
+    }
+
+    /** Public, and readable by browser clients such as MCP Inspector (CORS). */
+    private static void serveMetadata(Context ctx, String metadata) {
+        ctx.header("Access-Control-Allow-Origin", "*");
+        ctx.contentType("application/json").result(metadata);
+    }
+}
