@@ -7,8 +7,9 @@ import org.testcontainers.DockerClientFactory;
 
 /**
  * Keycloak in a container, for machines with a Docker engine. Same version and features as the
- * local build. Not exercised on the cookbook's own CI (no Docker there). Unlike {@link LocalKeycloak},
- * {@link #stop()} removes the container and its realms: a later {@link #start()} begins empty.
+ * local build. Not exercised on the cookbook's own CI (no Docker there). {@link #stop()} pauses the
+ * container, so it keeps its realms and keys and {@link #start()} resumes it, as the contract's
+ * "authorization server down" test needs; {@link #close()} removes it.
  */
 final class ContainerKeycloak implements KeycloakServer {
 
@@ -42,18 +43,33 @@ final class ContainerKeycloak implements KeycloakServer {
         return Path.of("(docker logs " + (container.isRunning() ? container.getContainerId() : "<not running>") + ")");
     }
 
+    private boolean paused;
+
     @Override
-    public void start() {
-        container.start();
+    public synchronized void start() {
+        if (paused) {
+            container.getDockerClient().unpauseContainerCmd(container.getContainerId()).exec();
+            paused = false;
+        } else {
+            container.start();
+        }
     }
 
     @Override
-    public void stop() {
+    public synchronized void stop() {
+        if (container.isRunning() && !paused) {
+            container.getDockerClient().pauseContainerCmd(container.getContainerId()).exec();
+            paused = true;
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return container.isRunning() && !paused;
+    }
+
+    @Override
+    public void close() {
         container.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return container.isRunning();
     }
 }

@@ -24,7 +24,7 @@ public final class Keycloak {
             KeycloakServer server = useContainer()
                     ? new ContainerKeycloak()
                     : LocalKeycloak.onCopyOfSeed(workDir(), Integer.getInteger("cookbook.keycloak.port", 0));
-            Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "keycloak-shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "keycloak-shutdown"));
             server.start();
             shared = server;
         }

@@ -9,7 +9,7 @@ import java.util.Map;
  * with {@link Keycloak#shared()} or by declaring a parameter of this type in a test that uses
  * {@link KeycloakExtension}.
  */
-public interface KeycloakServer {
+public interface KeycloakServer extends AutoCloseable {
 
     /** Public base URL, e.g. {@code http://localhost:38123}; issuers are {@code baseUrl/realms/<name>}. */
     URI baseUrl();
@@ -27,6 +27,12 @@ public interface KeycloakServer {
     void start();
 
     boolean isRunning();
+
+    /** Shuts the server down for good (at JVM exit). */
+    @Override
+    default void close() {
+        stop();
+    }
 
     /**
      * Imports a realm from a realm-export JSON document, replacing a realm of the same name.
