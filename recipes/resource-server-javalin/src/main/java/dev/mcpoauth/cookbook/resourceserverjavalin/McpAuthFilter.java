@@ -59,6 +59,7 @@ final class McpAuthFilter extends HttpFilter {
     private final AccessTokenValidator validator;
     private final McpTools tools;
     private final Map<String, SessionOwner> ownerBySession = new ConcurrentHashMap<>();
+    private volatile Instant lastSweep = Instant.now();
 
     McpAuthFilter(ServerConfig config, AccessTokenValidator validator, McpTools tools) {
         this.config = config;
@@ -247,12 +248,20 @@ final class McpAuthFilter extends HttpFilter {
 
             private void record(String name, String sessionId) {
                 if (SESSION_HEADER.equalsIgnoreCase(name) && sessionId != null) {
-                    Instant now = Instant.now();
-                    ownerBySession.values().removeIf(owner -> owner.lastSeen().isBefore(now.minus(SESSION_IDLE_LIMIT)));
-                    ownerBySession.putIfAbsent(sessionId, new SessionOwner(subject, now));
+                    ownerBySession.putIfAbsent(sessionId, new SessionOwner(subject, Instant.now()));
+                    sweepIdleSessions();
                 }
             }
         };
+    }
+
+    /** At most once a minute, not on every new session: the sweep walks every binding. */
+    private void sweepIdleSessions() {
+        Instant now = Instant.now();
+        if (lastSweep.isBefore(now.minus(Duration.ofMinutes(1)))) {
+            lastSweep = now;
+            ownerBySession.values().removeIf(owner -> owner.lastSeen().isBefore(now.minus(SESSION_IDLE_LIMIT)));
+        }
     }
 
     private static void writeSessionNotFound(HttpServletResponse response) throws IOException {
