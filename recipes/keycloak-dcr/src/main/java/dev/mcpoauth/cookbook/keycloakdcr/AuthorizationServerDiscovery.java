@@ -1,0 +1,104 @@
+package dev.mcpoauth.cookbook.keycloakdcr;
+
+import com.nimbusds.oauth2.sdk.ParseException;
+import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
+import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Fetches an authorization server's metadata (RFC 8414, or OpenID Connect Discovery) trying the
+ * well-known URLs in the order the MCP spec gives ("Authorization Server Metadata Discovery"), then
+ * refuses anything this client must not work with: an {@code issuer} that is not the one asked for
+ * (RFC 8414 §3.3, required by MCP 2026-07-28), no PKCE {@code S256} ("Authorization Code
+ * Protection": a client MUST refuse to proceed), endpoints that fail {@link SafeUrl}.
+ */
+final class AuthorizationServerDiscovery {
+
+    private final OAuthHttp http;
+    private final McpOAuthListener listener;
+
+    AuthorizationServerDiscovery(OAuthHttp http, McpOAuthListener listener) {
+        this.http = http;
+        this.listener = listener;
+    }
+
+    AuthorizationServerMetadata discover(URI issuer) {
+        for (URI location : metadataLocations(issuer)) {
+            listener.onStep("RFC 8414: fetch authorization-server metadata " + location);
+            OAuthHttp.Response response = http.get(location);
+            if (response.status() != 200) {
+                listener.onStep("  -> " + response.status() + ", trying the next location");
+                continue;
+            }
+            Map<String, Object> json = response.json().orElseThrow(() -> new McpAuthorizationException(
+                    "Authorization-server metadata at " + location + " is not a JSON object"));
+            return check(issuer, location, json);
+        }
+        throw new McpAuthorizationException("No authorization-server metadata found for issuer " + issuer
+                + " (tried " + metadataLocations(issuer) + ")");
+    }
+
+    /**
+     * Issuer with a path {@code /tenant}: oauth-authorization-server with path insertion, OpenID
+     * with path insertion, OpenID with path appended. Without a path: oauth-authorization-server,
+     * then OpenID.
+     */
+    static List<URI> metadataLocations(URI issuer) {
+        String origin = issuer.getScheme() + "://" + issuer.getRawAuthority();
+        String path = issuer.getRawPath() == null ? "" : issuer.getRawPath();
+        if (path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        List<URI> locations = new ArrayList<>();
+        if (path.isEmpty()) {
+            locations.add(URI.create(origin + "/.well-known/oauth-authorization-server"));
+            locations.add(URI.create(origin + "/.well-known/openid-configuration"));
+        } else {
+            locations.add(URI.create(origin + "/.well-known/oauth-authorization-server" + path));
+            locations.add(URI.create(origin + "/.well-known/openid-configuration" + path));
+            locations.add(URI.create(origin + path + "/.well-known/openid-configuration"));
+        }
+        return locations;
+    }
+
+    private AuthorizationServerMetadata check(URI issuer, URI location, Map<String, Object> json) {
+        Object claimedIssuer = json.get("issuer");
+        // Exact string comparison, no normalisation (RFC 8414 §3.3): a mix-up defence.
+        if (!issuer.toString().equals(claimedIssuer)) {
+            throw new McpAuthorizationException("Authorization-server metadata at " + location + " names issuer "
+                    + claimedIssuer + ", but it was fetched for " + issuer + ": refused (RFC 8414 §3.3)");
+        }
+        // Checked before parsing: a metadata parser must never be the first to see a hostile URL.
+        SafeUrl.check(stringOrNull(json, "authorization_endpoint"), "authorization_endpoint");
+        SafeUrl.check(stringOrNull(json, "token_endpoint"), "token_endpoint");
+        for (String optional : List.of("registration_endpoint", "revocation_endpoint", "jwks_uri")) {
+            if (json.containsKey(optional)) {
+                SafeUrl.check(stringOrNull(json, optional), optional);
+            }
+        }
+        AuthorizationServerMetadata metadata;
+        try {
+            metadata = AuthorizationServerMetadata.parse(new net.minidev.json.JSONObject(json));
+        } catch (ParseException e) {
+            throw new McpAuthorizationException("Authorization-server metadata at " + location
+                    + " is invalid: " + e.getMessage(), e);
+        }
+        List<CodeChallengeMethod> pkce = metadata.getCodeChallengeMethods();
+        if (pkce == null || !pkce.contains(CodeChallengeMethod.S256)) {
+            throw new McpAuthorizationException("Authorization server " + issuer
+                    + " does not list S256 in code_challenge_methods_supported: refusing to proceed"
+                    + " (MCP authorization, Authorization Code Protection)");
+        }
+        listener.onStep("  -> issuer matches; PKCE S256 supported; registration: "
+                + (metadata.getRegistrationEndpointURI() != null ? "DCR " + metadata.getRegistrationEndpointURI() : "no DCR")
+                + (Boolean.TRUE.equals(json.get("client_id_metadata_document_supported")) ? ", CIMD supported" : ""));
+        return metadata;
+    }
+
+    private static String stringOrNull(Map<String, Object> json, String name) {
+        return json.get(name) instanceof String s ? s : null;
+    }
+}

