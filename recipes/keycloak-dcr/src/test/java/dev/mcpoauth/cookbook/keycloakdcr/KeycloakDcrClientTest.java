@@ -1,0 +1,197 @@
+package dev.mcpoauth.cookbook.keycloakdcr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import io.modelcontextprotocol.spec.McpSchema.TextContent;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The client against real Keycloak and a real MCP server, end to end over loopback HTTP: from the
+ * bare server URL to a tool call, registration and refresh-token reuse across runs, rotation,
+ * step-up.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KeycloakDcrClientTest {
+
+    private DemoSetup demo;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    void start() throws Exception {
+        demo = DemoSetup.shared();
+    }
+
+    @Test
+    void goesFromABareUrlToAToolCallWithAFreshlyRegisteredClient(@TempDir Path dir) throws Exception {
+        FileTokenStore store = new FileTokenStore(dir.resolve("tokens.json"));
+        List<String> steps = new CopyOnWriteArrayList<>();
+        AtomicInteger browserOpened = new AtomicInteger();
+        McpOAuthClient oauth = McpOAuthClient.builder(demo.mcpUrl())
+                .tokenStore(store)
+                .userAgent(DemoSetup.headless(new HeadlessUserAgent(), DemoSetup.ALICE, browserOpened))
+                .listener(recordSteps(steps))
+                .build();
+
+        try (McpSyncClient mcp = oauth.connect()) {
+            assertThat(text(mcp.callTool(new CallToolRequest("whoami", Map.of())))).startsWith("You are alice");
+        }
+
+        assertThat(browserOpened).hasValue(1);
+        assertThat(steps).anySatisfy(s -> assertThat(s).startsWith("MCP server answered 401"))
+                .anySatisfy(s -> assertThat(s).startsWith("RFC 9728: fetch protected-resource metadata"))
+                .anySatisfy(s -> assertThat(s).startsWith("RFC 8414: fetch authorization-server metadata "
+                        + demo.realm.server().baseUrl() + "/.well-known/oauth-authorization-server/realms/"))
+                .anySatisfy(s -> assertThat(s).startsWith("RFC 7591: register at"));
+        RegisteredClient registered = store.loadClient(demo.realm.issuer().toString()).orElseThrow();
+        assertThat(registered.how()).isEqualTo("DCR");
+        assertThat(registered.clientSecret()).isNull();
+        // RFC 8707: the token the server accepted names this server, and only it, as audience.
+        String accessToken = store.loadTokens(demo.mcpUrl()).orElseThrow().accessToken();
+        assertThat(demo.server.acceptedTokens()).contains(accessToken);
+        JWTClaimsSet accepted = SignedJWT.parse(accessToken).getJWTClaimsSet();
+        assertThat(accepted.getAudience()).containsExactly(demo.mcpUrl());
+        assertThat(accepted.getStringClaim("azp")).isEqualTo(registered.clientId());
+        assertThat(Files.getPosixFilePermissions(store.file())).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(Files.readString(store.file())).contains(registered.clientId());
+    }
+
+    @Test
+    void aSecondRunReusesTheRegistrationAndTheRefreshToken(@TempDir Path dir) throws Exception {
+        FileTokenStore store = new FileTokenStore(dir.resolve("tokens.json"));
+        AtomicInteger browserOpened = new AtomicInteger();
+        try (McpSyncClient mcp = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+                .userAgent(DemoSetup.headless(new HeadlessUserAgent(), DemoSetup.ALICE, browserOpened)).build().connect()) {
+            mcp.callTool(new CallToolRequest("whoami", Map.of()));
+        }
+        String clientId = store.loadClient(demo.realm.issuer().toString()).orElseThrow().clientId();
+        TokenSet first = store.loadTokens(demo.mcpUrl()).orElseThrow();
+
+        // A later run, when the access token has expired: no browser, a refresh instead.
+        List<String> steps = new CopyOnWriteArrayList<>();
+        List<TokenSet> observed = new CopyOnWriteArrayList<>();
+        McpOAuthClient laterRun = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+                .clock(Clock.offset(Clock.systemUTC(), Duration.ofHours(1)))
+                .userAgent(urlFor -> {
+                    throw new AssertionError("a stored registration and refresh token need no browser");
+                })
+                .listener(new McpOAuthListener() {
+                    @Override
+                    public void onStep(String description) {
+                        steps.add(description);
+                    }
+
+                    @Override
+                    public void onTokens(TokenSet tokens) {
+                        observed.add(tokens);
+                    }
+                })
+                .build();
+        try (McpSyncClient mcp = laterRun.connect()) {
+            assertThat(text(mcp.callTool(new CallToolRequest("whoami", Map.of())))).startsWith("You are alice");
+        }
+
+        assertThat(browserOpened).hasValue(1);
+        assertThat(steps).noneMatch(s -> s.startsWith("RFC 7591"));
+        assertThat(steps).anyMatch(s -> s.startsWith("Refresh: refresh-token grant"));
+        TokenSet refreshed = store.loadTokens(demo.mcpUrl()).orElseThrow();
+        assertThat(observed).hasSize(1);
+        assertThat(refreshed.refreshToken()).isNotEqualTo(first.refreshToken()); // rotated
+        assertThat(SignedJWT.parse(refreshed.accessToken()).getJWTClaimsSet().getStringClaim("azp")).isEqualTo(clientId);
+    }
+
+    @Test
+    void aRotatedRefreshTokenCannotBeUsedAgain() throws Exception {
+        InMemoryTokenStore store = new InMemoryTokenStore();
+        try (McpSyncClient mcp = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+                .userAgent(DemoSetup.headless(new HeadlessUserAgent(), DemoSetup.ALICE, new AtomicInteger())).build()
+                .connect()) {
+            mcp.callTool(new CallToolRequest("whoami", Map.of()));
+        }
+        TokenSet original = store.loadTokens(demo.mcpUrl()).orElseThrow();
+        RegisteredClient client = store.loadClient(demo.realm.issuer().toString()).orElseThrow();
+        try (McpSyncClient mcp = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+                .clock(Clock.offset(Clock.systemUTC(), Duration.ofHours(1))).build().connect()) {
+            mcp.callTool(new CallToolRequest("whoami", Map.of()));
+        }
+        assertThat(store.loadTokens(demo.mcpUrl()).orElseThrow().refreshToken()).isNotEqualTo(original.refreshToken());
+
+        HttpResponse<String> replay = post(demo.realm.tokenEndpoint(), Map.of("grant_type", "refresh_token",
+                "refresh_token", original.refreshToken(), "client_id", client.clientId(), "resource", demo.mcpUrl()));
+
+        assertThat(replay.statusCode()).isEqualTo(400);
+        assertThat(replay.body()).contains("\"error\":\"invalid_grant\"");
+    }
+
+    @Test
+    void stepsUpWhenAToolNeedsAnotherScope() throws Exception {
+        AtomicInteger browserOpened = new AtomicInteger();
+        List<String> steps = new CopyOnWriteArrayList<>();
+        McpOAuthClient oauth = McpOAuthClient.builder(demo.mcpUrl())
+                .userAgent(DemoSetup.headless(new HeadlessUserAgent(), DemoSetup.ALICE, browserOpened))
+                .listener(recordSteps(steps))
+                .build();
+
+        try (McpSyncClient mcp = oauth.connect()) {
+            assertThat(oauth.tokens().orElseThrow().scopes()).contains("mcp:tools").doesNotContain("notes:write");
+
+            CallToolResult saved = mcp.callTool(new CallToolRequest("add_note", Map.of("text", "hello")));
+
+            assertThat(text(saved)).isEqualTo("Saved.");
+        }
+        assertThat(steps).anyMatch(s -> s.equals("MCP server answered 403 insufficient_scope, needs \"mcp:tools notes:write\""));
+        assertThat(browserOpened).hasValue(2); // the second time Keycloak's session signs alice in without a password
+        assertThat(oauth.tokens().orElseThrow().scopes()).contains("mcp:tools", "notes:write");
+    }
+
+    @Test
+    void refusesAServerUrlThatIsNotHttp() {
+        assertThatThrownBy(() -> McpOAuthClient.builder("javascript:alert(1)").build())
+                .isInstanceOf(UnsafeUrlException.class);
+    }
+
+    private static McpOAuthListener recordSteps(List<String> steps) {
+        return new McpOAuthListener() {
+            @Override
+            public void onStep(String description) {
+                steps.add(description);
+            }
+        };
+    }
+
+    private static String text(CallToolResult result) {
+        return ((TextContent) result.content().get(0)).text();
+    }
+
+    private HttpResponse<String> post(URI uri, Map<String, String> form) throws Exception {
+        String body = form.entrySet().stream()
+                .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .reduce((a, b) -> a + "&" + b).orElse("");
+        return http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
