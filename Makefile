@@ -4,12 +4,13 @@
 MVNW      := ./mvnw -B
 RECIPE    ?= resource-server-spring
 
-.PHONY: help test run build clean
+.PHONY: help test run build clean conformance
 
 help:
 	@echo "make test                 build every module and run every test (real Keycloak, real HTTP)"
 	@echo "make run [RECIPE=name]    start Keycloak + a recipe, show a client walk-through, keep serving"
 	@echo "                          recipes: $(notdir $(wildcard recipes/*))"
+	@echo "make conformance          the official MCP conformance suite's client auth scenarios vs the keycloak-dcr client"
 	@echo "make build                compile and package without tests"
 	@echo "make clean"
 
@@ -25,6 +26,10 @@ run:
 	@test -d recipes/$(RECIPE) || { echo "No recipe '$(RECIPE)'. Choose one of: $(notdir $(wildcard recipes/*))"; exit 2; }
 	$(MVNW) -q -DskipTests -pl recipes/$(RECIPE) -am install
 	cd recipes/$(RECIPE) && ../../mvnw -B -q exec:java -Dcookbook.keycloak.port=$${KEYCLOAK_PORT:-8180}
+
+# Installs the pinned suite and a Node 22 runtime from the npm registry on first use.
+conformance:
+	tools/conformance/run-client-auth.sh
 
 clean:
 	$(MVNW) -q clean
