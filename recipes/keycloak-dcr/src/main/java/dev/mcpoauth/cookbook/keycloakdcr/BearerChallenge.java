@@ -1,5 +1,6 @@
 package dev.mcpoauth.cookbook.keycloakdcr;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,7 +37,7 @@ public record BearerChallenge(Map<String, String> parameters) {
                 String v = quoted != null ? quoted.replaceAll("\\\\(.)", "$1") : m.group(3);
                 params.putIfAbsent(m.group(1).toLowerCase(Locale.ROOT), v);
             }
-            return Optional.of(new BearerChallenge(Map.copyOf(params)));
+            return Optional.of(new BearerChallenge(Collections.unmodifiableMap(params))); // keeps the header's order
         }
         return Optional.empty();
     }

@@ -148,6 +148,66 @@ class KeycloakDcrClientTest {
     }
 
     @Test
+    void refreshesWhenTheServerRejectsTheAccessToken() throws Exception {
+        InMemoryTokenStore store = new InMemoryTokenStore();
+        AtomicInteger browserOpened = new AtomicInteger();
+        try (McpSyncClient mcp = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+                .userAgent(DemoSetup.headless(new HeadlessUserAgent(), DemoSetup.ALICE, browserOpened)).build()
+                .connect()) {
+            mcp.callTool(new CallToolRequest("whoami", Map.of()));
+        }
+        TokenSet good = store.loadTokens(demo.mcpUrl()).orElseThrow();
+        // The access token is revoked or corrupted while its expiry still looks fine to the client.
+        store.saveTokens(demo.mcpUrl(), new TokenSet(good.resource(), good.issuer(), "not-a-valid-token",
+                good.refreshToken(), good.expiresAt(), good.scope()));
+        List<String> steps = new CopyOnWriteArrayList<>();
+
+        try (McpSyncClient mcp = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+                .userAgent(DemoSetup.headless(new HeadlessUserAgent(), DemoSetup.ALICE, browserOpened))
+                .listener(recordSteps(steps)).build().connect()) {
+            assertThat(text(mcp.callTool(new CallToolRequest("whoami", Map.of())))).startsWith("You are alice");
+        }
+
+        assertThat(browserOpened).hasValue(1);
+        assertThat(steps).containsSubsequence(
+                "MCP server answered 401 with WWW-Authenticate: Bearer error=\"invalid_token\", scope=\"mcp:tools\", "
+                        + "resource_metadata=\"" + demo.server.url().resolve("/.well-known/oauth-protected-resource/mcp") + "\"",
+                "Refresh: refresh-token grant at " + demo.realm.tokenEndpoint());
+    }
+
+    @Test
+    void aRefusedRefreshIsReportedAndFallsBackToANewAuthorization() throws Exception {
+        InMemoryTokenStore store = new InMemoryTokenStore();
+        AtomicInteger browserOpened = new AtomicInteger();
+        HeadlessUserAgent browser = new HeadlessUserAgent();
+        try (McpSyncClient mcp = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+                .userAgent(DemoSetup.headless(browser, DemoSetup.ALICE, browserOpened)).build().connect()) {
+            mcp.callTool(new CallToolRequest("whoami", Map.of()));
+        }
+        TokenSet good = store.loadTokens(demo.mcpUrl()).orElseThrow();
+        store.saveTokens(demo.mcpUrl(), new TokenSet(good.resource(), good.issuer(), good.accessToken(),
+                "a-refresh-token-keycloak-never-issued", good.expiresAt(), good.scope()));
+        List<McpAuthorizationException> refreshErrors = new CopyOnWriteArrayList<>();
+
+        try (McpSyncClient mcp = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+                .clock(Clock.offset(Clock.systemUTC(), Duration.ofHours(1)))
+                .userAgent(DemoSetup.headless(browser, DemoSetup.ALICE, browserOpened))
+                .listener(new McpOAuthListener() {
+                    @Override
+                    public void onRefreshError(McpAuthorizationException error) {
+                        refreshErrors.add(error);
+                    }
+                }).build().connect()) {
+            assertThat(text(mcp.callTool(new CallToolRequest("whoami", Map.of())))).startsWith("You are alice");
+        }
+
+        assertThat(refreshErrors).singleElement()
+                .isInstanceOfSatisfying(TokenEndpointException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo("invalid_grant"));
+        assertThat(browserOpened).hasValue(2);
+    }
+
+    @Test
     void stepsUpWhenAToolNeedsAnotherScope() throws Exception {
         AtomicInteger browserOpened = new AtomicInteger();
         List<String> steps = new CopyOnWriteArrayList<>();
