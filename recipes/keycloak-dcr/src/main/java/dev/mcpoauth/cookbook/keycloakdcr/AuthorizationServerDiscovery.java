@@ -7,6 +7,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Fetches an authorization server's metadata (RFC 8414, or OpenID Connect Discovery) trying the
@@ -26,16 +27,10 @@ final class AuthorizationServerDiscovery {
     }
 
     AuthorizationServerMetadata discover(URI issuer) {
-        for (URI location : metadataLocations(issuer)) {
-            listener.onStep("RFC 8414: fetch authorization-server metadata " + location);
-            OAuthHttp.Response response = http.get(location);
-            if (response.status() != 200) {
-                listener.onStep("  -> " + response.status() + ", trying the next location");
-                continue;
-            }
-            Map<String, Object> json = response.json().orElseThrow(() -> new McpAuthorizationException(
-                    "Authorization-server metadata at " + location + " is not a JSON object"));
-            return check(issuer, location, json);
+        Optional<OAuthHttp.Document> document =
+                http.firstJsonDocument(metadataLocations(issuer), "RFC 8414", "authorization-server metadata", listener);
+        if (document.isPresent()) {
+            return check(issuer, document.get().location(), document.get().json());
         }
         throw new McpAuthorizationException("No authorization-server metadata found for issuer " + issuer
                 + " (tried " + metadataLocations(issuer) + ")");

@@ -49,6 +49,29 @@ final class OAuthHttp {
         }
     }
 
+    /** A metadata document and where it was found. */
+    record Document(URI location, Map<String, Object> json) {
+    }
+
+    /**
+     * Fetches {@code locations} in order and returns the first that answers 200 with a JSON object;
+     * other answers move on to the next location (the discovery orders of RFC 8414 §3 and RFC 9728 §3).
+     */
+    Optional<Document> firstJsonDocument(List<URI> locations, String rfc, String what, McpOAuthListener listener) {
+        for (URI location : locations) {
+            listener.onStep(rfc + ": fetch " + what + " " + location);
+            Response response = get(location);
+            if (response.status() != 200) {
+                listener.onStep("  -> " + response.status() + ", trying the next location");
+                continue;
+            }
+            Map<String, Object> json = response.json().orElseThrow(() -> new McpAuthorizationException(
+                    what + " at " + location + " is not a JSON object"));
+            return Optional.of(new Document(location, json));
+        }
+        return Optional.empty();
+    }
+
     Response get(URI url) {
         return send(HttpRequest.newBuilder(url).timeout(TIMEOUT).header("Accept", "application/json").GET().build());
     }

@@ -30,16 +30,10 @@ final class ResourceDiscovery {
         } else {
             candidates.addAll(wellKnownLocations(serverUrl));
         }
-        for (URI location : candidates) {
-            listener.onStep("RFC 9728: fetch protected-resource metadata " + location);
-            OAuthHttp.Response response = http.get(location);
-            if (response.status() != 200) {
-                listener.onStep("  -> " + response.status() + ", trying the next location");
-                continue;
-            }
-            Map<String, Object> json = response.json().orElseThrow(() -> new McpAuthorizationException(
-                    "Protected-resource metadata at " + location + " is not a JSON object"));
-            return parse(serverUrl, location, json);
+        Optional<OAuthHttp.Document> document =
+                http.firstJsonDocument(candidates, "RFC 9728", "protected-resource metadata", listener);
+        if (document.isPresent()) {
+            return parse(serverUrl, document.get().location(), document.get().json());
         }
         throw new McpAuthorizationException("No protected-resource metadata for " + serverUrl + " (tried "
                 + candidates + "): the server does not implement RFC 9728 discovery");
