@@ -4,13 +4,15 @@
 MVNW      := ./mvnw -B
 RECIPE    ?= resource-server-spring
 
-.PHONY: help test run build clean conformance
+.PHONY: help test run build clean conformance docs docs-serve
 
 help:
 	@echo "make test                 build every module and run every test (real Keycloak, real HTTP)"
 	@echo "make run [RECIPE=name]    start Keycloak + a recipe, show a client walk-through, keep serving"
 	@echo "                          recipes: $(notdir $(wildcard recipes/*))"
 	@echo "make conformance          the official MCP conformance suite's client auth scenarios vs the keycloak-dcr client"
+	@echo "make docs                 build the cookbook site (docs-site/target/site) and check it in headless Chromium"
+	@echo "make docs-serve           serve the built site on http://127.0.0.1:8000/ (DOCS_PORT to change)"
 	@echo "make build                compile and package without tests"
 	@echo "make clean"
 
@@ -30,6 +32,14 @@ run:
 # Installs the pinned suite and a Node 22 runtime from the npm registry on first use.
 conformance:
 	tools/conformance/run-client-auth.sh
+
+docs:
+	$(MVNW) -q -f docs-site/pom.xml verify
+	@echo "Site: docs-site/target/site/index.html (make docs-serve to browse it)"
+
+docs-serve:
+	@test -f docs-site/target/site/index.html || $(MVNW) -q -f docs-site/pom.xml -DskipTests process-classes
+	$(MVNW) -q -f docs-site/pom.xml exec:java@serve
 
 clean:
 	$(MVNW) -q clean

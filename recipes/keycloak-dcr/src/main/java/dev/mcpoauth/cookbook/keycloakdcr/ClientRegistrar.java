@@ -41,6 +41,7 @@ final class ClientRegistrar {
         this.clientName = clientName;
     }
 
+    // tag::registration-order[]
     RegisteredClient clientFor(AuthorizationServerMetadata as) {
         String issuer = as.getIssuer().getValue();
         if (preRegistered.isPresent() && preRegistered.get().appliesTo(issuer)) {
@@ -68,6 +69,7 @@ final class ClientRegistrar {
         store.saveClient(registered);
         return registered;
     }
+    // end::registration-order[]
 
     /** RFC 7591 §3.1: an anonymous registration request for a native public client. */
     private RegisteredClient register(AuthorizationServerMetadata as) {

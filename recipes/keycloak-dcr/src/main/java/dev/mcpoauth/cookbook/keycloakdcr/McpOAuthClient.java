@@ -103,6 +103,7 @@ public final class McpOAuthClient {
         String endpoint = serverUrl.getRawPath() + (serverUrl.getRawQuery() == null ? "" : "?" + serverUrl.getRawQuery());
         McpHttpClientTransportAuthorizationErrorHandler onError =
                 McpHttpClientTransportAuthorizationErrorHandler.fromSync(this::onAuthorizationError);
+        // tag::sdk-hooks[]
         return HttpClientStreamableHttpTransport.builder(origin)
                 .endpoint(endpoint)
                 .addHttpRequestCustomizer(this::addBearerToken)
@@ -119,6 +120,7 @@ public final class McpOAuthClient {
                     }
                 })
                 .build();
+        // end::sdk-hooks[]
     }
 
     /** The current tokens, if any (redacted when printed). */
@@ -143,6 +145,7 @@ public final class McpOAuthClient {
         return Optional.ofNullable(tokens).map(TokenSet::accessToken);
     }
 
+    // tag::authorization-error-handler[]
     /** Called by the SDK on 401 and 403; returning true makes it retry the request. */
     private synchronized boolean onAuthorizationError(HttpRequestSnapshot request, HttpResponse.ResponseInfo response,
             McpTransportContext context) {
@@ -167,7 +170,9 @@ public final class McpOAuthClient {
         }
         return false;
     }
+    // end::authorization-error-handler[]
 
+    // tag::step-up[]
     /** MCP "Step-Up Authorization Flow": re-authorize for the union of granted and required scopes. */
     private boolean stepUp(BearerChallenge challenge, Set<String> required) {
         Set<String> granted = tokens == null ? Set.of() : tokens.scopes();
@@ -180,6 +185,7 @@ public final class McpOAuthClient {
         authorize(Optional.of(challenge), wanted);
         return true;
     }
+    // end::step-up[]
 
     private boolean refresh() {
         TokenSet current = tokens;

@@ -98,6 +98,7 @@ final class PkceAuthorization {
         } catch (ParseException e) {
             throw new McpAuthorizationException("Unreadable authorization response: " + e.getMessage(), e);
         }
+        // tag::iss-and-state[]
         // RFC 9207 §2.4: compare iss exactly, before anything else in the response is trusted;
         // required when the server says it sends it (mix-up attack defence).
         Issuer iss = response.getIssuer();
@@ -112,6 +113,7 @@ final class PkceAuthorization {
         if (!state.equals(response.getState())) {
             throw new McpAuthorizationException("The authorization response's state does not match the request: refused");
         }
+        // end::iss-and-state[]
         if (response instanceof AuthorizationErrorResponse error) {
             throw new McpAuthorizationException("Authorization refused by " + as.getIssuer() + ": "
                     + ClientRegistrar.describe(error.getErrorObject()));

@@ -21,6 +21,7 @@ public final class SafeUrl {
      * Returns the parsed URL, or throws {@link UnsafeUrlException} naming {@code what} (for example
      * "authorization_endpoint") so the error says which metadata field was bad.
      */
+    // tag::safe-url[]
     public static URI check(String value, String what) {
         if (value == null || value.isEmpty()) {
             throw new UnsafeUrlException(what + " is missing");
@@ -57,6 +58,7 @@ public final class SafeUrl {
         }
         return uri;
     }
+    // end::safe-url[]
 
     public static URI check(URI value, String what) {
         return check(value == null ? null : value.toString(), what);

@@ -1,0 +1,183 @@
+package dev.mcpoauth.cookbook.docs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Writes the AsciiDoc sources of the site (build step before Asciidoctor):
+ * <ul>
+ * <li>a page per recipe: its README converted ({@link MarkdownToAsciidoc}), then every tagged code
+ *     region of its source ({@code // tag::name[]}) included by Asciidoctor from the file itself,
+ *     so a snippet can never differ from the tested code;</li>
+ * <li>a page per repository file a README links to (the whole file, included the same way);</li>
+ * <li>the hand-written pages and assets from {@code src/docs/asciidoc}.</li>
+ * </ul>
+ * It also writes {@code snippets.tsv} (page, anchor, file, tag) for the browser test.
+ */
+public final class SiteSources {
+
+    private static final Pattern TAG = Pattern.compile("//\\s*tag::([\\w-]+)\\[\\]");
+
+    private final Path repo;
+    private final Path out;
+    private final Set<String> recipes = new LinkedHashSet<>();
+    private final Set<Path> linkedFiles = new LinkedHashSet<>();
+    private final List<String> snippets = new ArrayList<>();
+
+    private SiteSources(Path repo, Path out) {
+        this.repo = repo.toAbsolutePath().normalize();
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path repo = Path.of(args[0]);
+        Path handWritten = Path.of(args[1]);
+        Path out = Path.of(args[2]);
+        new SiteSources(repo, out).write(handWritten);
+    }
+
+    private void write(Path handWritten) throws IOException {
+        deleteRecursively(out);
+        copyTree(handWritten, out);
+        try (Stream<Path> dirs = Files.list(repo.resolve("recipes"))) {
+            dirs.filter(d -> Files.exists(d.resolve("README.md"))).sorted()
+                    .forEach(d -> recipes.add(d.getFileName().toString()));
+        }
+        for (String recipe : recipes) {
+            writeRecipePage(recipe);
+        }
+        for (Path file : linkedFiles) {
+            writeSourcePage(file);
+        }
+        Files.writeString(out.resolve("snippets.tsv"), String.join("\n", snippets) + "\n");
+        System.out.println("Site sources: " + recipes.size() + " recipe pages, " + linkedFiles.size()
+                + " source pages, " + snippets.size() + " code regions -> " + out);
+    }
+
+    private void writeRecipePage(String recipe) throws IOException {
+        Path dir = repo.resolve("recipes").resolve(recipe);
+        MarkdownToAsciidoc converter = new MarkdownToAsciidoc(dest -> resolveLink(dir, dest), recipe + "-flow");
+        String body = converter.convert(Files.readString(dir.resolve("README.md")));
+        StringBuilder page = new StringBuilder();
+        int titleEnd = body.indexOf('\n');
+        page.append(body, 0, titleEnd + 1)
+                .append(":site-root: ..\n\n")
+                .append(body.substring(titleEnd + 1));
+        page.append("== Code from the tested source\n\n")
+                .append("Each region below is included at build time from the file the recipe's tests run, by its tag.\n\n");
+        for (Path file : taggedFiles(dir)) {
+            String relative = repo.relativize(file).toString();
+            linkedFiles.add(file);
+            Matcher tags = TAG.matcher(Files.readString(file));
+            while (tags.find()) {
+                String tag = tags.group(1);
+                String anchor = "snippet-" + file.getFileName().toString().replace(".java", "") + "-" + tag;
+                snippets.add(String.join("\t", "recipes/" + recipe + ".html", anchor, relative, tag));
+                page.append("[[").append(anchor).append("]]\n")
+                        .append(".`").append(tag).append("` in link:../source/").append(sourcePageName(file))
+                        .append(".html[").append(file.getFileName()).append("]\n")
+                        .append("[source,java]\n----\ninclude::{repo-root}/").append(relative)
+                        .append("[tag=").append(tag).append("]\n----\n\n");
+            }
+        }
+        Files.createDirectories(out.resolve("recipes"));
+        Files.writeString(out.resolve("recipes").resolve(recipe + ".adoc"), page.toString());
+    }
+
+    private List<Path> taggedFiles(Path recipeDir) throws IOException {
+        try (Stream<Path> files = Files.walk(recipeDir.resolve("src"))) {
+            return files.filter(f -> f.toString().endsWith(".java")).sorted()
+                    .filter(f -> TAG.matcher(read(f)).find()).toList();
+        }
+    }
+
+    private void writeSourcePage(Path file) throws IOException {
+        String relative = repo.relativize(file).toString();
+        String name = file.getFileName().toString();
+        String language = name.endsWith(".java") ? "java" : name.endsWith(".json") ? "json"
+                : name.endsWith(".sh") ? "bash" : name.endsWith(".xml") ? "xml" : "text";
+        String page = "= " + relative + "\n:site-root: ..\n\n"
+                + "The file as it is in the repository, included at build time.\n\n"
+                + "[source," + language + "]\n----\ninclude::{repo-root}/" + relative + "[]\n----\n";
+        Files.createDirectories(out.resolve("source"));
+        Files.writeString(out.resolve("source").resolve(sourcePageName(file) + ".adoc"), page);
+    }
+
+    /**
+     * A README link, as the site sees it: external links stay; a recipe README or folder becomes
+     * its page; a file in the repository becomes its source page; anything else loses its link.
+     */
+    private String resolveLink(Path readmeDir, String destination) {
+        if (destination.startsWith("#") || URI.create(destination.replace(" ", "%20")).isAbsolute()) {
+            return destination;
+        }
+        String fragment = "";
+        int hash = destination.indexOf('#');
+        if (hash >= 0) {
+            fragment = destination.substring(hash);
+            destination = destination.substring(0, hash);
+        }
+        Path target = readmeDir.resolve(destination).normalize();
+        if (!target.startsWith(repo) || !Files.exists(target)) {
+            return null;
+        }
+        if (target.getFileName().toString().equals("README.md")) {
+            target = target.getParent();
+        }
+        if (Files.isDirectory(target)) {
+            if (target.getParent().equals(repo.resolve("recipes"))) {
+                return "../recipes/" + target.getFileName() + ".html" + fragment;
+            }
+            return target.equals(repo) ? "../index.html" + fragment : null;
+        }
+        linkedFiles.add(target);
+        return "../source/" + sourcePageName(target) + ".html";
+    }
+
+    private String sourcePageName(Path file) {
+        return repo.relativize(file).toString().replace('/', '_');
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path source : files.toList()) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target);
+                }
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
