@@ -168,6 +168,16 @@ class DocsSiteBrowserTest {
     }
 
     @Test
+    void everyRecipePageLinksToTheTestsThatProveIt() throws Exception {
+        for (String path : pages()) {
+            if (path.startsWith("recipes/")) {
+                Document html = Jsoup.parse(SITE.resolve(path).toFile(), "UTF-8");
+                assertThat(html.select("a[href*=_src_test_java_]")).as(path).isNotEmpty();
+            }
+        }
+    }
+
+    @Test
     void searchFindsARecipeByATermFromItsBody() throws Exception {
         Page page = context.newPage();
         page.navigate(server.url().resolve("index.html").toString());

@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -64,6 +65,8 @@ public final class McpOAuthClient {
     private final Set<Set<String>> stepUpsTried = new HashSet<>();
 
     private TokenSet tokens; // guarded by this
+    /** When the current tokens came from a refresh (null: from an authorization). */
+    private Instant refreshedAt; // guarded by this
 
     private McpOAuthClient(Builder b) {
         this.serverUrl = SafeUrl.check(b.serverUrl, "MCP server URL");
@@ -157,7 +160,7 @@ public final class McpOAuthClient {
         }
         if (response.statusCode() == 401) {
             listener.onStep("MCP server answered 401" + challenge.map(c -> " with " + describe(c)).orElse(" without a Bearer challenge"));
-            if (sentToken != null && tokens != null && tokens.refreshToken() != null && refresh()) {
+            if (sentToken != null && tokens != null && tokens.refreshToken() != null && !justRefreshed() && refresh()) {
                 return true;
             }
             authorize(challenge, Set.of());
@@ -187,12 +190,18 @@ public final class McpOAuthClient {
     }
     // end::step-up[]
 
+    /** A token refreshed moments ago and already rejected: another refresh will not help, the user must authorize. */
+    private boolean justRefreshed() {
+        return refreshedAt != null && clock.instant().isBefore(refreshedAt.plus(REFRESH_MARGIN));
+    }
+
     private boolean refresh() {
         TokenSet current = tokens;
         try {
             AuthorizationServerMetadata as = serverFor(URI.create(current.issuer()));
             TokenSet refreshed = pkce.refresh(as, registrar.clientFor(as), current);
             save(refreshed);
+            refreshedAt = clock.instant();
             listener.onStep("  -> refreshed; the old refresh token is now spent (rotation)");
             return true;
         } catch (McpAuthorizationException e) {
@@ -222,6 +231,7 @@ public final class McpOAuthClient {
             throw e;
         }
         save(obtained);
+        refreshedAt = null;
     }
 
     private void save(TokenSet newTokens) {
