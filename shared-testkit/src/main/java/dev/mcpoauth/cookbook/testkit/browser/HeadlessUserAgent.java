@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
@@ -17,8 +18,9 @@ import org.jsoup.nodes.Element;
 
 /**
  * Plays the person in an authorization-code flow, with no browser: opens the authorization URL,
- * follows redirects with a {@link CookieJar}, fills in Keycloak's real login form, approves the
- * consent screen when one is shown, and stops at the first redirect to the client's redirect URI,
+ * follows redirects with a {@link CookieJar}, fills in Keycloak's real login form (or any sign-in
+ * form with a password field, such as the GitHub emulator's), approves the consent or "Authorize
+ * app" screen when one is shown, and stops at the first redirect to the client's redirect URI,
  * which it returns (it carries {@code code}, {@code state} and {@code iss}, or an {@code error}).
  *
  * <p>Nothing listens on the redirect URI: a loopback redirect is never followed, exactly as a
@@ -61,16 +63,25 @@ public final class HeadlessUserAgent {
                 continue;
             }
             Document page = Jsoup.parse(response.body(), response.uri().toString());
-            Element login = page.getElementById("kc-form-login");
+            // Keycloak's form, or any sign-in form (the GitHub emulator's names the user field "login").
+            Element login = Optional.ofNullable(page.getElementById("kc-form-login"))
+                    .orElse(page.selectFirst("form:has(input[type=password])"));
             if (login != null && !loginSubmitted) {
                 Map<String, String> fields = formFields(login);
-                fields.put("username", user.username());
+                fields.put(login.selectFirst("input[name=login]") != null ? "login" : "username", user.username());
                 fields.put("password", user.password());
                 response = post(URI.create(login.absUrl("action")), fields);
                 loginSubmitted = true;
                 continue;
             }
             Element consent = page.selectFirst("form:has(input[name=accept]), form:has(button[name=accept])");
+            Element authorizeApp = page.selectFirst("form:has(button[name=authorize])"); // GitHub's "Authorize app"
+            if (consent == null && authorizeApp != null) {
+                Map<String, String> fields = formFields(authorizeApp);
+                fields.put("authorize", "1");
+                response = post(URI.create(authorizeApp.absUrl("action")), fields);
+                continue;
+            }
             if (consent != null) {
                 Map<String, String> fields = formFields(consent);
                 fields.put("accept", "Yes");
