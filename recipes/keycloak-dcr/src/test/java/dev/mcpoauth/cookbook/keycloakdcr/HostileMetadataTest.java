@@ -108,6 +108,47 @@ class HostileMetadataTest {
                 .hasMessageContaining("https is required off loopback");
     }
 
+    @Test
+    void refusesAnAuthorizationResponseFromAnotherIssuer() {
+        server.authorizationResponse(r -> {
+            r.put("iss", "https://evil.example");
+            return r;
+        });
+
+        assertRefusedAfterTheRedirect("came from issuer https://evil.example, not " + server.origin());
+    }
+
+    @Test
+    void refusesAnAuthorizationResponseWithoutIssWhenTheServerAnnouncesIt() {
+        server.serverMetadata(m -> m.put("authorization_response_iss_parameter_supported", true))
+                .authorizationResponse(r -> {
+                    r.remove("iss");
+                    return r;
+                });
+
+        assertRefusedAfterTheRedirect("lacks iss although");
+    }
+
+    @Test
+    void refusesAnAuthorizationResponseWithAnotherState() {
+        server.authorizationResponse(r -> {
+            r.put("state", "forged-by-an-attacker");
+            return r;
+        });
+
+        assertRefusedAfterTheRedirect("state does not match the request");
+    }
+
+    /** The browser step runs (a redirect-following agent), but the code is never redeemed. */
+    private void assertRefusedAfterTheRedirect(String expectedMessagePart) {
+        McpOAuthClient client = McpOAuthClient.builder(server.mcpUrl()).userAgent(new RedirectFetchingUserAgent()).build();
+
+        assertThatThrownBy(client::connect)
+                .satisfies(error -> assertThat(rootAuthorizationError(error)).isNotNull()
+                        .extracting(Throwable::getMessage).asString().contains(expectedMessagePart));
+        assertThat(server.requestedPaths()).contains("GET /authorize").doesNotContain("POST /token");
+    }
+
     private void assertRefused(String expectedMessagePart) {
         McpOAuthClient client = McpOAuthClient.builder(server.mcpUrl()).userAgent(recordingBrowser).build();
 

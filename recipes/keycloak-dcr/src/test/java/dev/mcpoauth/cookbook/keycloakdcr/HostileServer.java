@@ -26,6 +26,7 @@ final class HostileServer implements AutoCloseable {
     private final Map<String, Object> resourceMetadata = new LinkedHashMap<>();
     private final Map<String, Object> serverMetadata = new LinkedHashMap<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
+    private volatile java.util.function.UnaryOperator<Map<String, String>> authorizationResponse = params -> params;
 
     HostileServer() throws IOException {
         http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -60,6 +61,15 @@ final class HostileServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * {@code /authorize} approves at once, redirecting with {@code code}, the request's {@code state} and
+     * {@code iss} = this origin; {@code edit} changes those parameters first (a mix-up or CSRF attempt).
+     */
+    HostileServer authorizationResponse(java.util.function.UnaryOperator<Map<String, String>> edit) {
+        this.authorizationResponse = edit;
+        return this;
+    }
+
     List<String> requestedPaths() {
         return List.copyOf(requests);
     }
@@ -72,6 +82,22 @@ final class HostileServer implements AutoCloseable {
                 exchange.getResponseHeaders().set("WWW-Authenticate",
                         "Bearer resource_metadata=\"" + origin + "/.well-known/oauth-protected-resource/mcp\"");
                 send(exchange, 401, "");
+            }
+            case "/authorize" -> {
+                Map<String, String> query = new LinkedHashMap<>();
+                for (String pair : exchange.getRequestURI().getRawQuery().split("&")) {
+                    String[] kv = pair.split("=", 2);
+                    query.put(kv[0], java.net.URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
+                }
+                Map<String, String> response = new LinkedHashMap<>();
+                response.put("code", "hostile-code");
+                response.put("state", query.get("state"));
+                response.put("iss", origin);
+                StringBuilder location = new StringBuilder(query.get("redirect_uri")).append('?');
+                authorizationResponse.apply(response).forEach((k, v) -> location.append(k).append('=')
+                        .append(java.net.URLEncoder.encode(v, StandardCharsets.UTF_8)).append('&'));
+                exchange.getResponseHeaders().set("Location", location.toString());
+                send(exchange, 302, "");
             }
             case "/.well-known/oauth-protected-resource/mcp" -> send(exchange, 200, json(resourceMetadata));
             case "/.well-known/oauth-authorization-server" -> send(exchange, 200, json(serverMetadata));
