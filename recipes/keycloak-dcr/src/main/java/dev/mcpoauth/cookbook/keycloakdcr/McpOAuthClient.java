@@ -76,7 +76,7 @@ public final class McpOAuthClient {
         this.listener = b.listener;
         this.clock = b.clock;
         this.clientName = b.clientName;
-        OAuthHttp http = new OAuthHttp();
+        OAuthHttp http = new OAuthHttp(b.publicAddressesOnly);
         this.resourceDiscovery = new ResourceDiscovery(http, listener);
         this.serverDiscovery = new AuthorizationServerDiscovery(http, listener);
         this.registrar = new ClientRegistrar(http, store, listener, Optional.ofNullable(b.preRegistered),
@@ -274,6 +274,7 @@ public final class McpOAuthClient {
         private String clientName = "MCP OAuth Cookbook client";
         private PreRegisteredClient preRegistered;
         private URI clientIdMetadataDocument;
+        private boolean publicAddressesOnly;
 
         private Builder(String serverUrl) {
             this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
@@ -317,6 +318,15 @@ public final class McpOAuthClient {
                 throw new IllegalArgumentException("A client ID metadata document URL must be https with a path");
             }
             this.clientIdMetadataDocument = uri;
+            return this;
+        }
+
+        /**
+         * For a client that runs on a server: discovery, registration and token requests go only to
+         * public addresses (no loopback, private, link-local or cloud-metadata addresses).
+         */
+        public Builder publicAddressesOnly() {
+            this.publicAddressesOnly = true;
             return this;
         }
 

@@ -26,6 +26,12 @@ final class OAuthHttp {
     static final int MAX_BODY_BYTES = 256 * 1024;
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
+    private final boolean publicAddressesOnly;
+
+    OAuthHttp(boolean publicAddressesOnly) {
+        this.publicAddressesOnly = publicAddressesOnly;
+    }
+
     private final HttpClient http = HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(TIMEOUT)
@@ -100,6 +106,9 @@ final class OAuthHttp {
     }
 
     private Response send(HttpRequest request) {
+        if (publicAddressesOnly) {
+            SafeUrl.requirePublicAddress(request.uri(), withoutQuery(request.uri()));
+        }
         try {
             HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = response.body()) {

@@ -83,6 +83,58 @@ public final class SafeUrl {
         }
     }
 
+    /**
+     * For clients deployed on servers (MCP security best practices, "Server-Side Request Forgery"):
+     * refuses a URL whose host resolves to a loopback, private, link-local, unique-local, CGNAT,
+     * multicast or unspecified address, including IPv4-mapped IPv6 forms, so metadata from a
+     * malicious MCP server cannot point this client at the cloud metadata service or the internal
+     * network. The check resolves the name itself; an egress proxy is the stronger control against
+     * DNS rebinding between this check and the connection.
+     */
+    public static void requirePublicAddress(URI uri, String what) {
+        InetAddress[] addresses;
+        try {
+            addresses = InetAddress.getAllByName(uri.getHost());
+        } catch (java.net.UnknownHostException e) {
+            throw new UnsafeUrlException(what + ": host " + uri.getHost() + " does not resolve");
+        }
+        for (InetAddress address : addresses) {
+            if (!isPublic(address)) {
+                throw new UnsafeUrlException(what + " (" + uri.getHost() + ") resolves to the non-public address "
+                        + address.getHostAddress() + ": refused (SSRF protection)");
+            }
+        }
+    }
+
+    static boolean isPublic(InetAddress address) {
+        byte[] b = address.getAddress();
+        if (b.length == 16 && isIpv4Mapped(b)) {
+            b = java.util.Arrays.copyOfRange(b, 12, 16);
+        }
+        if (address.isAnyLocalAddress() || address.isLoopbackAddress() || address.isLinkLocalAddress()
+                || address.isSiteLocalAddress() || address.isMulticastAddress()) {
+            return false;
+        }
+        if (b.length == 4) {
+            int first = b[0] & 0xff;
+            int second = b[1] & 0xff;
+            return first != 0 && first != 127 && first != 10 && !(first == 169 && second == 254)
+                    && !(first == 172 && second >= 16 && second <= 31) && !(first == 192 && second == 168)
+                    && !(first == 100 && second >= 64 && second <= 127) // CGNAT, RFC 6598
+                    && first < 224;
+        }
+        return (b[0] & 0xfe) != 0xfc; // fc00::/7 unique local
+    }
+
+    private static boolean isIpv4Mapped(byte[] b) {
+        for (int i = 0; i < 10; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
+    }
+
     private static String printable(String s) {
         return s == null ? "" : s.replaceAll("[^A-Za-z0-9+.-]", "?");
     }

@@ -139,6 +139,31 @@ class HostileMetadataTest {
         assertRefusedAfterTheRedirect("state does not match the request");
     }
 
+    @Test
+    void aServerSideClientRefusesToFetchFromNonPublicAddresses() {
+        McpOAuthClient client = McpOAuthClient.builder(server.mcpUrl()).userAgent(recordingBrowser)
+                .publicAddressesOnly().build();
+
+        assertThatThrownBy(client::connect)
+                .satisfies(error -> assertThat(rootAuthorizationError(error)).isNotNull()
+                        .extracting(Throwable::getMessage).asString()
+                        .contains("resolves to the non-public address 127.0.0.1: refused (SSRF protection)"));
+        assertThat(server.requestedPaths()).containsExactly("POST /mcp"); // the MCP server itself, never its metadata
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"169.254.169.254", "10.0.0.8", "172.16.1.1", "192.168.1.1", "100.64.0.1", "127.0.0.1",
+            "0.0.0.0", "::1", "::ffff:169.254.169.254", "fd00::1", "fe80::1", "224.0.0.1"})
+    void treatsInternalAddressesAsNonPublic(String literal) throws Exception {
+        assertThat(SafeUrl.isPublic(java.net.InetAddress.getByName(literal))).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"8.8.8.8", "172.32.0.1", "2001:4860:4860::8888"})
+    void treatsInternetAddressesAsPublic(String literal) throws Exception {
+        assertThat(SafeUrl.isPublic(java.net.InetAddress.getByName(literal))).isTrue();
+    }
+
     /** The browser step runs (a redirect-following agent), but the code is never redeemed. */
     private void assertRefusedAfterTheRedirect(String expectedMessagePart) {
         McpOAuthClient client = McpOAuthClient.builder(server.mcpUrl()).userAgent(new RedirectFetchingUserAgent()).build();
