@@ -7,10 +7,15 @@ package dev.mcpoauth.cookbook.keycloakdcr;
 public class McpAuthorizationException extends RuntimeException {
 
     public McpAuthorizationException(String message) {
-        super(message);
+        super(printable(message));
     }
 
     public McpAuthorizationException(String message, Throwable cause) {
-        super(message, cause);
+        super(printable(message), cause);
+    }
+
+    /** Control characters (ESC, newlines) from server-supplied text become '?': no log or terminal injection. */
+    static String printable(String text) {
+        return text == null ? null : text.replaceAll("[\\p{Cntrl}&&[^\t]]", "?");
     }
 }

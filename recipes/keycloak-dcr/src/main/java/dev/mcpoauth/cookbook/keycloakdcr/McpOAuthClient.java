@@ -15,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
@@ -46,6 +45,11 @@ public final class McpOAuthClient {
 
     /** Refresh this long before the access token expires: clock skew plus one request's duration. */
     static final Duration REFRESH_MARGIN = Duration.ofSeconds(60);
+    /**
+     * Sign-in and step-up run inside the MCP request that needed them (the SDK's retry hook), so the
+     * request timeout must outlast a person at the browser ({@link SystemBrowserUserAgent} waits 5 minutes).
+     */
+    static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofMinutes(6);
     /** Consecutive 401/403 retries the SDK allows one request (authorize, refresh, step-up). */
     static final int MAX_RETRIES_PER_REQUEST = 3;
 
@@ -56,13 +60,17 @@ public final class McpOAuthClient {
     private final McpOAuthListener listener;
     private final Clock clock;
     private final String clientName;
+    private final Duration requestTimeout;
     private final ResourceDiscovery resourceDiscovery;
     private final AuthorizationServerDiscovery serverDiscovery;
     private final ClientRegistrar registrar;
     private final PkceAuthorization pkce;
     private final Map<String, AuthorizationServerMetadata> serversByIssuer = new ConcurrentHashMap<>();
-    /** Scope sets already requested by a step-up: asking again for the same set is a loop (spec: retry limits). */
-    private final Set<Set<String>> stepUpsTried = new HashSet<>();
+    /** The last step-up's scopes and the token it produced: a 403 on that token for those scopes again is a loop. */
+    private Set<String> lastStepUpScopes = Set.of(); // guarded by this
+    private String lastStepUpToken; // guarded by this
+    /** When the current tokens came from an authorization (null: from the store or a refresh). */
+    private Instant authorizedAt; // guarded by this
 
     private TokenSet tokens; // guarded by this
     /** When the current tokens came from a refresh (null: from an authorization). */
@@ -73,9 +81,10 @@ public final class McpOAuthClient {
         this.storeKey = serverUrl.toString();
         this.store = b.store;
         this.userAgent = b.userAgent;
-        this.listener = b.listener;
+        this.listener = printableSteps(b.listener);
         this.clock = b.clock;
         this.clientName = b.clientName;
+        this.requestTimeout = b.requestTimeout;
         OAuthHttp http = new OAuthHttp(b.publicAddressesOnly);
         this.resourceDiscovery = new ResourceDiscovery(http, listener);
         this.serverDiscovery = new AuthorizationServerDiscovery(http, listener);
@@ -93,8 +102,8 @@ public final class McpOAuthClient {
     public McpSyncClient connect() {
         McpSyncClient client = McpClient.sync(transport())
                 .clientInfo(new McpSchema.Implementation(clientName, "1.0"))
-                .requestTimeout(Duration.ofSeconds(30))
-                .initializationTimeout(Duration.ofMinutes(6)) // the user may take minutes to sign in
+                .requestTimeout(requestTimeout)
+                .initializationTimeout(requestTimeout)
                 .build();
         client.initialize();
         return client;
@@ -143,7 +152,11 @@ public final class McpOAuthClient {
 
     private synchronized Optional<String> currentAccessToken() {
         if (tokens != null && tokens.refreshToken() != null && tokens.expiresWithin(REFRESH_MARGIN, clock.instant())) {
-            refresh();
+            try {
+                refresh();
+            } catch (McpAuthorizationException unreachable) {
+                // The authorization server is unreachable: the current token may still be valid for a while.
+            }
         }
         return Optional.ofNullable(tokens).map(TokenSet::accessToken);
     }
@@ -155,21 +168,27 @@ public final class McpOAuthClient {
         Optional<BearerChallenge> challenge = BearerChallenge.from(response.headers().allValues("WWW-Authenticate"));
         String sentToken = request.headers().firstValue("Authorization").map(v -> v.replaceFirst("(?i)^Bearer ", ""))
                 .orElse(null);
-        if (tokens != null && sentToken != null && !sentToken.equals(tokens.accessToken())) {
-            return true; // another request already got a newer token: retry with it
+        if (tokens != null && !tokens.accessToken().equals(sentToken)) {
+            return true; // another request already got a (newer) token: retry with it
         }
         if (response.statusCode() == 401) {
             listener.onStep("MCP server answered 401" + challenge.map(c -> " with " + describe(c)).orElse(" without a Bearer challenge"));
+            if (sentToken != null && authorizedAt != null && clock.instant().isBefore(authorizedAt.plus(REFRESH_MARGIN))) {
+                throw new McpAuthorizationException("The MCP server rejected a token it was issued moments ago ("
+                        + challenge.flatMap(BearerChallenge::error).orElse("no error code") + "): its issuer or audience"
+                        + " settings do not match the authorization server's tokens; signing in again would not help");
+            }
             if (sentToken != null && tokens != null && tokens.refreshToken() != null && !justRefreshed() && refresh()) {
                 return true;
             }
-            authorize(challenge, Set.of());
+            // SEP-2350: a new authorization keeps the scopes already granted.
+            authorize(challenge, tokens == null ? Set.of() : tokens.scopes());
             return true;
         }
         if (response.statusCode() == 403 && challenge.map(BearerChallenge::isInsufficientScope).orElse(false)) {
             Set<String> required = scopes(challenge.get().scope().orElse(""));
             listener.onStep("MCP server answered 403 insufficient_scope, needs \"" + String.join(" ", required) + "\"");
-            return stepUp(challenge.get(), required);
+            return stepUp(challenge.get(), required, sentToken);
         }
         return false;
     }
@@ -177,15 +196,18 @@ public final class McpOAuthClient {
 
     // tag::step-up[]
     /** MCP "Step-Up Authorization Flow": re-authorize for the union of granted and required scopes. */
-    private boolean stepUp(BearerChallenge challenge, Set<String> required) {
+    private boolean stepUp(BearerChallenge challenge, Set<String> required, String sentToken) {
         Set<String> granted = tokens == null ? Set.of() : tokens.scopes();
         Set<String> wanted = new LinkedHashSet<>(granted);
         wanted.addAll(required);
-        if (required.isEmpty() || !stepUpsTried.add(wanted)) {
-            listener.onStep("  -> already asked for \"" + String.join(" ", wanted) + "\"; giving up (retry limit)");
+        if (required.isEmpty() || wanted.equals(lastStepUpScopes) && Objects.equals(sentToken, lastStepUpToken)) {
+            listener.onStep("  -> the token from asking for \"" + String.join(" ", wanted)
+                    + "\" was refused again; giving up (retry limit)");
             return false;
         }
         authorize(Optional.of(challenge), wanted);
+        lastStepUpScopes = wanted;
+        lastStepUpToken = tokens.accessToken();
         return true;
     }
     // end::step-up[]
@@ -202,14 +224,23 @@ public final class McpOAuthClient {
             TokenSet refreshed = pkce.refresh(as, registrar.clientFor(as), current);
             save(refreshed);
             refreshedAt = clock.instant();
+            authorizedAt = null;
             listener.onStep("  -> refreshed; the old refresh token is now spent (rotation)");
             return true;
-        } catch (McpAuthorizationException e) {
+        } catch (TokenEndpointException e) {
             listener.onRefreshError(e);
-            listener.onStep("  -> refresh failed (" + e.getMessage() + "); a new authorization is needed");
+            if (!"invalid_grant".equals(e.errorCode()) && !"invalid_client".equals(e.errorCode())) {
+                throw e;
+            }
+            listener.onStep("  -> refresh refused (" + e.errorCode() + "); a new authorization is needed");
+            forgetRefusedClient(e, current.issuer());
             tokens = null;
             store.removeTokens(storeKey);
             return false;
+        } catch (McpAuthorizationException e) {
+            // Unreachable or failing server: keep the refresh token, it is still good once the server is back.
+            listener.onRefreshError(e);
+            throw e;
         }
     }
 
@@ -225,13 +256,40 @@ public final class McpOAuthClient {
         try {
             obtained = pkce.authorize(as, client, resource.resource(), scope, userAgent);
         } catch (TokenEndpointException e) {
-            if ("invalid_client".equals(e.errorCode()) && "DCR".equals(client.how())) {
-                store.removeClient(client.issuer()); // the server forgot us: register again next time
-            }
+            forgetRefusedClient(e, client.issuer());
             throw e;
         }
         save(obtained);
         refreshedAt = null;
+        authorizedAt = clock.instant();
+    }
+
+    /** {@code invalid_client} for a dynamically registered client: the server forgot it, register again next time. */
+    private void forgetRefusedClient(TokenEndpointException e, String issuer) {
+        if ("invalid_client".equals(e.errorCode())
+                && store.loadClient(issuer).map(c -> "DCR".equals(c.how())).orElse(false)) {
+            store.removeClient(issuer);
+        }
+    }
+
+    /** Server-supplied text (issuers, scopes, challenge parameters) never reaches a log or terminal raw. */
+    private static McpOAuthListener printableSteps(McpOAuthListener listener) {
+        return new McpOAuthListener() {
+            @Override
+            public void onStep(String description) {
+                listener.onStep(McpAuthorizationException.printable(description));
+            }
+
+            @Override
+            public void onTokens(TokenSet tokens) {
+                listener.onTokens(tokens);
+            }
+
+            @Override
+            public void onRefreshError(McpAuthorizationException error) {
+                listener.onRefreshError(error);
+            }
+        };
     }
 
     private void save(TokenSet newTokens) {
@@ -275,6 +333,7 @@ public final class McpOAuthClient {
         private PreRegisteredClient preRegistered;
         private URI clientIdMetadataDocument;
         private boolean publicAddressesOnly;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
 
         private Builder(String serverUrl) {
             this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
@@ -327,6 +386,15 @@ public final class McpOAuthClient {
          */
         public Builder publicAddressesOnly() {
             this.publicAddressesOnly = true;
+            return this;
+        }
+
+        /**
+         * The MCP request timeout used by {@link #connect()} (6 minutes by default). A sign-in or step-up
+         * runs inside the request that needed it, so keep it longer than your user agent waits for a person.
+         */
+        public Builder requestTimeout(Duration requestTimeout) {
+            this.requestTimeout = Objects.requireNonNull(requestTimeout);
             return this;
         }
 

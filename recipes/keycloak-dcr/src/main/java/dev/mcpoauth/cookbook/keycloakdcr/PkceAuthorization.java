@@ -133,6 +133,11 @@ final class PkceAuthorization {
         } catch (ParseException e) {
             throw new McpAuthorizationException("Unreadable token response from " + as.getTokenEndpointURI(), e);
         }
+        if (response instanceof TokenErrorResponse error && error.getErrorObject().getCode() == null) {
+            // Not an OAuth answer (an outage, a proxy error page): nothing is known about the grant.
+            throw new McpAuthorizationException("Token endpoint " + as.getTokenEndpointURI() + " answered HTTP "
+                    + error.getErrorObject().getHTTPStatusCode() + " without an OAuth error");
+        }
         if (response instanceof TokenErrorResponse error) {
             throw new TokenEndpointException(error.getErrorObject().getCode(),
                     "Token request refused by " + as.getIssuer() + ": " + ClientRegistrar.describe(error.getErrorObject()));

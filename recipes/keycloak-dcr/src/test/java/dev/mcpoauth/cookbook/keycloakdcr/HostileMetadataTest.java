@@ -164,6 +164,52 @@ class HostileMetadataTest {
         assertThat(SafeUrl.isPublic(java.net.InetAddress.getByName(literal))).isTrue();
     }
 
+    @Test
+    void stopsWhenTheServerRejectsATokenItWasJustIssued() {
+        McpOAuthClient client = McpOAuthClient.builder(server.mcpUrl()).userAgent(new RedirectFetchingUserAgent()).build();
+
+        assertThatThrownBy(client::connect)
+                .satisfies(error -> assertThat(rootAuthorizationError(error)).isNotNull()
+                        .extracting(Throwable::getMessage).asString()
+                        .contains("rejected a token it was issued moments ago"));
+        assertThat(server.requestedPaths()).containsOnlyOnce("GET /authorize");
+    }
+
+    @Test
+    void anUnreachableTokenEndpointKeepsTheStoredRefreshToken() {
+        server.tokenEndpointStatus(503);
+        InMemoryTokenStore store = new InMemoryTokenStore();
+        store.saveTokens(server.mcpUrl(), new TokenSet(server.mcpUrl(), server.origin(), "old-access-token",
+                "still-good-refresh-token", java.time.Instant.now().minusSeconds(5), "mcp:tools"));
+        List<McpAuthorizationException> refreshErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        McpOAuthClient client = McpOAuthClient.builder(server.mcpUrl()).tokenStore(store).userAgent(recordingBrowser)
+                .listener(new McpOAuthListener() {
+                    @Override
+                    public void onRefreshError(McpAuthorizationException error) {
+                        refreshErrors.add(error);
+                    }
+                }).build();
+
+        assertThatThrownBy(client::connect)
+                .satisfies(error -> assertThat(rootAuthorizationError(error)).isNotNull()
+                        .extracting(Throwable::getMessage).asString().contains("answered HTTP 503 without an OAuth error"));
+        assertThat(refreshErrors).isNotEmpty();
+        assertThat(browserOpened).hasValue(0); // an outage is not a reason to send the user to sign in
+        assertThat(store.loadTokens(server.mcpUrl()).orElseThrow().refreshToken()).isEqualTo("still-good-refresh-token");
+    }
+
+    @Test
+    void serverTextWithControlCharactersIsNeutralisedInErrors() {
+        server.serverMetadata(m -> m.put("issuer", "https://evil.example/\u001b[2J\nFAKE LOG LINE"));
+
+        assertRefused("names issuer https://evil.example/?[2J?FAKE LOG LINE, but");
+    }
+
+    @Test
+    void theRequestTimeoutOutlastsAPersonSigningIn() {
+        assertThat(McpOAuthClient.DEFAULT_REQUEST_TIMEOUT).isGreaterThan(java.time.Duration.ofMinutes(5));
+    }
+
     /** The browser step runs (a redirect-following agent), but the code is never redeemed. */
     private void assertRefusedAfterTheRedirect(String expectedMessagePart) {
         McpOAuthClient client = McpOAuthClient.builder(server.mcpUrl()).userAgent(new RedirectFetchingUserAgent()).build();

@@ -27,6 +27,7 @@ final class HostileServer implements AutoCloseable {
     private final Map<String, Object> serverMetadata = new LinkedHashMap<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private volatile java.util.function.UnaryOperator<Map<String, String>> authorizationResponse = params -> params;
+    private volatile int tokenEndpointStatus = 200;
 
     HostileServer() throws IOException {
         http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -70,6 +71,12 @@ final class HostileServer implements AutoCloseable {
         return this;
     }
 
+    /** 200 issues a token (which {@code /mcp} still refuses); anything else is a broken token endpoint. */
+    HostileServer tokenEndpointStatus(int status) {
+        this.tokenEndpointStatus = status;
+        return this;
+    }
+
     List<String> requestedPaths() {
         return List.copyOf(requests);
     }
@@ -101,6 +108,10 @@ final class HostileServer implements AutoCloseable {
             }
             case "/.well-known/oauth-protected-resource/mcp" -> send(exchange, 200, json(resourceMetadata));
             case "/.well-known/oauth-authorization-server" -> send(exchange, 200, json(serverMetadata));
+            case "/token" -> send(exchange, tokenEndpointStatus, tokenEndpointStatus == 200
+                    ? json(Map.of("access_token", "hostile-access-token", "token_type", "Bearer", "expires_in", 300,
+                            "refresh_token", "hostile-refresh-token"))
+                    : "");
             case "/register" -> send(exchange, 201, json(Map.of("client_id", "hostile-client",
                     "redirect_uris", List.of("http://127.0.0.1/callback"), "token_endpoint_auth_method", "none")));
             default -> send(exchange, 404, "");
