@@ -374,7 +374,7 @@ public final class McpOAuthClient {
             URI uri = SafeUrl.check(url, "client ID metadata document URL");
             if (!"https".equalsIgnoreCase(uri.getScheme()) && !SafeUrl.isLoopback(uri.getHost())
                     || uri.getRawPath() == null || uri.getRawPath().length() <= 1) {
-                throw new IllegalArgumentException("A client ID metadata document URL must be https with a path");
+                throw new IllegalArgumentException("A client ID metadata document URL must be https (http only on loopback, for development) with a path");
             }
             this.clientIdMetadataDocument = uri;
             return this;
