@@ -173,7 +173,8 @@ public final class McpOAuthClient {
         }
         if (response.statusCode() == 401) {
             listener.onStep("MCP server answered 401" + challenge.map(c -> " with " + describe(c)).orElse(" without a Bearer challenge"));
-            if (sentToken != null && authorizedAt != null && clock.instant().isBefore(authorizedAt.plus(REFRESH_MARGIN))) {
+            if (sentToken != null && authorizedAt != null && clock.instant().isBefore(authorizedAt.plus(REFRESH_MARGIN))
+                    && !authorizationServerChanged(challenge)) {
                 throw new McpAuthorizationException("The MCP server rejected a token it was issued moments ago ("
                         + challenge.flatMap(BearerChallenge::error).orElse("no error code") + "): its issuer or audience"
                         + " settings do not match the authorization server's tokens; signing in again would not help");
@@ -211,6 +212,19 @@ public final class McpOAuthClient {
         return true;
     }
     // end::step-up[]
+
+    /**
+     * The server now names another authorization server (a migration, MCP 2026-07-28): the next
+     * authorization registers there; credentials from the old one are never presented to it.
+     */
+    private boolean authorizationServerChanged(Optional<BearerChallenge> challenge) {
+        URI named = resourceDiscovery.discover(serverUrl, challenge).authorizationServers().get(0);
+        boolean changed = !named.toString().equals(tokens.issuer());
+        if (changed) {
+            listener.onStep("  -> the server now names the authorization server " + named + " instead of " + tokens.issuer());
+        }
+        return changed;
+    }
 
     /** A token refreshed moments ago and already rejected: another refresh will not help, the user must authorize. */
     private boolean justRefreshed() {
