@@ -47,7 +47,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The contract every MCP resource server in the cookbook passes, whatever its framework. A recipe
- * subclasses it, serves MCP at {@link ContractEnvironment#mcpUrl()} with its JWKS URI set to
+ * subclasses it, protects {@link ContractEnvironment#mcpUrl()}, serves MCP at {@link ContractEnvironment#mcpEndpoint()}
+ * (the same URL, or a path under it for a gateway) with its JWKS URI set to
  * {@link ContractEnvironment#jwksUri()}, and the tools {@code whoami}, {@code list_notes} and
  * {@code add_note} (which needs {@code notes:write}).
  *
@@ -78,9 +79,24 @@ public abstract class ResourceServerContract {
     /** The server's RFC 9728 {@code resource_name}. */
     protected abstract String expectedResourceName();
 
+    /**
+     * The client id the tools report ({@code azp} of the token they see): the MCP client itself,
+     * unless a gateway exchanged its token and the tools see the gateway's.
+     */
+    protected String clientSeenByTools() {
+        return CLIENT_ID;
+    }
+
+    /**
+     * Forged tokens speak for real users' sessions (alice's and bob's), so a server that hands them
+     * on to Keycloak, as a gateway's token exchange does, gets them accepted there too.
+     */
     @BeforeAll
     void trustForgingKey() {
-        forge = TokenForge.trustedBy(realm());
+        String alice = login(ALICE, BASE_SCOPE).accessToken();
+        String bob = login(BOB, BASE_SCOPE).accessToken();
+        forge = TokenForge.trustedBy(realm()).withSessionsOf(Map.of(
+                "forged-user", alice, "alice-subject", alice, "bob-subject", bob));
     }
 
     // ---- the happy path ------------------------------------------------------------------------
@@ -91,7 +107,7 @@ public abstract class ResourceServerContract {
         // RFC 8707: the token is bound to this MCP server and nothing else.
         assertThat(SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getAudience()).containsExactly(audience());
 
-        try (McpSyncClient client = McpTestClient.connect(mcpUrl(), tokens::accessToken)) {
+        try (McpSyncClient client = McpTestClient.connect(mcpEndpoint(), tokens::accessToken)) {
             assertThat(client.listTools().tools()).extracting(Tool::name)
                     .containsExactlyInAnyOrder("whoami", "add_note", "list_notes");
 
@@ -101,7 +117,7 @@ public abstract class ResourceServerContract {
             assertThat(whoami.structuredContent()).isEqualTo(Map.of(
                     "subject", SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getSubject(),
                     "username", "alice",
-                    "client", CLIENT_ID,
+                    "client", clientSeenByTools(),
                     "scopes", List.of(BASE_SCOPE)));
         }
     }
@@ -109,7 +125,7 @@ public abstract class ResourceServerContract {
     @Test
     void toolNeedingAnExtraScopeAnswers403InsufficientScopeThenWorksAfterStepUp() {
         AtomicReference<String> token = new AtomicReference<>(login(ALICE, BASE_SCOPE).accessToken());
-        try (McpSyncClient client = McpTestClient.connect(mcpUrl(), token::get)) {
+        try (McpSyncClient client = McpTestClient.connect(mcpEndpoint(), token::get)) {
             CallToolRequest addNote = new CallToolRequest("add_note", Map.of("text", "buy milk"));
 
             Throwable refused = catchThrowable(() -> client.callTool(addNote));
@@ -135,8 +151,8 @@ public abstract class ResourceServerContract {
     void eachUserSeesOnlyTheirOwnNotes() {
         String aliceToken = login(ALICE, BASE_SCOPE, NOTES_WRITE).accessToken();
         String bobToken = login(BOB, BASE_SCOPE).accessToken();
-        try (McpSyncClient alice = McpTestClient.connect(mcpUrl(), () -> aliceToken);
-             McpSyncClient bob = McpTestClient.connect(mcpUrl(), () -> bobToken)) {
+        try (McpSyncClient alice = McpTestClient.connect(mcpEndpoint(), () -> aliceToken);
+             McpSyncClient bob = McpTestClient.connect(mcpEndpoint(), () -> bobToken)) {
             alice.callTool(new CallToolRequest("add_note", Map.of("text", "alice's secret")));
 
             CallToolResult bobsNotes = bob.callTool(new CallToolRequest("list_notes", Map.of()));
@@ -149,7 +165,7 @@ public abstract class ResourceServerContract {
     void walkthroughGoesFromABareUrlThroughDiscoveryLoginAndStepUpToToolCalls() throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
-        new ClientWalkthrough(new PrintStream(printed, true, StandardCharsets.UTF_8)).run(mcpUrl(), CLIENT_ID, BOB,
+        new ClientWalkthrough(new PrintStream(printed, true, StandardCharsets.UTF_8)).run(mcpEndpoint(), CLIENT_ID, BOB,
                 ClientWalkthrough.call("whoami", Map.of()),
                 ClientWalkthrough.call("add_note", Map.of("text", "from the walk-through")));
 
@@ -172,9 +188,10 @@ public abstract class ResourceServerContract {
         Map<String, Object> document = JsonMapper.shared().readValue(response.body(), new tools.jackson.core.type.TypeReference<>() { });
         assertThat(document).containsEntry("resource", audience())              // RFC 9728 section 2
                 .containsEntry("authorization_servers", List.of(realm().issuer().toString()))
-                .containsEntry("scopes_supported", List.of(BASE_SCOPE, NOTES_WRITE))
                 .containsEntry("bearer_methods_supported", List.of("header"))  // no query or body tokens
                 .containsEntry("resource_name", expectedResourceName());
+        // The base scope first; a server with more tools (a gateway) lists more after it.
+        assertThat((List<Object>) document.get("scopes_supported")).startsWith(BASE_SCOPE).contains(NOTES_WRITE);
         // Optional members may only say what is true: no mTLS-bound tokens here.
         assertThat(document.get("tls_client_certificate_bound_access_tokens")).isIn(null, false);
     }
@@ -232,7 +249,7 @@ public abstract class ResourceServerContract {
                 mcpRequest().GET(),
                 mcpRequest().DELETE(),
                 mcpRequest().POST(HttpRequest.BodyPublishers.ofString("[" + INITIALIZE + "," + TOOLS_LIST + "]")),
-                HttpRequest.newBuilder(mcpUrl()).header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("hi")));
+                HttpRequest.newBuilder(mcpEndpoint()).header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("hi")));
         for (HttpRequest.Builder request : requests) {
             HttpResponse<String> response = send(request);
 
@@ -244,7 +261,7 @@ public abstract class ResourceServerContract {
     @Test
     void ignoresATokenInTheQueryString() throws Exception {
         String token = track(forge.valid(audience(), "forged-user", BASE_SCOPE));
-        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(mcpUrl() + "?access_token=" + token))
+        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(mcpEndpoint() + "?access_token=" + token))
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json, text/event-stream")
                 .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
@@ -261,6 +278,8 @@ public abstract class ResourceServerContract {
 
     @Test
     void acceptsATokenExpiredWithinTheClockSkewOnly() throws Exception {
+        // A client that has been talking to the server (a gateway caches what it exchanged for it).
+        assertThat(post(forge.valid(audience(), "forged-user", BASE_SCOPE)).statusCode()).isEqualTo(200);
         assertThat(post(forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofSeconds(20))).statusCode())
                 .isEqualTo(200);
         assertInvalidToken(forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofSeconds(90)));
@@ -477,6 +496,10 @@ public abstract class ResourceServerContract {
         return environment().mcpUrl();
     }
 
+    protected final URI mcpEndpoint() {
+        return environment().mcpEndpoint();
+    }
+
     protected final Realm realm() {
         return environment().realm();
     }
@@ -513,7 +536,7 @@ public abstract class ResourceServerContract {
     }
 
     private HttpRequest.Builder mcpRequest() {
-        return HttpRequest.newBuilder(mcpUrl())
+        return HttpRequest.newBuilder(mcpEndpoint())
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json, text/event-stream");
     }

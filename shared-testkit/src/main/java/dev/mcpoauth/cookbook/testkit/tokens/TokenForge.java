@@ -17,9 +17,12 @@ import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.security.interfaces.RSAPrivateKey;
 import java.time.Duration;
+import java.text.ParseException;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -38,12 +41,15 @@ public final class TokenForge {
     private final RSAPrivateKey trustedKey;
     private final String trustedKid;
     private final String publicKeyPem;
+    private final Map<String, JWTClaimsSet> sessionBySubject;
 
-    private TokenForge(Realm realm, RSAPrivateKey trustedKey, String trustedKid, String publicKeyPem) {
+    private TokenForge(Realm realm, RSAPrivateKey trustedKey, String trustedKid, String publicKeyPem,
+                       Map<String, JWTClaimsSet> sessionBySubject) {
         this.realm = realm;
         this.trustedKey = trustedKey;
         this.trustedKid = trustedKid;
         this.publicKeyPem = publicKeyPem;
+        this.sessionBySubject = sessionBySubject;
     }
 
     /** Adds a passive signing key to {@code realm} and returns a forge that signs with it. */
@@ -54,7 +60,24 @@ public final class TokenForge {
         String pem = "-----BEGIN PUBLIC KEY-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(keyPair.getPublic().getEncoded())
                 + "\n-----END PUBLIC KEY-----\n";
-        return new TokenForge(realm, privateKey, kid, pem);
+        return new TokenForge(realm, privateKey, kid, pem, Map.of());
+    }
+
+    /**
+     * A forge whose tokens for the given subject names carry the user, session and client of a real
+     * token ({@code sub}, {@code sid}, {@code azp}, {@code typ}). Keycloak itself then accepts them
+     * where it checks the session, as in RFC 8693 token exchange; everything else stays forged.
+     */
+    public TokenForge withSessionsOf(Map<String, String> realTokenBySubjectName) {
+        Map<String, JWTClaimsSet> sessions = new HashMap<>();
+        realTokenBySubjectName.forEach((name, token) -> {
+            try {
+                sessions.put(name, SignedJWT.parse(token).getJWTClaimsSet());
+            } catch (ParseException e) {
+                throw new IllegalArgumentException("Not a JWT: the token for " + name, e);
+            }
+        });
+        return new TokenForge(realm, trustedKey, trustedKid, publicKeyPem, Map.copyOf(sessions));
     }
 
     /**
@@ -62,6 +85,17 @@ public final class TokenForge {
      * issuer, issued now, valid five minutes. Tests change one claim and sign.
      */
     public JWTClaimsSet.Builder validClaims(String audience, String subject, String scope) {
+        JWTClaimsSet session = sessionBySubject.get(subject);
+        if (session != null) {
+            return forgedClaims(audience, session.getSubject(), scope)
+                    .claim("azp", session.getClaim("azp"))
+                    .claim("sid", session.getClaim("sid"))
+                    .claim("typ", "Bearer");
+        }
+        return forgedClaims(audience, subject, scope);
+    }
+
+    private JWTClaimsSet.Builder forgedClaims(String audience, String subject, String scope) {
         Instant now = Instant.now();
         return new JWTClaimsSet.Builder()
                 .issuer(realm.issuer().toString())
