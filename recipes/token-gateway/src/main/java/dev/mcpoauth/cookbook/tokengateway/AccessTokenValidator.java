@@ -1,0 +1,90 @@
+package dev.mcpoauth.cookbook.tokengateway;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Validates a Keycloak access token with Nimbus JOSE + JWT: RS256 signature with a key from the
+ * cached JWKS, exact issuer, {@code exp} required with bounded clock skew, {@code typ} JWT or at+jwt,
+ * and exactly one audience: the gateway for client tokens, a backend for exchanged tokens (RFC 8707).
+ * The gateway and both backends use this one class with different settings.
+ */
+public final class AccessTokenValidator {
+
+    /** Why a token was refused; the text becomes the challenge's {@code error_description}. */
+    public static final class InvalidTokenException extends Exception {
+        InvalidTokenException(String reason) {
+            super(reason);
+        }
+    }
+
+    private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+    private final String audience;
+    private final String requiredAuthorizedParty;
+
+    /**
+     * @param requiredAuthorizedParty when set, the token's {@code azp} must be exactly this client:
+     *                                backends accept tokens the gateway obtained, nothing else
+     */
+    public AccessTokenValidator(URI issuer, URI jwksUri, String audience, Duration clockSkew,
+                                String requiredAuthorizedParty) throws MalformedURLException {
+        this.audience = audience;
+        this.requiredAuthorizedParty = requiredAuthorizedParty;
+        JWKSource<SecurityContext> cachedKeys = JWKSourceBuilder.create(jwksUri.toURL())
+                .cache(5 * 60_000, 15_000)      // keys cached 5 min; a fetch may take 15 s
+                .rateLimited(10_000)            // an unknown kid refetches the JWKS at most once per 10 s
+                .outageTolerant(24 * 3600_000)  // authorization server down: keep the last good keys
+                .build();
+        // Inside the rate-limit window an unknown kid simply has no key: invalid token, not a server error.
+        JWKSource<SecurityContext> keys = (selector, context) -> {
+            try {
+                return cachedKeys.get(selector, context);
+            } catch (RateLimitReachedException refetchTooSoon) {
+                return List.of();
+            }
+        };
+        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, keys));
+        processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(
+                JOSEObjectType.JWT, new JOSEObjectType("at+jwt"), null));
+        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
+                audience, new JWTClaimsSet.Builder().issuer(issuer.toString()).build(), Set.of("exp", "sub"));
+        claims.setMaxClockSkew((int) clockSkew.toSeconds());
+        processor.setJWTClaimsSetVerifier(claims);
+    }
+
+    public JWTClaimsSet validate(String token) throws InvalidTokenException {
+        JWTClaimsSet claims;
+        try {
+            claims = processor.process(token, null);
+        } catch (ParseException | BadJOSEException | JOSEException e) {
+            // JOSEException: keys unreachable for a kid not in the cache; the token cannot be trusted.
+            throw new InvalidTokenException(e.getMessage());
+        }
+        // RFC 8707, strict: this server must be the only audience. A token also valid elsewhere is
+        // one that other server could replay here.
+        if (!List.of(audience).equals(claims.getAudience())) {
+            throw new InvalidTokenException("JWT audience rejected");
+        }
+        if (requiredAuthorizedParty != null && !requiredAuthorizedParty.equals(claims.getClaim("azp"))) {
+            throw new InvalidTokenException("Token was not issued to the gateway");
+        }
+        return claims;
+    }
+}

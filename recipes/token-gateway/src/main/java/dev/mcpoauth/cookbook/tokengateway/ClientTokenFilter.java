@@ -1,0 +1,119 @@
+package dev.mcpoauth.cookbook.tokengateway;
+
+import com.nimbusds.jwt.JWTClaimsSet;
+import dev.mcpoauth.cookbook.tokengateway.AccessTokenValidator.InvalidTokenException;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.text.ParseException;
+import java.util.regex.Pattern;
+
+/**
+ * The gateway as a resource server (the cookbook's resource-server contract), in the order a
+ * request meets it:
+ * <ol>
+ *   <li>no token in the URL (OAuth 2.1: URLs get logged);</li>
+ *   <li>a well-formed {@code Authorization: Bearer} header of sane size (RFC 6750 section 2.1);</li>
+ *   <li>a valid client token for the gateway ({@link AccessTokenValidator}), else 401 with the
+ *       challenge that leads the client to the metadata (RFC 9728 section 5.1);</li>
+ *   <li>the base scope, else 403 {@code insufficient_scope};</li>
+ *   <li>a browser {@code Origin} the gateway knows (MCP transport spec, DNS rebinding), else 403.</li>
+ * </ol>
+ * Per-tool scopes, policy and sessions are per backend: {@link GatewayServlet} checks them.
+ */
+final class ClientTokenFilter extends HttpFilter {
+
+    static final int MAX_TOKEN_LENGTH = 8 * 1024;
+    /** RFC 6750 section 2.1 b64token. */
+    private static final Pattern B64TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]+=*");
+
+    private final GatewayConfig config;
+    private final AccessTokenValidator validator;
+    private final Challenges challenges;
+
+    ClientTokenFilter(GatewayConfig config, AccessTokenValidator validator, Challenges challenges) {
+        this.config = config;
+        this.validator = validator;
+        this.challenges = challenges;
+    }
+
+    @Override
+    protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        allowCorsFromListedOrigins(request, response);
+        if ("OPTIONS".equals(request.getMethod())) {
+            response.setStatus(HttpServletResponse.SC_NO_CONTENT); // CORS preflight: headers above say the rest
+            return;
+        }
+        if (hasAccessTokenInQuery(request.getQueryString())) {
+            challenges.bearer(response, 401, null, null, null); // treated as no credentials; never read, never logged
+            return;
+        }
+        String header = request.getHeader("Authorization");
+        if (header == null || !isBearerScheme(header)) {
+            challenges.bearer(response, 401, null, null, null); // RFC 6750 section 3.1: no error code without credentials
+            return;
+        }
+        if (header.length() > MAX_TOKEN_LENGTH) {
+            challenges.bearer(response, 401, "invalid_token", "Bearer token is too large", null);
+            return;
+        }
+        String token = header.length() > 7 ? header.substring(7) : "";
+        if (!B64TOKEN.matcher(token).matches()) {
+            challenges.bearer(response, 401, "invalid_token", "Bearer token is malformed", null);
+            return;
+        }
+        Caller caller;
+        try {
+            JWTClaimsSet claims = validator.validate(token);
+            caller = Caller.from(claims, token);
+        } catch (InvalidTokenException | ParseException invalid) {
+            challenges.bearer(response, 401, "invalid_token", invalid.getMessage(), null);
+            return;
+        }
+        if (!caller.scopes().contains(config.requiredScope())) {
+            challenges.bearer(response, 403, "insufficient_scope",
+                    "This request needs scope: " + config.requiredScope(), config.requiredScope());
+            return;
+        }
+        String origin = request.getHeader("Origin");
+        if (origin != null && !config.allowedOrigins().contains(origin)) {
+            Challenges.jsonRpcError(response, 403, null, -32600, "Origin not allowed");
+            return;
+        }
+        caller.attachTo(request);
+        chain.doFilter(request, response);
+    }
+
+    private static boolean isBearerScheme(String header) {
+        return header.regionMatches(true, 0, "Bearer", 0, 6) && (header.length() == 6 || header.charAt(6) == ' ');
+    }
+
+    static boolean hasAccessTokenInQuery(String query) {
+        if (query == null) {
+            return false;
+        }
+        for (String pair : query.split("&")) {
+            String name = pair.split("=", 2)[0];
+            if (name.equalsIgnoreCase("access_token") || name.equalsIgnoreCase("access%5Ftoken")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void allowCorsFromListedOrigins(HttpServletRequest request, HttpServletResponse response) {
+        String origin = request.getHeader("Origin");
+        if (origin != null && config.allowedOrigins().contains(origin)) {
+            response.setHeader("Access-Control-Allow-Origin", origin);
+            response.setHeader("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+            response.setHeader("Access-Control-Allow-Headers",
+                    "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID");
+            response.setHeader("Access-Control-Expose-Headers", "WWW-Authenticate, Mcp-Session-Id, Retry-After");
+            response.setHeader("Vary", "Origin");
+        }
+    }
+}

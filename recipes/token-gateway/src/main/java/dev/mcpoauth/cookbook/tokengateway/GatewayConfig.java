@@ -1,0 +1,97 @@
+package dev.mcpoauth.cookbook.tokengateway;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the gateway needs to know. {@link #fromEnvironment} reads environment variables with
+ * demo defaults matching {@code make run}.
+ *
+ * @param resource            the gateway's public MCP URL (RFC 8707 resource, {@code http://host/mcp}); each
+ *                            backend is served under it at {@code /mcp/<backend>}. Client tokens must carry exactly
+ *                            it in {@code aud}; it is also the gateway's client id at the authorization server
+ * @param authorizationServer issuer (RFC 9728 {@code authorization_servers})
+ * @param jwksUri             the issuer's signing keys
+ * @param tokenEndpoint       where the gateway exchanges tokens (RFC 8693)
+ * @param clientSecret        the gateway's client secret at the authorization server (from the environment)
+ * @param backends            by name
+ * @param policyFile          per-backend scopes and per-tool rules (JSON)
+ * @param clockSkew           tolerance on {@code exp}/{@code nbf} of client tokens
+ * @param requiredScope       scope every MCP request needs
+ * @param allowedOrigins      browser origins allowed to call the gateway
+ * @param rateLimit           requests per client id per {@code rateLimitWindow}
+ * @param rateLimitWindow     the rate limit's window
+ * @param exchangeTimeout     the longest an exchange may take before the request fails with 503
+ * @param exchangeRenewBefore an exchanged token is renewed this long before it expires
+ * @param bindAddress         interface to listen on (demo default: loopback only)
+ */
+public record GatewayConfig(URI resource, URI authorizationServer, URI jwksUri, URI tokenEndpoint, String clientSecret,
+                            Map<String, Backend> backends, Path policyFile, Duration clockSkew, String requiredScope,
+                            List<String> allowedOrigins, int rateLimit, Duration rateLimitWindow,
+                            Duration exchangeTimeout, Duration exchangeRenewBefore, String bindAddress) {
+
+    public GatewayConfig {
+        if (clientSecret == null || clientSecret.isBlank()) {
+            throw new IllegalArgumentException("The gateway's client secret is missing (GATEWAY_CLIENT_SECRET)");
+        }
+        backends = Map.copyOf(backends);
+    }
+
+    public static GatewayConfig fromEnvironment(Map<String, String> env) {
+        String issuer = env.getOrDefault("MCP_AUTHORIZATION_SERVER", "http://localhost:8180/realms/mcp-token-gateway");
+        Map<String, Backend> backends = new LinkedHashMap<>();
+        // BACKENDS=notes=http://localhost:8091/mcp,calendar=http://localhost:8092/mcp
+        for (String entry : env.getOrDefault("BACKENDS",
+                "notes=http://localhost:8091/mcp,calendar=http://localhost:8092/mcp").split(",")) {
+            String[] nameAndUrl = entry.trim().split("=", 2);
+            backends.put(nameAndUrl[0], Backend.at(nameAndUrl[0], URI.create(nameAndUrl[1])));
+        }
+        return new GatewayConfig(
+                URI.create(env.getOrDefault("MCP_RESOURCE", "http://localhost:8090/mcp")),
+                URI.create(issuer),
+                URI.create(env.getOrDefault("MCP_JWKS_URI", issuer + "/protocol/openid-connect/certs")),
+                URI.create(env.getOrDefault("MCP_TOKEN_ENDPOINT", issuer + "/protocol/openid-connect/token")),
+                env.get("GATEWAY_CLIENT_SECRET"),
+                backends,
+                Path.of(env.getOrDefault("GATEWAY_POLICY", "gateway-policy.json")),
+                Duration.ofSeconds(60),
+                "mcp:tools",
+                Arrays.asList(env.getOrDefault("MCP_ALLOWED_ORIGINS", "http://localhost:6274").split(",")),
+                Integer.parseInt(env.getOrDefault("RATE_LIMIT_PER_MINUTE", "600")),
+                Duration.ofMinutes(1),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(10),
+                env.getOrDefault("BIND_ADDRESS", "127.0.0.1"));
+    }
+
+    public int port() {
+        return resource.getPort() > 0 ? resource.getPort() : 8090;
+    }
+
+    /** RFC 9728 section 3.1: the well-known path goes between the host and the resource's path. */
+    public URI resourceMetadataUrl() {
+        return resource.resolve("/.well-known/oauth-protected-resource" + resource.getPath());
+    }
+
+    /** The gateway's client id at the authorization server: its resource URL. */
+    public String clientId() {
+        return resource.toString();
+    }
+
+    /** Never prints the client secret. */
+    @Override
+    public String toString() {
+        return "GatewayConfig[resource=" + resource + ", authorizationServer=" + authorizationServer
+                + ", backends=" + backends.keySet() + ", rateLimit=" + rateLimit + "/" + rateLimitWindow + "]";
+    }
+
+    public GatewayConfig withRateLimit(int requests, Duration window) {
+        return new GatewayConfig(resource, authorizationServer, jwksUri, tokenEndpoint, clientSecret, backends, policyFile,
+                clockSkew, requiredScope, allowedOrigins, requests, window, exchangeTimeout, exchangeRenewBefore, bindAddress);
+    }
+}

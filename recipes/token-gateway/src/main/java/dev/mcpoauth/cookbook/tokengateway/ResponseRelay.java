@@ -1,0 +1,115 @@
+package dev.mcpoauth.cookbook.tokengateway;
+
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Copies a backend's answer to the client. An event stream goes event by event, each flushed as it
+ * arrives (progress notifications must not wait for the result); the answer to a {@code tools/list}
+ * request loses the tools the caller may not call.
+ */
+final class ResponseRelay {
+
+    /** Which tools the caller may see. */
+    @FunctionalInterface
+    interface ToolFilter {
+        boolean isListed(String tool);
+    }
+
+    private ResponseRelay() {
+    }
+
+    /** {@code text/event-stream} (WHATWG HTML, server-sent events): one event per blank-line-terminated block. */
+    static void events(InputStream in, HttpServletResponse response, JsonNode request, ToolFilter filter)
+            throws IOException {
+        ServletOutputStream out = response.getOutputStream();
+        response.flushBuffer(); // status and headers now: the client knows the stream is open
+        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        List<String> event = new ArrayList<>();
+        String line;
+        while ((line = reader.readLine()) != null) {
+            if (!line.isEmpty()) {
+                event.add(line);
+                continue;
+            }
+            writeEvent(out, filter == null ? event : filtered(event, request, filter));
+            event.clear();
+        }
+        if (!event.isEmpty()) {
+            writeEvent(out, event);
+        }
+    }
+
+    /** {@code application/json}: one JSON-RPC response. */
+    static void json(InputStream in, HttpServletResponse response, JsonNode request, ToolFilter filter)
+            throws IOException {
+        if (filter == null) {
+            in.transferTo(response.getOutputStream());
+            return;
+        }
+        byte[] body = in.readAllBytes();
+        byte[] filtered = filterToolsList(new String(body, StandardCharsets.UTF_8), request, filter)
+                .getBytes(StandardCharsets.UTF_8);
+        response.setContentLength(filtered.length);
+        response.getOutputStream().write(filtered);
+    }
+
+    private static void writeEvent(ServletOutputStream out, List<String> lines) throws IOException {
+        StringBuilder text = new StringBuilder();
+        lines.forEach(line -> text.append(line).append('\n'));
+        out.write(text.append('\n').toString().getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    /** The event with its {@code data} rewritten when it is the response to this tools/list request. */
+    private static List<String> filtered(List<String> event, JsonNode request, ToolFilter filter) {
+        StringBuilder data = new StringBuilder();
+        List<String> others = new ArrayList<>();
+        for (String line : event) {
+            if (line.startsWith("data:")) {
+                data.append(data.length() > 0 ? "\n" : "").append(line.substring(line.startsWith("data: ") ? 6 : 5));
+            } else {
+                others.add(line);
+            }
+        }
+        if (data.length() == 0) {
+            return event;
+        }
+        others.add("data: " + filterToolsList(data.toString(), request, filter));
+        return others;
+    }
+
+    /** A JSON-RPC response to {@code request} with {@code result.tools} filtered; anything else unchanged. */
+    static String filterToolsList(String json, JsonNode request, ToolFilter filter) {
+        JsonNode message;
+        try {
+            message = JsonMapper.shared().readTree(json);
+        } catch (JacksonException notJson) {
+            return json;
+        }
+        if (!(message instanceof ObjectNode response) || !response.path("id").equals(request.path("id"))
+                || !(response.path("result").path("tools") instanceof ArrayNode tools)) {
+            return json;
+        }
+        ArrayNode listed = JsonMapper.shared().createArrayNode();
+        tools.values().forEach(tool -> {
+            if (filter.isListed(tool.path("name").asString(""))) {
+                listed.add(tool);
+            }
+        });
+        ((ObjectNode) response.get("result")).set("tools", listed);
+        return JsonMapper.shared().writeValueAsString(response); // one line: a single data field
+    }
+}

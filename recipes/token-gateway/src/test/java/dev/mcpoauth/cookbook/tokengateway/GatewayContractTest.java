@@ -1,0 +1,41 @@
+package dev.mcpoauth.cookbook.tokengateway;
+
+import dev.mcpoauth.cookbook.testkit.contract.ContractEnvironment;
+import dev.mcpoauth.cookbook.testkit.contract.ResourceServerContract;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The gateway passes the cookbook's resource-server contract at {@code /mcp/notes}: every request
+ * the contract sends goes through validation, policy, token exchange at Keycloak and the notes backend.
+ */
+class GatewayContractTest extends ResourceServerContract {
+
+    private TokenGateway gateway;
+
+    @BeforeAll
+    void startGateway() throws Exception {
+        gateway = GatewayEnvironment.startGateway(GatewayEnvironment.config());
+    }
+
+    @AfterAll
+    void stopGateway() {
+        gateway.stop();
+    }
+
+    @Override
+    protected ContractEnvironment environment() {
+        return GatewayEnvironment.CONTRACT;
+    }
+
+    @Override
+    protected String expectedResourceName() {
+        return "MCP OAuth Cookbook: token gateway";
+    }
+
+    /** The backend's tools see the exchanged token, issued to the gateway. */
+    @Override
+    protected String clientSeenByTools() {
+        return GatewayEnvironment.CONTRACT.mcpUrl().toString();
+    }
+}
