@@ -5,6 +5,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.text.ParseException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -27,8 +28,11 @@ public record Caller(String subject, String username, String clientId, Set<Strin
     static Caller from(JWTClaimsSet claims, String token) throws ParseException {
         String scope = claims.getStringClaim("scope");
         List<String> roles = claims.getStringListClaim("roles");
+        // Keycloak names the client in azp; RFC 9068 tokens in client_id. Rate limits and audit need one.
+        String clientId = claims.getStringClaim("azp") != null ? claims.getStringClaim("azp")
+                : Objects.requireNonNullElse(claims.getStringClaim("client_id"), "(no client id)");
         return new Caller(claims.getSubject(), claims.getStringClaim("preferred_username"),
-                claims.getStringClaim("azp"),
+                clientId,
                 scope == null || scope.isBlank() ? Set.of() : Set.copyOf(Arrays.asList(scope.trim().split(" +"))),
                 roles == null ? Set.of() : Set.copyOf(roles),
                 token);
@@ -36,6 +40,10 @@ public record Caller(String subject, String username, String clientId, Set<Strin
 
     void attachTo(HttpServletRequest request) {
         request.setAttribute(KEY, this);
+    }
+
+    static Caller ofNullable(HttpServletRequest request) {
+        return request.getAttribute(KEY) instanceof Caller caller ? caller : null;
     }
 
     static Caller of(HttpServletRequest request) {

@@ -1,6 +1,5 @@
 package dev.mcpoauth.cookbook.tokengateway;
 
-import com.nimbusds.jwt.JWTClaimsSet;
 import dev.mcpoauth.cookbook.tokengateway.AccessTokenValidator.InvalidTokenException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -9,6 +8,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.text.ParseException;
+import java.time.Instant;
 import java.util.regex.Pattern;
 
 /**
@@ -33,59 +33,76 @@ final class ClientTokenFilter extends HttpFilter {
     private final GatewayConfig config;
     private final AccessTokenValidator validator;
     private final Challenges challenges;
+    private final AuditLog audit;
 
-    ClientTokenFilter(GatewayConfig config, AccessTokenValidator validator, Challenges challenges) {
+    ClientTokenFilter(GatewayConfig config, AccessTokenValidator validator, Challenges challenges, AuditLog audit) {
         this.config = config;
         this.validator = validator;
         this.challenges = challenges;
+        this.audit = audit;
     }
 
     @Override
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
+        long started = System.nanoTime();
         allowCorsFromListedOrigins(request, response);
         if ("OPTIONS".equals(request.getMethod())) {
             response.setStatus(HttpServletResponse.SC_NO_CONTENT); // CORS preflight: headers above say the rest
             return;
         }
+        String refusal = authenticate(request, response);
+        if (refusal == null) {
+            chain.doFilter(request, response);
+            return;
+        }
+        // Refused requests are audited too: they are what an operator looks for after an attack.
+        Caller caller = Caller.ofNullable(request);
+        String path = request.getPathInfo();
+        audit.record(new AuditLog.Entry(Instant.now(), caller == null ? null : caller.subject(),
+                caller == null ? null : caller.clientId(), path == null ? null : path.substring(1), request.getMethod(),
+                null, refusal, response.getStatus(), (System.nanoTime() - started) / 1_000_000));
+    }
+
+    /** Null when the caller may go on (and is on the request); otherwise the refusal, already answered. */
+    private String authenticate(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (hasAccessTokenInQuery(request.getQueryString())) {
             challenges.bearer(response, 401, null, null, null); // treated as no credentials; never read, never logged
-            return;
+            return "token_in_url";
         }
         String header = request.getHeader("Authorization");
         if (header == null || !isBearerScheme(header)) {
             challenges.bearer(response, 401, null, null, null); // RFC 6750 section 3.1: no error code without credentials
-            return;
+            return "no_token";
         }
         if (header.length() > MAX_TOKEN_LENGTH) {
             challenges.bearer(response, 401, "invalid_token", "Bearer token is too large", null);
-            return;
+            return "invalid_token";
         }
         String token = header.length() > 7 ? header.substring(7) : "";
         if (!B64TOKEN.matcher(token).matches()) {
             challenges.bearer(response, 401, "invalid_token", "Bearer token is malformed", null);
-            return;
+            return "invalid_token";
         }
         Caller caller;
         try {
-            JWTClaimsSet claims = validator.validate(token);
-            caller = Caller.from(claims, token);
+            caller = Caller.from(validator.validate(token), token);
         } catch (InvalidTokenException | ParseException invalid) {
             challenges.bearer(response, 401, "invalid_token", invalid.getMessage(), null);
-            return;
+            return "invalid_token";
         }
+        caller.attachTo(request);
         if (!caller.scopes().contains(config.requiredScope())) {
             challenges.bearer(response, 403, "insufficient_scope",
                     "This request needs scope: " + config.requiredScope(), config.requiredScope());
-            return;
+            return "insufficient_scope";
         }
         String origin = request.getHeader("Origin");
         if (origin != null && !config.allowedOrigins().contains(origin)) {
             Challenges.jsonRpcError(response, 403, null, -32600, "Origin not allowed");
-            return;
+            return "origin_refused";
         }
-        caller.attachTo(request);
-        chain.doFilter(request, response);
+        return null;
     }
 
     private static boolean isBearerScheme(String header) {

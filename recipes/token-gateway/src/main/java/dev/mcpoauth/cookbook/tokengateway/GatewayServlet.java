@@ -68,7 +68,7 @@ final class GatewayServlet extends HttpServlet {
     }
 
     /** What one request was, for the audit line; filled in as the request goes. */
-    private static final class Exchange {
+    private static final class Outcome {
         String backend;
         String method;
         String tool;
@@ -80,30 +80,30 @@ final class GatewayServlet extends HttpServlet {
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         long started = System.nanoTime();
         Caller caller = Caller.of(request);
-        Exchange exchange = new Exchange();
+        Outcome outcome = new Outcome();
         try {
-            handle(request, response, caller, exchange);
+            handle(request, response, caller, outcome);
         } finally {
-            audit.record(new AuditLog.Entry(clock.instant(), caller.subject(), caller.clientId(), exchange.backend,
-                    exchange.method == null ? request.getMethod() : exchange.method, exchange.tool, exchange.decision,
-                    exchange.status, (System.nanoTime() - started) / 1_000_000));
+            audit.record(new AuditLog.Entry(clock.instant(), caller.subject(), caller.clientId(), outcome.backend,
+                    outcome.method == null ? request.getMethod() : outcome.method, outcome.tool, outcome.decision,
+                    outcome.status, (System.nanoTime() - started) / 1_000_000));
         }
     }
 
-    private void handle(HttpServletRequest request, HttpServletResponse response, Caller caller, Exchange exchange)
+    private void handle(HttpServletRequest request, HttpServletResponse response, Caller caller, Outcome outcome)
             throws IOException {
         String path = request.getPathInfo() == null ? "" : request.getPathInfo();
         Backend backend = path.length() > 1 ? config.backends().get(path.substring(1)) : null;
         if (backend == null || !policy.knows(backend.name())) {
-            reject(exchange, "unknown_backend", 404);
+            reject(outcome, "unknown_backend", 404);
             Challenges.jsonRpcError(response, 404, null, -32601, "No MCP server at this path");
             return;
         }
-        exchange.backend = backend.name();
+        outcome.backend = backend.name();
 
         Optional<Duration> wait = rateLimiter.acquire(caller.clientId());
         if (wait.isPresent()) {
-            reject(exchange, "rate_limited", 429);
+            reject(outcome, "rate_limited", 429);
             response.setHeader("Retry-After", Long.toString(Math.max(1, (wait.get().toMillis() + 999) / 1000)));
             Challenges.jsonRpcError(response, 429, null, -32000, "Too many requests from this client; slow down");
             return;
@@ -111,7 +111,7 @@ final class GatewayServlet extends HttpServlet {
 
         String sessionId = request.getHeader(SESSION_HEADER);
         if (sessionId != null && !sessions.belongsTo(backend.name(), sessionId, caller.subject())) {
-            reject(exchange, "unknown_session", 404);
+            reject(outcome, "unknown_session", 404);
             Challenges.jsonRpcError(response, 404, null, -32600, "Session not found");
             return;
         }
@@ -121,29 +121,29 @@ final class GatewayServlet extends HttpServlet {
         if ("POST".equals(request.getMethod())) {
             body = request.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
             if (body.length > MAX_BODY_BYTES) {
-                reject(exchange, "too_large", 413);
+                reject(outcome, "too_large", 413);
                 Challenges.jsonRpcError(response, 413, null, -32600, "Request body too large");
                 return;
             }
             message = parseMessage(body);
             if (message == null) {
-                reject(exchange, "malformed", 400);
+                reject(outcome, "malformed", 400);
                 Challenges.jsonRpcError(response, 400, null, -32700,
                         "Expected one JSON-RPC message (a JSON object without duplicate keys)");
                 return;
             }
-            exchange.method = message.path("method").asString(null);
-            if ("tools/call".equals(exchange.method)) {
-                exchange.tool = message.path("params").path("name").asString("");
+            outcome.method = message.path("method").asString(null);
+            if ("tools/call".equals(outcome.method)) {
+                outcome.tool = message.path("params").path("name").asString("");
                 // tag::policy[]
-                Decision decision = policy.decide(backend.name(), exchange.tool, caller);
+                Decision decision = policy.decide(backend.name(), outcome.tool, caller);
                 if (decision instanceof Decision.Deny deny) {
-                    reject(exchange, "denied", 200);
+                    reject(outcome, "denied", 200);
                     Challenges.jsonRpcError(response, 200, message.get("id"), -32001, deny.reason());
                     return;
                 }
                 if (decision instanceof Decision.NeedsScopes needs) {
-                    reject(exchange, "insufficient_scope", 403);
+                    reject(outcome, "insufficient_scope", 403);
                     String scopes = String.join(" ", needs.scopes());
                     challenges.bearer(response, 403, "insufficient_scope", "This request needs scope: " + scopes, scopes);
                     return;
@@ -151,12 +151,12 @@ final class GatewayServlet extends HttpServlet {
                 // end::policy[]
             }
         }
-        forward(request, response, caller, backend, body, message, exchange);
+        forward(request, response, caller, backend, body, message, outcome);
     }
 
     // tag::forward[]
     private void forward(HttpServletRequest request, HttpServletResponse response, Caller caller, Backend backend,
-                         byte[] body, JsonNode message, Exchange exchange) throws IOException {
+                         byte[] body, JsonNode message, Outcome outcome) throws IOException {
         Set<String> scopes = policy.exchangeScopes(backend.name(), caller.scopes());
         HttpResponse<InputStream> answer = null;
         for (int attempt = 1; attempt <= 2 && answer == null; attempt++) {
@@ -164,10 +164,10 @@ final class GatewayServlet extends HttpServlet {
             try {
                 token = exchanger.tokenFor(caller, backend, scopes);
             } catch (ExchangeException failed) {
-                answerExchangeFailure(response, failed, message, exchange);
+                answerExchangeFailure(response, failed, message, outcome);
                 return;
             }
-            HttpResponse<InputStream> candidate = send(request, backend, token, body, exchange, response);
+            HttpResponse<InputStream> candidate = send(request, backend, token, body, outcome, response);
             if (candidate == null) {
                 return; // backend unreachable: answered already
             }
@@ -185,16 +185,16 @@ final class GatewayServlet extends HttpServlet {
                 answer.body().close();
             }
             LOG.error("Backend {} refused the gateway's exchanged token", backend.name());
-            reject(exchange, "backend_refused_token", 502);
+            reject(outcome, "backend_refused_token", 502);
             Challenges.jsonRpcError(response, 502, message == null ? null : message.get("id"), -32603,
                     "The MCP server behind the gateway refused the gateway's credentials");
             return;
         }
-        relay(answer, response, caller, backend, message, exchange);
+        relay(answer, response, caller, backend, message, outcome);
     }
 
     private HttpResponse<InputStream> send(HttpServletRequest request, Backend backend, ExchangedToken token,
-                                           byte[] body, Exchange exchange, HttpServletResponse response)
+                                           byte[] body, Outcome outcome, HttpServletResponse response)
             throws IOException {
         HttpRequest.Builder outgoing = HttpRequest.newBuilder(backend.url())
                 .method(request.getMethod(), body == null
@@ -210,7 +210,7 @@ final class GatewayServlet extends HttpServlet {
             return backendHttp.send(outgoing.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException unreachable) {
             LOG.warn("Backend {} unreachable: {}", backend.name(), unreachable.getClass().getSimpleName());
-            reject(exchange, "backend_unreachable", 502);
+            reject(outcome, "backend_unreachable", 502);
             Challenges.jsonRpcError(response, 502, null, -32603, "The MCP server behind the gateway is unreachable");
             return null;
         } catch (InterruptedException interrupted) {
@@ -221,7 +221,7 @@ final class GatewayServlet extends HttpServlet {
     // end::forward[]
 
     private void relay(HttpResponse<InputStream> answer, HttpServletResponse response, Caller caller, Backend backend,
-                       JsonNode message, Exchange exchange) throws IOException {
+                       JsonNode message, Outcome outcome) throws IOException {
         response.setStatus(answer.statusCode());
         for (String name : FORWARDED_RESPONSE_HEADERS) {
             answer.headers().firstValue(name).ifPresent(value -> response.setHeader(name, value));
@@ -231,10 +231,10 @@ final class GatewayServlet extends HttpServlet {
         if ("DELETE".equals(answer.request().method()) && answer.statusCode() / 100 == 2) {
             answer.request().headers().firstValue(SESSION_HEADER).ifPresent(id -> sessions.ended(backend.name(), id));
         }
-        exchange.decision = "allowed";
-        exchange.status = answer.statusCode();
+        outcome.decision = "allowed";
+        outcome.status = answer.statusCode();
         String contentType = answer.headers().firstValue("Content-Type").orElse("");
-        ResponseRelay.ToolFilter filter = "tools/list".equals(exchange.method) && message != null
+        ResponseRelay.ToolFilter filter = "tools/list".equals(outcome.method) && message != null
                 ? tool -> policy.isListed(backend.name(), tool, caller)
                 : null;
         try (InputStream in = answer.body()) {
@@ -255,21 +255,21 @@ final class GatewayServlet extends HttpServlet {
     }
 
     private void answerExchangeFailure(HttpServletResponse response, ExchangeException failed, JsonNode message,
-                                       Exchange exchange) throws IOException {
+                                       Outcome outcome) throws IOException {
         JsonNode id = message == null ? null : message.get("id");
         switch (failed.kind()) {
             case SUBJECT_REFUSED -> {
-                reject(exchange, "subject_token_refused", 401);
+                reject(outcome, "subject_token_refused", 401);
                 challenges.bearer(response, 401, "invalid_token", failed.getMessage(), null);
             }
             case UNAVAILABLE -> {
-                reject(exchange, "authorization_server_unavailable", 503);
+                reject(outcome, "authorization_server_unavailable", 503);
                 response.setHeader("Retry-After", "5");
                 Challenges.jsonRpcError(response, 503, id, -32603,
                         "The gateway cannot reach its authorization server; try again shortly");
             }
             case MISCONFIGURED -> {
-                reject(exchange, "exchange_misconfigured", 502);
+                reject(outcome, "exchange_misconfigured", 502);
                 Challenges.jsonRpcError(response, 502, id, -32603, failed.getMessage());
             }
         }
@@ -285,8 +285,8 @@ final class GatewayServlet extends HttpServlet {
         }
     }
 
-    private static void reject(Exchange exchange, String decision, int status) {
-        exchange.decision = decision;
-        exchange.status = status;
+    private static void reject(Outcome outcome, String decision, int status) {
+        outcome.decision = decision;
+        outcome.status = status;
     }
 }

@@ -42,12 +42,13 @@ public final class TokenGateway {
             }
         }
         Challenges challenges = new Challenges(config);
+        AuditLog audit = new AuditLog();
         ClientTokenFilter clientTokens = new ClientTokenFilter(config, new AccessTokenValidator(
                 config.authorizationServer(), config.jwksUri(), config.resource().toString(), config.clockSkew(), null),
-                challenges);
+                challenges, audit);
         TokenExchanger exchanger = new TokenExchanger(config.tokenEndpoint(), config.clientId(), config.clientSecret(),
                 config.exchangeTimeout(), config.exchangeRenewBefore(), clock);
-        GatewayServlet gateway = new GatewayServlet(config, policy, exchanger, challenges, new AuditLog(), clock);
+        GatewayServlet gateway = new GatewayServlet(config, policy, exchanger, challenges, audit, clock);
         String metadata = JsonMapper.shared().writeValueAsString(protectedResourceMetadata(config, policy));
 
         Javalin app = Javalin.create(javalin -> {

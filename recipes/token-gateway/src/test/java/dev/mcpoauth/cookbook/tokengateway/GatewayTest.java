@@ -297,6 +297,18 @@ class GatewayTest {
     }
 
     @Test
+    void aRequestWithoutATokenIsAuditedToo() throws Exception {
+        HttpResponse<String> refused = http.send(HttpRequest.newBuilder(GatewayEnvironment.endpoint("calendar"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(LogCapture.text()).containsPattern(
+                "mcp\\.audit - \\{[^\n]*\"subject\":null,\"client_id\":null,\"backend\":\"calendar\",\"method\":\"POST\","
+                        + "\"tool\":null,\"decision\":\"no_token\",\"status\":401");
+    }
+
+    @Test
     void malformedAndBatchedMessagesAreRefusedBeforeTheBackend() throws Exception {
         String token = login(BOB, "mcp:tools");
         int before = NOTES.received().size();
