@@ -4,7 +4,7 @@
 MVNW      := ./mvnw -B
 RECIPE    ?= resource-server-spring
 
-.PHONY: help test run build clean conformance docs docs-serve
+.PHONY: help test run build clean conformance docs docs-serve bench
 
 help:
 	@echo "make test                 build every module and run every test (real Keycloak, real HTTP)"
@@ -13,6 +13,7 @@ help:
 	@echo "make conformance          the official MCP conformance suite's client auth scenarios vs the keycloak-dcr client"
 	@echo "make docs                 build the cookbook site (docs-site/target/site) and check it in headless Chromium"
 	@echo "make docs-serve           serve the built site on http://127.0.0.1:8000/ (DOCS_PORT to change)"
+	@echo "make bench                what auth costs: figures against same-run baselines (benchmarks/target/results.md)"
 	@echo "make build                compile and package without tests"
 	@echo "make clean"
 
@@ -40,6 +41,12 @@ docs:
 docs-serve:
 	@test -f docs-site/target/site/index.html || $(MVNW) -q -f docs-site/pom.xml -DskipTests process-classes
 	$(MVNW) -q -f docs-site/pom.xml exec:java@serve
+
+# Not part of `make test`: loopback load and JMH, a few minutes. Publish by copying target/results.md
+# to benchmarks/results.md (the docs site shows that copy).
+bench:
+	$(MVNW) -q -DskipTests -pl benchmarks -am install
+	cd benchmarks && ../mvnw -B -q exec:java -Dcookbook.keycloak.port=$${KEYCLOAK_PORT:-8180}
 
 clean:
 	$(MVNW) -q clean

@@ -1,0 +1,162 @@
+package dev.mcpoauth.cookbook.benchmarks;
+
+import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.ALICE;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.CLIENT_ID;
+
+import dev.mcpoauth.cookbook.resourceserverjavalin.JavalinResourceServer;
+import dev.mcpoauth.cookbook.resourceserverjavalin.ServerConfig;
+import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import dev.mcpoauth.cookbook.testkit.contract.ContractRealm;
+import dev.mcpoauth.cookbook.testkit.keycloak.Keycloak;
+import dev.mcpoauth.cookbook.testkit.keycloak.Realm;
+import dev.mcpoauth.cookbook.testkit.net.CountingProxy;
+import dev.mcpoauth.cookbook.testkit.net.FreePort;
+import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
+import dev.mcpoauth.cookbook.tokengateway.Backend;
+import dev.mcpoauth.cookbook.tokengateway.GatewayConfig;
+import dev.mcpoauth.cookbook.tokengateway.TokenExchanger;
+import dev.mcpoauth.cookbook.tokengateway.TokenGateway;
+import dev.mcpoauth.cookbook.tokengateway.ToolPolicy;
+import dev.mcpoauth.cookbook.tokengateway.backends.BackendServer;
+import dev.mcpoauth.cookbook.tokengateway.backends.CalendarTools;
+import dev.mcpoauth.cookbook.tokengateway.backends.NotesTools;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * {@code make bench}: every figure next to a baseline from the same run, one markdown table,
+ * {@code target/results.md}. Loopback only; each load phase is bounded in time
+ * ({@code -Dbench.warmup=3 -Dbench.seconds=8} by default).
+ */
+public final class Bench {
+
+    private static final Duration WARMUP = Duration.ofSeconds(Long.getLong("bench.warmup", 3));
+    private static final Duration MEASURED = Duration.ofSeconds(Long.getLong("bench.seconds", 8));
+
+    public static void main(String[] args) throws Exception {
+        Results results = new Results();
+        tokenValidation(results);
+        authOverhead(results);
+        gatewayLatency(results);
+        String table = results.markdown();
+        System.out.println("\n" + table);
+        results.write(Path.of("target", "results.md"));
+        System.out.println("Written to benchmarks/target/results.md (copy it to benchmarks/results.md to publish it)");
+        System.exit(0); // Keycloak and the servers' threads would keep exec:java waiting
+    }
+
+    /** JMH, in this JVM (forks 0: exec:java has no plain classpath to fork with); short, bounded iterations. */
+    private static void tokenValidation(Results results) throws Exception {
+        Options options = new OptionsBuilder().include(TokenValidationBenchmark.class.getSimpleName())
+                .forks(0).warmupIterations(2).warmupTime(TimeValue.seconds(1))
+                .measurementIterations(3).measurementTime(TimeValue.seconds(1)).build();
+        Map<String, Double> micros = new HashMap<>();
+        for (RunResult result : new Runner(options).run()) {
+            String name = result.getParams().getBenchmark();
+            micros.put(name.substring(name.lastIndexOf('.') + 1), result.getPrimaryResult().getScore());
+        }
+        double parse = micros.get("parseOnlyBaseline");
+        for (String figure : List.of("verifyRs256", "verifyEs256", "scopeCheck", "metadataLookup")) {
+            results.inform("JWT micro-cost: " + figure + " (JMH, per call)", Results.us(micros.get(figure)),
+                    "parse only: " + Results.us(parse), Results.ratio(micros.get(figure) / parse) + " × parse");
+        }
+    }
+
+    /** Each resource-server flavour against the same stack without authentication. Javalin for now. */
+    private static void authOverhead(Results results) throws Exception {
+        URI mcpUrl = URI.create("http://localhost:" + FreePort.find() + "/mcp");
+        Realm realm = Keycloak.shared().importRealm(Path.of("../recipes/resource-server-javalin/keycloak/realm.json"),
+                ContractRealm.placeholders(mcpUrl));
+        JavalinResourceServer server = JavalinResourceServer.start(new ServerConfig(mcpUrl, realm.issuer(), realm.jwksUri(),
+                Duration.ofSeconds(60), "mcp:tools", List.of("http://localhost:6274"), "127.0.0.1"));
+        int twinPort = FreePort.find();
+        UnauthenticatedTwin twin = UnauthenticatedTwin.start(twinPort);
+        try {
+            String token = AuthorizationCodeFlow.with(realm, CLIENT_ID).scope("mcp:tools").resource(mcpUrl)
+                    .run(new HeadlessUserAgent(), ALICE).accessToken();
+            URI twinUrl = URI.create("http://localhost:" + twinPort + "/mcp");
+            int clients = 4;
+            LatencyStats baseline = LoopbackLoad.run(twinUrl, null, "whoami", clients, WARMUP, MEASURED);
+            LatencyStats withAuth = LoopbackLoad.run(mcpUrl, token, "whoami", clients, WARMUP, MEASURED);
+            double ratio = withAuth.throughput() / baseline.throughput();
+            results.add("Auth overhead, Javalin: tools/call throughput, " + clients + " clients",
+                    Results.number(withAuth.throughput(), "calls/s"), Results.number(baseline.throughput(), "calls/s")
+                            + " without auth", Results.ratio(ratio), ">= 0.90", ratio >= 0.90);
+            results.inform("Auth overhead, Javalin: p50 / p99 latency", Results.ms(withAuth.p50Millis()) + " / "
+                            + Results.ms(withAuth.p99Millis()), Results.ms(baseline.p50Millis()) + " / "
+                            + Results.ms(baseline.p99Millis()),
+                    "+" + Results.ms(withAuth.p50Millis() - baseline.p50Millis()) + " / +"
+                            + Results.ms(withAuth.p99Millis() - baseline.p99Millis()));
+        } finally {
+            twin.stop();
+            server.stop();
+        }
+    }
+
+    /** Direct to a backend (with its exchanged token) vs through the gateway (with the client's token). */
+    private static void gatewayLatency(Results results) throws Exception {
+        URI gatewayUrl = URI.create("http://localhost:" + FreePort.find() + "/mcp");
+        URI notesUrl = URI.create("http://localhost:" + FreePort.find() + "/mcp");
+        URI calendarUrl = URI.create("http://localhost:" + FreePort.find() + "/mcp");
+        String secret = "bench-" + System.nanoTime();
+        Map<String, String> placeholders = new HashMap<>(ContractRealm.placeholders(gatewayUrl));
+        // Exchanged tokens outlive the run, so the figure is the hot path; renewal costs one exchange per lifetime.
+        placeholders.putAll(Map.of("NOTES_BACKEND_URL", notesUrl.toString(), "CALENDAR_BACKEND_URL", calendarUrl.toString(),
+                "GATEWAY_CLIENT_SECRET", secret, "EXCHANGED_TOKEN_LIFESPAN", "600"));
+        Realm realm = Keycloak.shared().importRealm(Path.of("../recipes/token-gateway/keycloak/realm.json"), placeholders);
+        CountingProxy jwks = CountingProxy.to(realm.jwksUri());
+        BackendServer notes = BackendServer.start("notes", notesUrl, realm.issuer(), realm.jwksUri(), gatewayUrl.toString(),
+                json -> NotesTools.specifications(json, new CopyOnWriteArrayList<>()));
+        BackendServer calendar = BackendServer.start("calendar", calendarUrl, realm.issuer(), realm.jwksUri(),
+                gatewayUrl.toString(), json -> CalendarTools.specifications(json, Duration.ofMillis(100), new CopyOnWriteArrayList<>()));
+        GatewayConfig config = new GatewayConfig(gatewayUrl, realm.issuer(), jwks.url(), realm.tokenEndpoint(), secret,
+                Map.of("notes", Backend.at("notes", notesUrl), "calendar", Backend.at("calendar", calendarUrl)),
+                Path.of("../recipes/token-gateway/gateway-policy.json"), Duration.ofSeconds(60), "mcp:tools",
+                List.of(), 1_000_000, Duration.ofMinutes(1), Duration.ofSeconds(5), Duration.ofSeconds(10), "127.0.0.1");
+        TokenGateway gateway = TokenGateway.start(config, ToolPolicy.load(config.policyFile(), config.requiredScope()));
+        try {
+            String clientToken = AuthorizationCodeFlow.with(realm, CLIENT_ID).scope("mcp:tools").resource(gatewayUrl)
+                    .run(new HeadlessUserAgent(), ALICE).accessToken();
+            String backendToken = new TokenExchanger(realm.tokenEndpoint(), gatewayUrl.toString(), secret, Duration.ofSeconds(5),
+                    Duration.ofSeconds(10), Clock.systemUTC())
+                    .exchange(clientToken, Backend.at("notes", notesUrl), Set.of("mcp:tools")).value();
+            URI throughGateway = URI.create(gatewayUrl + "/notes");
+            McpHttpSession.open(java.net.http.HttpClient.newHttpClient(), throughGateway, clientToken).callTool("list_notes");
+            long exchangesBefore = gateway.exchangesPerformed();
+            int jwksBefore = jwks.requestCount();
+
+            LatencyStats direct = LoopbackLoad.run(notesUrl, backendToken, "list_notes", 1, WARMUP, MEASURED);
+            LatencyStats gatewayed = LoopbackLoad.run(throughGateway, clientToken, "list_notes", 1, WARMUP, MEASURED);
+            long keycloakCalls = gateway.exchangesPerformed() - exchangesBefore + jwks.requestCount() - jwksBefore;
+
+            double addedP50 = gatewayed.p50Millis() - direct.p50Millis();
+            double addedP99 = gatewayed.p99Millis() - direct.p99Millis();
+            results.add("Gateway added latency, p50 (1 client, tools/call)", Results.ms(gatewayed.p50Millis()),
+                    Results.ms(direct.p50Millis()) + " direct", "+" + Results.ms(addedP50), "<= 1 ms", addedP50 <= 1.0);
+            results.add("Gateway added latency, p99", Results.ms(gatewayed.p99Millis()),
+                    Results.ms(direct.p99Millis()) + " direct", "+" + Results.ms(addedP99), "<= 3 ms", addedP99 <= 3.0);
+            results.add("Gateway calls to Keycloak during the measured window (exchange + JWKS)",
+                    Long.toString(keycloakCalls), "0", Long.toString(keycloakCalls), "0", keycloakCalls == 0);
+        } finally {
+            gateway.stop();
+            notes.stop();
+            calendar.stop();
+            jwks.close();
+        }
+    }
+
+    private Bench() {
+    }
+}
