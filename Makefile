@@ -42,11 +42,11 @@ docs-serve:
 	@test -f docs-site/target/site/index.html || $(MVNW) -q -f docs-site/pom.xml -DskipTests process-classes
 	$(MVNW) -q -f docs-site/pom.xml exec:java@serve
 
-# Not part of `make test`: loopback load and JMH, a few minutes. Publish by copying target/results.md
-# to benchmarks/results.md (the docs site shows that copy).
+# Not part of `make test`: loopback load and JMH, a few minutes. Refreshes benchmarks/results.md,
+# the copy the docs site shows once committed.
 bench:
 	$(MVNW) -q -DskipTests -pl benchmarks -am install
-	cd benchmarks && ../mvnw -B -q exec:java -Dcookbook.keycloak.port=$${KEYCLOAK_PORT:-8180}
+	cd benchmarks && ../mvnw -B -q exec:java -Dcookbook.keycloak.port=$${KEYCLOAK_PORT:-8180} $(BENCH_OPTS)
 
 clean:
 	$(MVNW) -q clean

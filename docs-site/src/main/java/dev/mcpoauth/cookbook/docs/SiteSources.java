@@ -57,6 +57,7 @@ public final class SiteSources {
         for (String recipe : recipes) {
             writeRecipePage(recipe);
         }
+        writeBenchmarksPage();
         for (Path file : linkedFiles) {
             writeSourcePage(file);
         }
@@ -93,6 +94,25 @@ public final class SiteSources {
         }
         Files.createDirectories(out.resolve("recipes"));
         Files.writeString(out.resolve("recipes").resolve(recipe + ".adoc"), page.toString());
+    }
+
+    /** benchmarks/README.md, then the last committed results table (benchmarks/results.md, refreshed by make bench). */
+    private void writeBenchmarksPage() throws IOException {
+        Path dir = repo.resolve("benchmarks");
+        if (!Files.exists(dir.resolve("README.md"))) {
+            return;
+        }
+        String body = new MarkdownToAsciidoc(dest -> resolveLink(dir, dest), "benchmarks")
+                .convert(Files.readString(dir.resolve("README.md")));
+        int titleEnd = body.indexOf('\n');
+        StringBuilder page = new StringBuilder(body.substring(0, titleEnd + 1)).append(":site-root: ..\n\n")
+                .append(body.substring(titleEnd + 1));
+        if (Files.exists(dir.resolve("results.md"))) {
+            page.append("\n== The last committed results\n\n").append(new MarkdownToAsciidoc(dest -> resolveLink(dir, dest),
+                    "benchmark-results").convert(Files.readString(dir.resolve("results.md"))));
+        }
+        Files.createDirectories(out.resolve("benchmarks"));
+        Files.writeString(out.resolve("benchmarks").resolve("index.adoc"), page.toString());
     }
 
     private List<Path> taggedFiles(Path recipeDir) throws IOException {
