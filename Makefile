@@ -4,7 +4,7 @@
 MVNW      := ./mvnw -B
 RECIPE    ?= resource-server-spring
 
-.PHONY: help test run build clean conformance docs docs-serve bench
+.PHONY: help test run build clean conformance docs docs-serve bench eject eject-test
 
 help:
 	@echo "make test                 build every module and run every test (real Keycloak, real HTTP)"
@@ -14,6 +14,7 @@ help:
 	@echo "make docs                 build the cookbook site (docs-site/target/site) and check it in headless Chromium"
 	@echo "make docs-serve           serve the built site on http://127.0.0.1:8000/ (DOCS_PORT to change)"
 	@echo "make bench                what auth costs: figures against same-run baselines (benchmarks/target/results.md)"
+	@echo "make eject RECIPE=x DEST=dir  write one recipe as a standalone Maven project"
 	@echo "make build                compile and package without tests"
 	@echo "make clean"
 
@@ -47,6 +48,15 @@ docs-serve:
 bench:
 	$(MVNW) -q -DskipTests -pl benchmarks -am install
 	cd benchmarks && ../mvnw -B -q exec:java -Dcookbook.keycloak.port=$${KEYCLOAK_PORT:-8180} $(BENCH_OPTS)
+
+# A recipe as a project of its own; the test kit goes into your local Maven repository.
+eject:
+	@test -n "$(DEST)" || { echo "Usage: make eject RECIPE=name DEST=folder"; exit 2; }
+	tools/eject/eject.sh $(RECIPE) $(DEST)
+
+# CI: every recipe ejected to a temporary folder, its tests run there.
+eject-test:
+	tools/eject/test-all.sh
 
 clean:
 	$(MVNW) -q clean

@@ -11,6 +11,13 @@ record LatencyStats(long[] micros, double seconds) {
         return new LatencyStats(sorted, seconds);
     }
 
+    /** Both runs as one: latencies pooled, measured time added. */
+    LatencyStats plus(LatencyStats other) {
+        long[] all = java.util.Arrays.copyOf(micros, micros.length + other.micros.length);
+        System.arraycopy(other.micros, 0, all, micros.length, other.micros.length);
+        return of(all, seconds + other.seconds);
+    }
+
     double p50Millis() {
         return percentile(0.50) / 1000.0;
     }

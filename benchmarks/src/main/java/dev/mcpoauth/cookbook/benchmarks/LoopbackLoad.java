@@ -19,6 +19,26 @@ final class LoopbackLoad {
     private LoopbackLoad() {
     }
 
+    /** One side of a comparison: where to call, with which token (null: none). */
+    record Target(URI endpoint, String token) {
+    }
+
+    /**
+     * The baseline and the candidate measured in alternating slices ({@code rounds} of each), so a
+     * change in machine load during the run hits both sides alike. Index 0 is the baseline.
+     */
+    static LatencyStats[] compare(Target baseline, Target candidate, String tool, int concurrency, Duration warmup,
+                                  Duration measured, int rounds) throws Exception {
+        Duration slice = measured.dividedBy(rounds);
+        LatencyStats base = run(baseline.endpoint(), baseline.token(), tool, concurrency, warmup, slice);
+        LatencyStats cand = run(candidate.endpoint(), candidate.token(), tool, concurrency, warmup, slice);
+        for (int round = 1; round < rounds; round++) {
+            base = base.plus(run(baseline.endpoint(), baseline.token(), tool, concurrency, Duration.ofMillis(200), slice));
+            cand = cand.plus(run(candidate.endpoint(), candidate.token(), tool, concurrency, Duration.ofMillis(200), slice));
+        }
+        return new LatencyStats[] {base, cand};
+    }
+
     static LatencyStats run(URI endpoint, String token, String tool, int concurrency, Duration warmup, Duration measured)
             throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

@@ -49,6 +49,10 @@ final class Results {
         return String.format(Locale.ROOT, "%.2f ms", millis);
     }
 
+    static String signedMs(double millis) {
+        return String.format(Locale.ROOT, "%+.2f ms", millis);
+    }
+
     static String us(double micros) {
         return String.format(Locale.ROOT, "%.1f µs", micros);
     }
