@@ -1,0 +1,94 @@
+package dev.mcpoauth.cookbook.multiuserstore;
+
+import io.micronaut.security.token.validator.TokenValidator;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.DefaultServerTransportSecurityValidator;
+import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContainerInitializer;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The MCP endpoint: the MCP Java SDK's Streamable HTTP transport, a plain servlet, mounted at
+ * {@code /mcp} in Micronaut's servlet container (Jetty) next to Micronaut's own servlet, behind
+ * the filters that make it an OAuth resource server (the same as the Micronaut resource-server recipe). Micronaut hands every
+ * {@link ServletContainerInitializer} bean the servlet context at startup.
+ */
+@Singleton
+final class McpEndpoint implements ServletContainerInitializer {
+
+    static final String PATH = "/mcp";
+    private static final String SERVLET_NAME = "mcp";
+
+    private final HttpServletStreamableServerTransportProvider transport;
+    private final McpSyncServer server;
+    private final Map<String, Filter> filters = new LinkedHashMap<>();
+
+    McpEndpoint(McpConfiguration mcp, CalendarTools tools, BearerChallenge challenge,
+                TokenValidator<HttpServletRequest> tokenValidator) {
+        McpJsonMapper json = new JacksonMcpJsonMapper(JsonMapper.shared());
+        // tag::transport[]
+        transport = HttpServletStreamableServerTransportProvider.builder()
+                .jsonMapper(json)
+                .mcpEndpoint(PATH)
+                // Hands the user BearerTokenFilter authenticated to the tools (see AuthenticatedUser).
+                .contextExtractor(AuthenticatedUser::toTransportContext)
+                // MCP transport spec: refuse browser requests from unknown origins (DNS rebinding).
+                .httpHeaderValidator(DefaultServerTransportSecurityValidator.builder()
+                        .allowedOrigins(mcp.allowedOrigins())
+                        .build())
+                .build();
+        // end::transport[]
+        server = McpServer.sync(transport)
+                .serverInfo("mcp-oauth-cookbook-multi-user-store", "0.1.0")
+                .capabilities(ServerCapabilities.builder().tools(false).build())
+                .tools(tools.specifications(json))
+                .build();
+
+        // tag::filters[]
+        // In front of the MCP servlet, in this order:
+        // a token in the URL: 401 before any other code sees the request
+        filters.put("query-string-token", new QueryStringTokenFilter(challenge));
+        // a browser request from an origin not on the list: 403; CORS headers for the listed ones
+        filters.put("origin", new McpCorsFilter(mcp.allowedOrigins()));
+        // no valid token: 401 (Micronaut Security validates it)
+        filters.put("bearer-token", new BearerTokenFilter(tokenValidator, challenge));
+        // a valid token without the server's scope: 403
+        filters.put("scope", new RequiredScopeFilter(mcp.requiredScope(), challenge));
+        // a session id another user created: 404
+        filters.put("session-binding", new SessionBindingFilter());
+        // end::filters[]
+    }
+
+    @Override
+    public void onStartup(Set<Class<?>> classes, ServletContext context) {
+        ServletRegistration.Dynamic servlet = context.addServlet(SERVLET_NAME, transport);
+        servlet.addMapping(PATH);
+        servlet.setAsyncSupported(true); // SSE responses are written asynchronously
+        filters.forEach((name, filter) -> {
+            FilterRegistration.Dynamic registration = context.addFilter(name, filter);
+            registration.setAsyncSupported(true);
+            registration.addMappingForServletNames(EnumSet.of(DispatcherType.REQUEST), true, SERVLET_NAME);
+        });
+    }
+
+    @PreDestroy
+    void close() {
+        server.closeGracefully();
+    }
+}

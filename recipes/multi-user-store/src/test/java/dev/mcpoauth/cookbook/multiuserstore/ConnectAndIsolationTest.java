@@ -1,0 +1,309 @@
+package dev.mcpoauth.cookbook.multiuserstore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.mcpoauth.cookbook.multiuserstore.ServerInstance.McpUser;
+import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
+import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
+import dev.mcpoauth.cookbook.testkit.postgres.PostgresServer;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpError;
+import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import io.modelcontextprotocol.spec.McpSchema.ClientCapabilities;
+import io.modelcontextprotocol.spec.McpSchema.ElicitResult;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Connecting accounts and keeping users apart: the connect link, the callback's checks, two users
+ * each seeing only their own calendar, rows that hold no plaintext, disconnect with revocation, and
+ * the MCP endpoint's resource-server checks. Real Keycloak realms, real PostgreSQL, real MCP client.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConnectAndIsolationTest {
+
+    private final TestStack stack = TestStack.shared();
+    private final List<String> secretsSeen = new ArrayList<>();
+    private ServerInstance server;
+    private Rows rows;
+    private McpUser alice;
+    private McpUser bob;
+
+    @BeforeAll
+    void start() {
+        PostgresServer.Database database = stack.postgres.createDatabase("connect");
+        server = new ServerInstance(stack, stack.serverProperties(database, Map.of()));
+        rows = new Rows(stack.postgres.dataSource(database));
+        alice = server.login(TestStack.ALICE);
+        bob = server.login(TestStack.BOB);
+        secretsSeen.add(alice.accessToken());
+        secretsSeen.add(bob.accessToken());
+    }
+
+    @AfterAll
+    void stop() {
+        alice.close();
+        bob.close();
+        server.close();
+    }
+
+    @Test
+    @Order(1)
+    void answersWithAConnectLinkWhenTheUserHasNoUpstreamToken() {
+        CallToolResult answer = alice.call("list_events");
+
+        assertThat(answer.isError()).isTrue();
+        assertThat(ServerInstance.text(answer)).matches(
+                "Your calendar is not connected\\. Open this link \\(valid 10 minutes, for you only\\), then call list_events again: "
+                        + java.util.regex.Pattern.quote(stack.resource.resolve("/connect/calendar").toString())
+                        + "\\?request=[A-Za-z0-9_-]{43}");
+        assertThat(status(answer)).isEqualTo("not_connected");
+        assertThat(rows.all()).isEmpty();
+    }
+
+    @Test
+    @Order(2)
+    void refusesACallbackDeliveredToAnotherBrowser() {
+        URI link = connectLink(alice);
+        HeadlessUserAgent victimBrowser = new HeadlessUserAgent();
+        URI callback = victimBrowser.authorize(server.local(link), stack.resource.resolve("/connect/callback").toString(),
+                TestStack.ALICE_CALENDAR);
+
+        HttpResponse<String> inOtherBrowser = new HeadlessUserAgent().get(server.local(callback));
+
+        assertThat(inOtherBrowser.statusCode()).isEqualTo(400);
+        assertThat(inOtherBrowser.body()).contains("This connect link has expired, was already used, or was opened in another browser.");
+        assertThat(inOtherBrowser.headers().firstValue("Cache-Control")).hasValue("no-store");
+        assertThat(rows.all()).isEmpty();
+    }
+
+    @Test
+    @Order(3)
+    void refusesAnAuthorizationResponseFromAnotherIssuerAndUnknownLinks() {
+        URI link = connectLink(alice);
+        HeadlessUserAgent browser = new HeadlessUserAgent();
+        URI callback = browser.authorize(server.local(link), stack.resource.resolve("/connect/callback").toString(),
+                TestStack.ALICE_CALENDAR);
+        String issuer = java.net.URLEncoder.encode(stack.calendar.issuer().toString(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(callback.getRawQuery()).contains("iss=" + issuer);
+        URI mixedUp = URI.create(callback.toString().replace("iss=" + issuer, "iss=http%3A%2F%2Fevil.example%2Frealms%2Fcalendar"));
+
+        HttpResponse<String> fromAnotherIssuer = browser.get(server.local(mixedUp));
+        HttpResponse<String> otherUpstream = browser.get(server.local(stack.resource.resolve("/connect/github?request=abc")));
+        HttpResponse<String> noRequest = browser.get(server.local(stack.resource.resolve("/connect/calendar")));
+        HttpResponse<String> forgedRequest = browser.get(server.local(stack.resource.resolve("/connect/calendar?request=forged")));
+
+        assertThat(fromAnotherIssuer.statusCode()).isEqualTo(400); // RFC 9207 mix-up defence
+        assertThat(fromAnotherIssuer.body()).contains("The response did not come from the calendar service.");
+        assertThat(otherUpstream.statusCode()).isEqualTo(404);
+        assertThat(noRequest.statusCode()).isEqualTo(404);
+        assertThat(forgedRequest.statusCode()).isEqualTo(400);
+        assertThat(forgedRequest.body()).contains("This connect link has expired or was already used.");
+        assertThat(rows.of(alice.subject())).isNull();
+    }
+
+    @Test
+    @Order(3)
+    void theLinkNamesTheMcpAccountAndRefusesCrossSiteConfirmation() throws Exception {
+        URI link = server.local(connectLink(alice));
+        HttpClient http = HttpClient.newHttpClient();
+        String form = "request=" + link.getRawQuery().substring("request=".length()) + "&accept=yes";
+
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(link).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> crossSite = http.send(HttpRequest.newBuilder(link.resolve("/connect/calendar"))
+                .header("Content-Type", "application/x-www-form-urlencoded").header("Origin", "http://evil.example")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> crossSiteFetch = http.send(HttpRequest.newBuilder(link.resolve("/connect/calendar"))
+                .header("Content-Type", "application/x-www-form-urlencoded").header("Sec-Fetch-Site", "cross-site")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> stillUsable = http.send(HttpRequest.newBuilder(link).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("Your calendar account will be linked to the MCP account <b>alice</b>.");
+        assertThat(page.headers().firstValue("X-Frame-Options")).hasValue("DENY");
+        assertThat(crossSite.statusCode()).isEqualTo(403);
+        assertThat(crossSiteFetch.statusCode()).isEqualTo(403);
+        assertThat(crossSite.headers().firstValue("Set-Cookie")).isEmpty();
+        assertThat(stillUsable.statusCode()).isEqualTo(200); // a refused confirmation does not burn the link
+        connectLink(alice); // a newer link voids the unopened older one
+        assertThat(http.send(HttpRequest.newBuilder(link).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    @Order(3)
+    void aConnectLinkAndItsCallbackWorkOnce() {
+        URI link = connectLink(bob);
+        HeadlessUserAgent browser = new HeadlessUserAgent();
+        URI callback = browser.authorize(server.local(link), stack.resource.resolve("/connect/callback").toString(),
+                TestStack.BOB_CALENDAR);
+
+        HttpResponse<String> first = browser.get(server.local(callback));
+        HttpResponse<String> replayed = browser.get(server.local(callback));
+        HttpResponse<String> linkAgain = browser.get(server.local(link));
+
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.body()).contains("Calendar connected");
+        assertThat(replayed.statusCode()).isEqualTo(400);
+        assertThat(linkAgain.statusCode()).isEqualTo(400);
+        assertThat(linkAgain.body()).contains("This connect link has expired or was already used.");
+    }
+
+    @Test
+    @Order(4)
+    void twoUsersEachSeeOnlyTheirOwnEvents() {
+        assertThat(server.connect(alice, TestStack.ALICE_CALENDAR)).isEqualTo(200);
+
+        CallToolResult alicesEvents = alice.call("list_events");
+        CallToolResult bobsEvents = bob.call("list_events");
+
+        assertThat(alicesEvents.isError()).isNotEqualTo(Boolean.TRUE);
+        assertThat(ServerInstance.text(alicesEvents)).isEqualTo("2026-12-01T09:00  Alice: dentist\n2026-12-02T14:00  Alice: design review");
+        assertThat(ServerInstance.text(bobsEvents)).isEqualTo("2026-12-03T10:00  Bob: board meeting");
+        assertThat(alice.call("connect_status").structuredContent()).isEqualTo(Map.of("status", "connected"));
+    }
+
+    @Test
+    @Order(5)
+    void storedRowsHoldNoPlaintextToken() {
+        TokenRepository store = server.bean(TokenRepository.class);
+        UpstreamTokens alicesTokens = store.find(alice.subject(), "calendar").orElseThrow().tokens();
+        UpstreamTokens bobsTokens = store.find(bob.subject(), "calendar").orElseThrow().tokens();
+        List<String> secrets = List.of(alicesTokens.accessToken(), alicesTokens.refreshToken(),
+                bobsTokens.accessToken(), bobsTokens.refreshToken());
+        secretsSeen.addAll(secrets);
+
+        List<Map<String, String>> stored = rows.all();
+
+        assertThat(stored).hasSize(2);
+        assertThat(stored).extracting(row -> row.get("user_id")).containsExactlyInAnyOrder(alice.subject(), bob.subject());
+        String everything = stored.toString();
+        for (String secret : secrets) {
+            assertThat(everything).doesNotContain(secret);
+            for (String jwtPart : secret.split("\\.")) {
+                assertThat(everything).doesNotContain(jwtPart); // not even a JWT's header or claims in clear
+            }
+        }
+        assertThat(stored).allSatisfy(row -> {
+            assertThat(row.get("kek_id")).isEqualTo("k1");
+            assertThat(row.get("status")).isEqualTo("CONNECTED");
+        });
+        assertThat(stored.get(0).get("wrapped_data_key")).isNotEqualTo(stored.get(1).get("wrapped_data_key"));
+    }
+
+    @Test
+    @Order(6)
+    void clientsThatSupportUrlElicitationGetAUrlElicitationRequiredError() throws Exception {
+        String token = AuthorizationCodeFlow.with(stack.users, "mcp-demo-client").scope("mcp:tools").resource(stack.resource)
+                .run(new HeadlessUserAgent(), new dev.mcpoauth.cookbook.testkit.browser.UserCredentials("bob", "bob-demo-password"))
+                .accessToken();
+        server.bean(TokenRepository.class).delete(bob.subject(), "calendar");
+        HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport.builder(server.mcpUrl().resolve("/").toString())
+                .endpoint("/mcp")
+                .addHttpRequestCustomizer((request, method, uri, body, context) -> request.header("Authorization", "Bearer " + token))
+                .build();
+        try (McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30))
+                .capabilities(ClientCapabilities.builder().elicitation(false, true).build())
+                .urlElicitation(request -> ElicitResult.builder().message(ElicitResult.Action.ACCEPT).build())
+                .build()) {
+            client.initialize();
+
+            Throwable thrown = catchThrowable(() -> client.callTool(new CallToolRequest("list_events", Map.of())));
+
+            assertThat(thrown).isInstanceOf(McpError.class);
+            McpError error = (McpError) thrown;
+            assertThat(error.getJsonRpcError().code()).isEqualTo(-32042);
+            assertThat(String.valueOf(error.getJsonRpcError().data()))
+                    .contains("mode=url")
+                    .contains(stack.resource.resolve("/connect/calendar").toString() + "?request=");
+        }
+    }
+
+    @Test
+    @Order(7)
+    void disconnectDeletesTheRowAndRevokesTheGrantUpstream() {
+        UpstreamTokens before = server.bean(TokenRepository.class).find(alice.subject(), "calendar").orElseThrow().tokens();
+        secretsSeen.add(before.refreshToken());
+
+        CallToolResult answer = alice.call("disconnect");
+
+        assertThat(ServerInstance.text(answer))
+                .isEqualTo("Disconnected. Your calendar tokens were deleted here and revoked at the calendar service.");
+        assertThat(rows.of(alice.subject())).isNull();
+        DirectUpstream.Answer refresh = DirectUpstream.refresh(stack, before.refreshToken());
+        assertThat(refresh.status()).isEqualTo(400);
+        assertThat(refresh.error()).isEqualTo("invalid_grant");
+        assertThat(ServerInstance.text(alice.call("disconnect"))).isEqualTo("You had no calendar connection. Nothing to do.");
+        assertThat(status(alice.call("list_events"))).isEqualTo("not_connected");
+    }
+
+    @Test
+    @Order(8)
+    void mcpWithoutATokenGetsTheBearerChallenge() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.mcpUrl())
+                        .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue("Bearer resource_metadata=\""
+                + stack.resource.resolve("/.well-known/oauth-protected-resource/mcp") + "\", scope=\"mcp:tools\"");
+    }
+
+    @Test
+    @Order(9)
+    void anUpstreamTokenIsNotAnMcpToken() throws Exception {
+        server.connect(bob, TestStack.BOB_CALENDAR);
+        String upstreamToken = server.bean(TokenRepository.class).find(bob.subject(), "calendar").orElseThrow().tokens().accessToken();
+        secretsSeen.add(upstreamToken);
+
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.mcpUrl())
+                        .header("Authorization", "Bearer " + upstreamToken)
+                        .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(response.headers().firstValue("WWW-Authenticate").orElseThrow())
+                .startsWith("Bearer error=\"invalid_token\", error_description=\"The access token is invalid or expired\"");
+        assertThat(response.body()).doesNotContain(upstreamToken);
+    }
+
+    @Test
+    @Order(10)
+    void noTokenMaterialReachedTheLog() {
+        String log = LogCapture.text();
+        assertThat(log).contains("connected upstream calendar"); // the log is captured at all
+        for (String secret : secretsSeen) {
+            assertThat(log).doesNotContain(secret);
+            assertThat(log).doesNotContain(secret.split("\\.")[secret.split("\\.").length > 1 ? 1 : 0]);
+        }
+    }
+
+    static Object status(CallToolResult answer) {
+        return ((Map<?, ?>) answer.structuredContent()).get("status");
+    }
+
+    private URI connectLink(McpUser user) {
+        CallToolResult answer = user.call("list_events");
+        return URI.create(String.valueOf(((Map<?, ?>) answer.structuredContent()).get("connect_url")));
+    }
+}
