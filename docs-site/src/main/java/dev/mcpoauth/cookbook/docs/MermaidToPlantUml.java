@@ -5,12 +5,15 @@ import java.util.regex.Pattern;
 
 /**
  * The subset of mermaid sequence diagrams the READMEs use (participants, solid and dashed
- * arrows, notes), as PlantUML, which renders them to SVG at build time with no Graphviz.
+ * arrows, notes, alt/else/opt/loop blocks), as PlantUML, which renders them to SVG at build time
+ * with no Graphviz.
  */
 final class MermaidToPlantUml {
 
     private static final Pattern PARTICIPANT = Pattern.compile("participant\\s+(\\w+)\\s+as\\s+(.+)");
     private static final Pattern MESSAGE = Pattern.compile("(\\w+)\\s*(-->>|->>|-->|->)\\s*(\\w+)\\s*:\\s*(.*)");
+    /** Spelled the same in both languages. */
+    private static final Pattern BLOCK = Pattern.compile("(alt|else|opt|loop)(\\s+(.*))?");
     private static final Pattern NOTE = Pattern.compile("(?i)note\\s+(over|left of|right of)\\s+([\\w, ]+?)\\s*:\\s*(.*)");
 
     private MermaidToPlantUml() {
@@ -32,6 +35,10 @@ final class MermaidToPlantUml {
             } else if ((m = NOTE.matcher(line)).matches()) {
                 uml.append("note ").append(m.group(1).toLowerCase()).append(' ').append(m.group(2))
                         .append(" : ").append(plainText(m.group(3)));
+            } else if ((m = BLOCK.matcher(line)).matches()) {
+                uml.append(m.group(1)).append(m.group(3) == null ? "" : " " + plainText(m.group(3)));
+            } else if (line.equals("end")) {
+                uml.append("end");
             } else {
                 throw new IllegalArgumentException("Unsupported mermaid line (extend MermaidToPlantUml): " + line);
             }
