@@ -21,6 +21,7 @@ import dev.mcpoauth.cookbook.testkit.browser.UserCredentials;
 import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
 import dev.mcpoauth.cookbook.testkit.mcp.McpTestClient;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
+import dev.mcpoauth.cookbook.testkit.tokens.TokenForge;
 import dev.mcpoauth.cookbook.tokengateway.TokenExchanger.ExchangedToken;
 import dev.mcpoauth.cookbook.tokengateway.backends.BackendServer.ReceivedRequest;
 import io.modelcontextprotocol.client.McpClient;
@@ -321,6 +322,24 @@ class GatewayTest {
         assertThat(duplicate.statusCode()).isEqualTo(400);
         assertThat(batch.statusCode()).isEqualTo(400);
         assertThat(unknownBackend.statusCode()).isEqualTo(404);
+        assertThat(NOTES.received().size()).isEqualTo(before);
+    }
+
+    @Test
+    void aTokenKeycloakNoLongerAcceptsIsRefusedWith401AtTheExchange() throws Exception {
+        // Valid for the gateway's own checks (signed with a realm key, right iss/aud/exp) but tied to no
+        // Keycloak session: what an ended session looks like. The exchange refuses it; so must the gateway.
+        String orphan = TokenForge.trustedBy(CONTRACT.realm()).valid(CONTRACT.mcpUrl().toString(), "no-session-user",
+                "mcp:tools");
+        tokensSeen.add(orphan);
+        int before = NOTES.received().size();
+
+        HttpResponse<String> refused = postInitialize(GatewayEnvironment.endpoint("notes"), orphan, Map.of());
+
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(refused.headers().firstValue("WWW-Authenticate").orElseThrow()).isEqualTo("Bearer error=\"invalid_token\", "
+                + "error_description=\"The authorization server no longer accepts this token\", resource_metadata=\""
+                + CONTRACT.mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp") + "\", scope=\"mcp:tools\"");
         assertThat(NOTES.received().size()).isEqualTo(before);
     }
 
