@@ -1,0 +1,96 @@
+package dev.mcpoauth.cookbook.githubproxy;
+
+import java.net.URI;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.oauth2.client.authentication.OAuth2AuthenticationToken;
+import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
+import org.springframework.security.web.csrf.CsrfToken;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.util.HtmlUtils;
+
+/**
+ * The proxy's own consent page, per MCP client. GitHub's consent names the proxy's one OAuth App,
+ * whichever MCP client is asking, and GitHub skips it once the user approved the app; without
+ * this page a client registered a minute ago by anyone would receive a code for the user's GitHub
+ * identity (the confused-deputy attack in the MCP security best practices). The page names the
+ * client and where its redirect goes; the approval is remembered per (user, client) only.
+ * Every value on it is HTML-escaped: client names and URIs are chosen by whoever registered.
+ */
+@RestController
+class ConsentPage {
+
+    static final String PATH = "/oauth2/consent";
+    /** Which button the user pressed; see {@link AuthorizationServerConfig} for what happens to each. */
+    static final String ACCEPT = "accept";
+    static final String DENY = "deny";
+
+    private final RegisteredClientRepository clients;
+
+    ConsentPage(RegisteredClientRepository clients) {
+        this.clients = clients;
+    }
+
+    @GetMapping(value = PATH, produces = MediaType.TEXT_HTML_VALUE)
+    ResponseEntity<String> show(@RequestParam(OAuth2ParameterNames.CLIENT_ID) String clientId,
+            @RequestParam(OAuth2ParameterNames.STATE) String state,
+            @RequestParam(name = OAuth2ParameterNames.SCOPE, required = false) String scope,
+            CsrfToken csrf, OAuth2AuthenticationToken user) {
+        RegisteredClient client = clients.findByClientId(clientId);
+        if (client == null) {
+            return ResponseEntity.status(HttpStatus.BAD_REQUEST).contentType(MediaType.TEXT_HTML)
+                    .body(page("Unknown client", "<p>This authorization request names a client the proxy does not know.</p>"));
+        }
+        String githubLogin = String.valueOf(user.getPrincipal().getAttributes().getOrDefault("login", user.getName()));
+        String redirectHosts = client.getRedirectUris().stream().map(ConsentPage::hostOf)
+                .collect(Collectors.toCollection(TreeSet::new)).stream().map(HtmlUtils::htmlEscape)
+                .map(host -> "<code>" + host + "</code>").collect(Collectors.joining(", "));
+        String[] scopes = scope == null || scope.isBlank() ? new String[0] : scope.split(" ");
+        StringBuilder hidden = new StringBuilder()
+                .append(hidden(OAuth2ParameterNames.CLIENT_ID, clientId))
+                .append(hidden(OAuth2ParameterNames.STATE, state))
+                .append(hidden(csrf.getParameterName(), csrf.getToken()));
+        Arrays.stream(scopes).forEach(s -> hidden.append(hidden(OAuth2ParameterNames.SCOPE, s)));
+        String body = "<p>Signed in with GitHub as <b>" + HtmlUtils.htmlEscape(githubLogin) + "</b>.</p>"
+                + "<p>The application <b id=\"client-name\">" + HtmlUtils.htmlEscape(client.getClientName()) + "</b> wants to use "
+                + "this MCP server's tools on your behalf, which read your GitHub profile and repositories.</p>"
+                + "<p>After you allow it, your browser goes to: " + redirectHosts + "</p>"
+                + (scopes.length == 0 ? "" : "<p>Permissions: " + HtmlUtils.htmlEscape(String.join(", ", scopes)) + "</p>")
+                + "<p>If you did not just start this from an application you trust, deny.</p>"
+                + "<form method=\"post\" action=\"/oauth2/authorize\">" + hidden
+                + "<button type=\"submit\" name=\"" + ACCEPT + "\" value=\"yes\">Allow</button> "
+                + "<button type=\"submit\" name=\"" + DENY + "\" value=\"yes\">Deny</button></form>";
+        return ResponseEntity.ok().contentType(MediaType.TEXT_HTML)
+                .header("X-Frame-Options", "DENY") // no clickjacking of the Allow button
+                .header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+                .body(page("Allow " + client.getClientName() + "?", body));
+    }
+
+    private static String hostOf(String redirectUri) {
+        URI uri = URI.create(redirectUri);
+        return uri.getPort() == -1 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
+    }
+
+    private static String hidden(String name, String value) {
+        return "<input type=\"hidden\" name=\"" + HtmlUtils.htmlEscape(name) + "\" value=\"" + HtmlUtils.htmlEscape(value) + "\">";
+    }
+
+    private static String page(String title, String body) {
+        return "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + HtmlUtils.htmlEscape(title) + "</title></head>"
+                + "<body><h1>" + HtmlUtils.htmlEscape(title) + "</h1>" + body + "</body></html>";
+    }
+
+    /** What the form's buttons mean to Spring's consent step. */
+    static boolean approved(Map<String, Object> consentParameters) {
+        return consentParameters.containsKey(ACCEPT) && !consentParameters.containsKey(DENY);
+    }
+}

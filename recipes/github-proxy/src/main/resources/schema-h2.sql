@@ -1,0 +1,87 @@
+-- The proxy's tables. Column names are those Spring Authorization Server's JDBC services read and write.
+-- H2 (the embedded default). schema-postgresql.sql is the same model for PostgreSQL.
+
+CREATE TABLE IF NOT EXISTS oauth2_registered_client (
+    id varchar(100) PRIMARY KEY,
+    client_id varchar(2000) NOT NULL,          -- wide enough for Client ID Metadata Document URLs
+    client_id_issued_at timestamp DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    client_secret varchar(200),
+    client_secret_expires_at timestamp,
+    client_name varchar(200) NOT NULL,
+    client_authentication_methods varchar(1000) NOT NULL,
+    authorization_grant_types varchar(1000) NOT NULL,
+    redirect_uris varchar(12000),              -- up to 10 URIs of up to 1000 characters
+    post_logout_redirect_uris varchar(1000),
+    scopes varchar(1000) NOT NULL,
+    client_settings varchar(2000) NOT NULL,
+    token_settings varchar(2000) NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS oauth2_registered_client_client_id ON oauth2_registered_client (client_id);
+
+CREATE TABLE IF NOT EXISTS oauth2_authorization (
+    id varchar(100) PRIMARY KEY,
+    registered_client_id varchar(100) NOT NULL,
+    principal_name varchar(200) NOT NULL,
+    authorization_grant_type varchar(100) NOT NULL,
+    authorized_scopes varchar(1000),
+    attributes blob,
+    state varchar(500),
+    authorization_code_value blob,
+    authorization_code_issued_at timestamp,
+    authorization_code_expires_at timestamp,
+    authorization_code_metadata blob,
+    access_token_value blob,
+    access_token_issued_at timestamp,
+    access_token_expires_at timestamp,
+    access_token_metadata blob,
+    access_token_type varchar(100),
+    access_token_scopes varchar(1000),
+    oidc_id_token_value blob,
+    oidc_id_token_issued_at timestamp,
+    oidc_id_token_expires_at timestamp,
+    oidc_id_token_metadata blob,
+    refresh_token_value blob,
+    refresh_token_issued_at timestamp,
+    refresh_token_expires_at timestamp,
+    refresh_token_metadata blob,
+    user_code_value blob,
+    user_code_issued_at timestamp,
+    user_code_expires_at timestamp,
+    user_code_metadata blob,
+    device_code_value blob,
+    device_code_issued_at timestamp,
+    device_code_expires_at timestamp,
+    device_code_metadata blob
+);
+CREATE INDEX IF NOT EXISTS oauth2_authorization_principal ON oauth2_authorization (principal_name);
+
+CREATE TABLE IF NOT EXISTS oauth2_authorization_consent (
+    registered_client_id varchar(100) NOT NULL,
+    principal_name varchar(200) NOT NULL,
+    authorities varchar(1000) NOT NULL,
+    PRIMARY KEY (registered_client_id, principal_name)
+);
+
+-- Refresh tokens rotated out: a second use of one is a theft signal (see GrantStore).
+CREATE TABLE IF NOT EXISTS rotated_refresh_token (
+    token_hash varchar(64) PRIMARY KEY,        -- SHA-256 hex, never the token
+    authorization_id varchar(100) NOT NULL,
+    rotated_at timestamp NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rotated_refresh_token_authorization ON rotated_refresh_token (authorization_id);
+
+-- One GitHub token per user, AES-256-GCM encrypted with the user id as associated data.
+CREATE TABLE IF NOT EXISTS github_token (
+    user_id varchar(200) PRIMARY KEY,          -- GitHub's numeric user id
+    access_token varbinary(4096) NOT NULL,
+    refresh_token varbinary(4096),
+    access_expires_at timestamp,               -- null: a classic OAuth App token, which never expires
+    scopes varchar(1000),
+    updated_at timestamp NOT NULL
+);
+
+-- The token-signing key, encrypted, so tokens survive a restart and are shared by instances.
+CREATE TABLE IF NOT EXISTS proxy_signing_key (
+    name varchar(100) PRIMARY KEY,
+    jwk varbinary(16384) NOT NULL
+);

@@ -1,0 +1,332 @@
+package dev.mcpoauth.cookbook.githubproxy;
+
+import static dev.mcpoauth.cookbook.githubproxy.ProxyStack.ALICE;
+import static dev.mcpoauth.cookbook.githubproxy.ProxyStack.BOB;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSelector;
+import com.nimbusds.jose.jwk.JWKMatcher;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.mcpoauth.cookbook.githubproxy.Browser.Pkce;
+import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import dev.mcpoauth.cookbook.testkit.browser.UserCredentials;
+import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
+import dev.mcpoauth.cookbook.testkit.mcp.BearerChallenge;
+import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow.Tokens;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** What an attacker or a broken client sends, and the exact answer. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ProxySecurityTest {
+
+    static {
+        LogCapture.install();
+    }
+
+    private static final String INITIALIZE = """
+            {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
+             "capabilities":{},"clientInfo":{"name":"attacker","version":"1"}}}""";
+
+    private ProxyStack stack;
+
+    @BeforeAll
+    void start(@TempDir Path data) {
+        stack = ProxyStack.start(data, Map.of("proxy.refresh-reuse-grace", "2s"));
+    }
+
+    @AfterAll
+    void stop() {
+        stack.close();
+    }
+
+    // ---- discovery --------------------------------------------------------------------------------
+
+    @Test
+    void metadataAdvertisesWhatMcpClientsNeedAndNothingElse() {
+        HttpResponse<String> response = stack.get(stack.baseUrl.resolve("/.well-known/oauth-authorization-server"),
+                Map.of("Origin", "http://localhost:6274"));
+        JsonNode metadata = JsonMapper.shared().readTree(response.body());
+
+        assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).hasValue("http://localhost:6274"); // MCP Inspector
+        assertThat(metadata.get("issuer").asString()).isEqualTo(stack.baseUrl.toString());
+        assertThat(metadata.get("registration_endpoint").asString()).isEqualTo(stack.baseUrl + "/oauth2/register");
+        assertThat(strings(metadata.get("code_challenge_methods_supported"))).containsExactly("S256");
+        assertThat(strings(metadata.get("token_endpoint_auth_methods_supported"))).contains("none");
+        assertThat(strings(metadata.get("grant_types_supported"))).containsExactly("authorization_code", "refresh_token");
+        assertThat(strings(metadata.get("scopes_supported"))).containsExactly("mcp:tools");
+        assertThat(metadata.get("client_id_metadata_document_supported").asBoolean()).isTrue();
+    }
+
+    @Test
+    void mcpEndpointWithoutATokenPointsToItsMetadataAndTheProxy() {
+        HttpResponse<String> response = stack.send(HttpRequest.newBuilder(stack.mcpUrl())
+                .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)).build());
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        BearerChallenge challenge = BearerChallenge.parse(response.headers().firstValue("WWW-Authenticate").orElseThrow());
+        assertThat(challenge.get("resource_metadata")).isEqualTo(stack.baseUrl + "/.well-known/oauth-protected-resource/mcp");
+        assertThat(challenge.get("scope")).isEqualTo("mcp:tools");
+        JsonNode resource = JsonMapper.shared().readTree(stack.get(URI.create(challenge.get("resource_metadata")), Map.of()).body());
+        assertThat(resource.get("resource").asString()).isEqualTo(stack.mcpUrl().toString());
+        assertThat(strings(resource.get("authorization_servers"))).containsExactly(stack.baseUrl.toString());
+    }
+
+    // ---- dynamic client registration ----------------------------------------------------------------
+
+    @Test
+    void registrationRefusesWhatAPublicMcpClientNeverNeeds() {
+        assertRegistrationRefused("""
+                {"redirect_uris":["http://evil.example/cb"],"token_endpoint_auth_method":"none"}""", 400, "invalid_redirect_uri");
+        assertRegistrationRefused("""
+                {"redirect_uris":["JaVaScRiPt:alert(1)"],"token_endpoint_auth_method":"none"}""", 400, "invalid_redirect_uri");
+        assertRegistrationRefused("""
+                {"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"client_secret_basic"}""",
+                400, "invalid_client_metadata");
+        assertRegistrationRefused("""
+                {"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"none","grant_types":["client_credentials"]}""",
+                400, "invalid_client_metadata");
+        assertRegistrationRefused("""
+                {"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"none","scope":"admin"}""",
+                400, "invalid_client_metadata");
+        assertRegistrationRefused("{\"redirect_uris\":[\"https://app.example/cb\"],\"client_name\":\"" + "x".repeat(20_000) + "\"}",
+                413, "invalid_client_metadata");
+    }
+
+    private void assertRegistrationRefused(String body, int status, String error) {
+        HttpResponse<String> response = stack.register(body);
+        assertThat(response.statusCode()).as(body.length() > 200 ? "oversized body" : body).isEqualTo(status);
+        assertThat(JsonMapper.shared().readTree(response.body()).get("error").asString()).isEqualTo(error);
+    }
+
+    // ---- the authorization request ----------------------------------------------------------------
+
+    @Test
+    void pkcePlainOrMissingAndForeignResourcesAreSentBackToTheClientAsErrors() {
+        String clientId = stack.registerClient("PKCE test client");
+        HeadlessUserAgent browser = new HeadlessUserAgent();
+        Pkce pkce = Pkce.create();
+
+        Map<String, String> plain = Browser.redirectParameters(browser.get(Browser.authorizationUrl(stack, clientId, pkce,
+                Map.of("code_challenge", pkce.verifier(), "code_challenge_method", "plain"))));
+        Map<String, String> missing = Browser.redirectParameters(browser.get(Browser.authorizationUrl(stack, clientId, pkce,
+                java.util.Collections.singletonMap("code_challenge", null))));
+        Map<String, String> otherResource = Browser.redirectParameters(browser.get(Browser.authorizationUrl(stack, clientId, pkce,
+                Map.of("resource", "https://other.example/mcp"))));
+
+        assertThat(plain).containsEntry("error", "invalid_request").containsKey("state");
+        assertThat(missing).containsEntry("error", "invalid_request");
+        assertThat(otherResource).containsEntry("error", "invalid_target");
+    }
+
+    @Test
+    void consentIsPerClientAndNamesTheClientEscaped() {
+        HeadlessUserAgent browser = new HeadlessUserAgent();
+        String trusted = stack.registerClient("Trusted client");
+        stack.login(browser, trusted, ALICE); // GitHub sign-in and consent for the trusted client
+
+        // Same client again: remembered, straight back with a code.
+        HttpResponse<String> again = Browser.follow(browser, Browser.authorizationUrl(stack, trusted, Pkce.create(), Map.of()));
+        assertThat(Browser.redirectParameters(again)).containsKey("code");
+
+        // A client registered by anyone a minute later: the user's GitHub session must not carry it through.
+        String attacker = stack.registerClient("<script>alert('pwned')</script> Evil");
+        HttpResponse<String> page = Browser.follow(browser, Browser.authorizationUrl(stack, attacker, Pkce.create(), Map.of()));
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.uri().getPath()).isEqualTo("/oauth2/consent");
+        assertThat(page.body()).doesNotContain("<script>alert").contains("&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt; Evil");
+        assertThat(page.body()).contains("<code>127.0.0.1</code>");
+        assertThat(page.headers().firstValue("X-Frame-Options")).hasValue("DENY");
+    }
+
+    @Test
+    void consentWithoutTheCsrfTokenIsRefusedAndDenyGivesAccessDenied() {
+        HeadlessUserAgent browser = new HeadlessUserAgent();
+        stack.login(browser, stack.registerClient("First client"), BOB);
+        String clientId = stack.registerClient("Second client");
+        HttpResponse<String> page = Browser.follow(browser, Browser.authorizationUrl(stack, clientId, Pkce.create(), Map.of()));
+        Document form = Jsoup.parse(page.body());
+        Map<String, String> fields = new java.util.LinkedHashMap<>();
+        form.select("input[type=hidden]").forEach(input -> fields.put(input.attr("name"), input.attr("value")));
+
+        Map<String, String> forged = new java.util.LinkedHashMap<>(fields);
+        forged.remove("_csrf");
+        forged.put("accept", "yes");
+        HttpResponse<String> withoutCsrf = post(browser, forged);
+        forged.put("_csrf", "guessed");
+        HttpResponse<String> wrongCsrf = post(browser, forged);
+        Map<String, String> deny = new java.util.LinkedHashMap<>(fields);
+        deny.put("deny", "yes");
+        HttpResponse<String> denied = post(browser, deny);
+
+        assertThat(withoutCsrf.statusCode()).isEqualTo(403);
+        assertThat(wrongCsrf.statusCode()).isEqualTo(403);
+        assertThat(Browser.redirectParameters(denied)).containsEntry("error", "access_denied");
+    }
+
+    private HttpResponse<String> post(HeadlessUserAgent browser, Map<String, String> fields) {
+        try {
+            var field = HeadlessUserAgent.class.getDeclaredField("http");
+            field.setAccessible(true);
+            var http = (java.net.http.HttpClient) field.get(browser);
+            return http.send(HttpRequest.newBuilder(stack.baseUrl.resolve("/oauth2/authorize"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(Browser.form(fields))).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ---- tokens -----------------------------------------------------------------------------------
+
+    @Test
+    void aTokenRequestForAnotherResourceThanAuthorizedIsInvalidTarget() {
+        HeadlessUserAgent browser = new HeadlessUserAgent();
+        String clientId = stack.registerClient("Resource client");
+        stack.login(browser, clientId, ALICE);
+        Pkce pkce = Pkce.create();
+        String code = Browser.redirectParameters(Browser.follow(browser, Browser.authorizationUrl(stack, clientId, pkce, Map.of())))
+                .get("code");
+
+        HttpResponse<String> other = redeem(clientId, code, pkce.verifier(), "https://other.example/mcp");
+        HttpResponse<String> wrongVerifier = redeem(clientId, code, Pkce.create().verifier(), stack.mcpUrl().toString());
+
+        assertThat(other.statusCode()).isEqualTo(400);
+        assertThat(JsonMapper.shared().readTree(other.body()).get("error").asString()).isEqualTo("invalid_target");
+        assertThat(wrongVerifier.statusCode()).isEqualTo(400);
+        assertThat(JsonMapper.shared().readTree(wrongVerifier.body()).get("error").asString()).isEqualTo("invalid_grant");
+    }
+
+    private HttpResponse<String> redeem(String clientId, String code, String verifier, String resource) {
+        return stack.postForm(stack.baseUrl.resolve("/oauth2/token"), Browser.form(Map.of("grant_type", "authorization_code",
+                "code", code, "redirect_uri", Browser.REDIRECT_URI, "client_id", clientId, "code_verifier", verifier,
+                "resource", resource)));
+    }
+
+    @Test
+    void refreshRotatesAndReusingARotatedTokenRevokesTheWholeGrantAndTheGitHubToken() throws Exception {
+        String clientId = stack.registerClient("Refreshing client");
+        Tokens first = stack.login(new HeadlessUserAgent(), clientId, stack.newGitHubUser("carol"));
+        String githubToken = storedGitHubToken(SignedJWT.parse(first.accessToken()).getJWTClaimsSet().getSubject());
+
+        JsonNode second = refresh(clientId, first.refreshToken());
+        JsonNode raceLoser = refresh(clientId, first.refreshToken()); // inside the 2 s grace: refused, grant kept
+        assertThat(second.get("refresh_token").asString()).isNotEqualTo(first.refreshToken());
+        assertThat(raceLoser.get("error").asString()).isEqualTo("invalid_grant");
+        assertThat(mcpStatus(second.get("access_token").asString())).isEqualTo(200);
+
+        Thread.sleep(2_500);
+        JsonNode replay = refresh(clientId, first.refreshToken()); // a stolen copy, after the grace window
+        JsonNode afterReplay = refresh(clientId, second.get("refresh_token").asString());
+
+        assertThat(replay.get("error").asString()).isEqualTo("invalid_grant");
+        assertThat(afterReplay.get("error").asString()).isEqualTo("invalid_grant");
+        assertThat(mcpStatus(second.get("access_token").asString())).isEqualTo(401); // at once, not at exp
+        assertThat(stack.github.isActive(githubToken)).isFalse(); // revoked at GitHub: it was Carol's only grant
+        assertThat(LogCapture.text()).contains("\"event\":\"refresh_token_reuse\"").contains("\"outcome\":\"grant_revoked\"");
+    }
+
+    @Test
+    void revocationEndsTheGrantAndOnlyTheLastGrantTakesTheGitHubTokenWithIt() throws Exception {
+        String clientA = stack.registerClient("Client A");
+        String clientB = stack.registerClient("Client B");
+        HeadlessUserAgent browser = new HeadlessUserAgent();
+        UserCredentials dave = stack.newGitHubUser("dave");
+        Tokens a = stack.login(browser, clientA, dave);
+        Tokens b = stack.login(browser, clientB, dave);
+        String githubToken = storedGitHubToken(SignedJWT.parse(a.accessToken()).getJWTClaimsSet().getSubject());
+
+        assertThat(revoke(clientA, a.refreshToken()).statusCode()).isEqualTo(200);
+        assertThat(refresh(clientA, a.refreshToken()).get("error").asString()).isEqualTo("invalid_grant");
+        assertThat(mcpStatus(a.accessToken())).isEqualTo(401);
+        assertThat(stack.github.isActive(githubToken)).isTrue(); // client B still works for Dave
+        assertThat(mcpStatus(b.accessToken())).isEqualTo(200);
+
+        assertThat(revoke(clientA, b.refreshToken()).statusCode()).as("another client's token").isEqualTo(400);
+        assertThat(revoke(clientB, b.refreshToken()).statusCode()).isEqualTo(200);
+        assertThat(stack.github.isActive(githubToken)).isFalse();
+    }
+
+    @Test
+    void forgedExpiredOrForeignTokensAndTokensInTheUrlGet401() throws Exception {
+        Tokens real = stack.login(new HeadlessUserAgent(), stack.registerClient("Forgery baseline"), ALICE);
+        JWTClaimsSet claims = SignedJWT.parse(real.accessToken()).getJWTClaimsSet();
+        RSAKey proxyKey = (RSAKey) stack.bean(JWKSource.class).get(new JWKSelector(new JWKMatcher.Builder().build()), null).get(0);
+        RSAKey otherKey = new RSAKeyGenerator(2048).keyID(proxyKey.getKeyID()).generate();
+
+        assertThat(mcpStatus(sign(proxyKey, new JWTClaimsSet.Builder(claims).audience("https://other.example/mcp").build())))
+                .as("another audience").isEqualTo(401);
+        assertThat(mcpStatus(sign(proxyKey, new JWTClaimsSet.Builder(claims).issuer("https://evil.example").build())))
+                .as("another issuer").isEqualTo(401);
+        assertThat(mcpStatus(sign(proxyKey, new JWTClaimsSet.Builder(claims).expirationTime(Date.from(Instant.now().minusSeconds(120))).build())))
+                .as("expired").isEqualTo(401);
+        assertThat(mcpStatus(sign(otherKey, claims))).as("signed with another key").isEqualTo(401);
+        assertThat(mcpStatus(sign(proxyKey, new JWTClaimsSet.Builder(claims).jwtID("minted-by-someone-with-the-key").build())))
+                .as("validly signed, but no grant issued it").isEqualTo(401);
+
+        HttpResponse<String> inUrl = stack.send(HttpRequest.newBuilder(URI.create(stack.mcpUrl() + "?access_token=" + real.accessToken()))
+                .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)).build());
+        assertThat(inUrl.statusCode()).isEqualTo(401);
+        assertThat(LogCapture.text()).doesNotContain(real.accessToken());
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------
+
+    private static String sign(RSAKey key, JWTClaimsSet claims) throws Exception {
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims);
+        jwt.sign(new RSASSASigner(key));
+        return jwt.serialize();
+    }
+
+    private String storedGitHubToken(String userId) {
+        return stack.bean(GitHubTokenStore.class).find(userId).orElseThrow().accessToken();
+    }
+
+    private JsonNode refresh(String clientId, String refreshToken) {
+        return JsonMapper.shared().readTree(stack.postForm(stack.baseUrl.resolve("/oauth2/token"), Browser.form(Map.of(
+                "grant_type", "refresh_token", "refresh_token", refreshToken, "client_id", clientId,
+                "resource", stack.mcpUrl().toString()))).body());
+    }
+
+    private HttpResponse<String> revoke(String clientId, String token) {
+        return stack.postForm(stack.baseUrl.resolve("/oauth2/revoke"),
+                Browser.form(Map.of("token", token, "token_type_hint", "refresh_token", "client_id", clientId)));
+    }
+
+    private int mcpStatus(String accessToken) {
+        return stack.send(HttpRequest.newBuilder(stack.mcpUrl())
+                .header("Authorization", "Bearer " + accessToken)
+                .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)).build()).statusCode();
+    }
+
+    private static List<String> strings(JsonNode array) {
+        return array.valueStream().map(JsonNode::asString).toList();
+    }
+}

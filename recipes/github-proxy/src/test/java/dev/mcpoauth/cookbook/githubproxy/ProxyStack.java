@@ -1,0 +1,185 @@
+package dev.mcpoauth.cookbook.githubproxy;
+
+import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import dev.mcpoauth.cookbook.testkit.browser.UserCredentials;
+import dev.mcpoauth.cookbook.testkit.github.GitHubEmulator;
+import dev.mcpoauth.cookbook.testkit.net.FreePort;
+import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
+import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow.Tokens;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The GitHub emulator (shared test kit) and the proxy, started on loopback the way an operator
+ * starts them: configuration only, no test hooks in the proxy. Demo-only credentials.
+ */
+final class ProxyStack implements AutoCloseable {
+
+    static final UserCredentials ALICE = new UserCredentials("alice", "alice-github-password");
+    static final UserCredentials BOB = new UserCredentials("bob", "bob-github-password");
+    static final String GITHUB_CLIENT_ID = "Iv1.proxy-demo-app";
+    static final String GITHUB_CLIENT_SECRET = "proxy-demo-app-secret";
+    static final String BASE_SCOPE = "mcp:tools";
+
+    final GitHubEmulator github;
+    final URI baseUrl;
+    private final Map<String, Object> properties;
+    private ConfigurableApplicationContext proxy;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private ProxyStack(GitHubEmulator github, URI baseUrl, Map<String, Object> properties) {
+        this.github = github;
+        this.baseUrl = baseUrl;
+        this.properties = properties;
+    }
+
+    /** Classic OAuth App (tokens never expire, no refresh tokens), an H2 database file under {@code dataDirectory}. */
+    static ProxyStack start(Path dataDirectory, Map<String, Object> overrides) {
+        return start(dataDirectory, overrides, false);
+    }
+
+    static ProxyStack start(Path dataDirectory, Map<String, Object> overrides, boolean expiringGitHubTokens) {
+        try {
+            GitHubEmulator github = GitHubEmulator.start();
+            URI callback = URI.create("http://127.0.0.1/login/oauth2/code/github"); // any port on loopback, like GitHub
+            if (expiringGitHubTokens) {
+                github.registerAppWithExpiringTokens(GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, callback, java.time.Duration.ofHours(8));
+            } else {
+                github.registerOAuthApp(GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, callback);
+            }
+            github.addUser(ALICE.username(), ALICE.password(), "Alice Example", "dotfiles", "garden-planner");
+            github.addUser(BOB.username(), BOB.password(), "Bob Example", "kitchen-timer");
+            int port = FreePort.find();
+            Map<String, Object> properties = new HashMap<>();
+            properties.put("server.port", port);
+            properties.put("spring.datasource.url", "jdbc:h2:file:" + dataDirectory.resolve("proxy").toAbsolutePath());
+            properties.put("proxy.token-encryption-key", randomKey());
+            properties.put("proxy.github-api-url", github.apiBaseUrl().toString());
+            properties.put("proxy.client-metadata-documents.allow-loopback-http", true);
+            properties.put("spring.security.oauth2.client.registration.github.client-id", GITHUB_CLIENT_ID);
+            properties.put("spring.security.oauth2.client.registration.github.client-secret", GITHUB_CLIENT_SECRET);
+            properties.put("spring.security.oauth2.client.provider.github.authorization-uri", github.webBaseUrl() + "/login/oauth/authorize");
+            properties.put("spring.security.oauth2.client.provider.github.token-uri", github.webBaseUrl() + "/login/oauth/access_token");
+            properties.put("spring.security.oauth2.client.provider.github.user-info-uri", github.apiBaseUrl() + "/user");
+            properties.putAll(overrides);
+            ProxyStack stack = new ProxyStack(github, URI.create("http://127.0.0.1:" + port), properties);
+            stack.startProxy();
+            return stack;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void startProxy() {
+        // As command-line arguments: they override application.yml, as an operator's settings do.
+        String[] arguments = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        proxy = new SpringApplicationBuilder(GitHubProxyApplication.class).run(arguments);
+    }
+
+    void stopProxy() {
+        proxy.close();
+    }
+
+    /** A GitHub user of their own, for a test that counts a user's grants. */
+    UserCredentials newGitHubUser(String login) {
+        UserCredentials user = new UserCredentials(login, login + "-github-password");
+        github.addUser(user.username(), user.password(), login, login + "-project");
+        return user;
+    }
+
+    <T> T bean(Class<T> type) {
+        return proxy.getBean(type);
+    }
+
+    URI mcpUrl() {
+        return baseUrl.resolve("/mcp");
+    }
+
+    /** RFC 7591: a public client with a loopback redirect, as an MCP client registers. Returns the client_id. */
+    String registerClient(String name) {
+        HttpResponse<String> response = register("""
+                {"client_name":%s,"redirect_uris":["http://127.0.0.1/callback"],"grant_types":["authorization_code","refresh_token"],
+                 "response_types":["code"],"token_endpoint_auth_method":"none","scope":"mcp:tools"}"""
+                .formatted(JsonMapper.shared().writeValueAsString(name)));
+        if (response.statusCode() != 201) {
+            throw new IllegalStateException("Registration refused: " + response.statusCode() + " " + response.body());
+        }
+        return JsonMapper.shared().readTree(response.body()).get("client_id").asString();
+    }
+
+    HttpResponse<String> register(String json) {
+        return send(HttpRequest.newBuilder(baseUrl.resolve("/oauth2/register"))
+                .header("Content-Type", "application/json").header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    /** The whole front channel (GitHub sign-in, GitHub's app approval, the proxy's consent) and the token request. */
+    Tokens login(HeadlessUserAgent browser, String clientId, UserCredentials user) {
+        return flow(clientId).scope(BASE_SCOPE).resource(mcpUrl()).run(browser, user);
+    }
+
+    AuthorizationCodeFlow flow(String clientId) {
+        JsonNode metadata = metadata();
+        return AuthorizationCodeFlow.with(URI.create(metadata.get("issuer").asString()),
+                URI.create(metadata.get("authorization_endpoint").asString()),
+                URI.create(metadata.get("token_endpoint").asString()), clientId);
+    }
+
+    JsonNode metadata() {
+        return JsonMapper.shared().readTree(get(baseUrl.resolve("/.well-known/oauth-authorization-server"), Map.of()).body());
+    }
+
+    HttpResponse<String> get(URI uri, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET();
+        headers.forEach(request::header);
+        return send(request.build());
+    }
+
+    HttpResponse<String> postForm(URI uri, String form) {
+        return send(HttpRequest.newBuilder(uri).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build());
+    }
+
+    HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static List<String> tokensIn(Tokens tokens) {
+        return tokens.refreshToken() == null ? List.of(tokens.accessToken()) : List.of(tokens.accessToken(), tokens.refreshToken());
+    }
+
+    private static String randomKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return Base64.getEncoder().encodeToString(key);
+    }
+
+    @Override
+    public void close() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        github.close();
+    }
+}
