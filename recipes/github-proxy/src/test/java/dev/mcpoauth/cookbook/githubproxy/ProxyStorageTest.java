@@ -1,0 +1,130 @@
+package dev.mcpoauth.cookbook.githubproxy;
+
+import static dev.mcpoauth.cookbook.githubproxy.ProxyStack.ALICE;
+import static dev.mcpoauth.cookbook.githubproxy.ProxyStack.BOB;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.nimbusds.jwt.SignedJWT;
+import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import dev.mcpoauth.cookbook.testkit.mcp.McpTestClient;
+import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow.Tokens;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import io.modelcontextprotocol.spec.McpSchema.TextContent;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.jdbc.core.JdbcTemplate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** GitHub tokens at rest, refreshed or lost upstream, and the proxy restarting or sitting behind a reverse proxy. */
+class ProxyStorageTest {
+
+    @Test
+    void githubTokensAreEncryptedBoundToTheirUserAndUnreadableOnAnotherRow(@TempDir Path data) throws Exception {
+        try (ProxyStack stack = ProxyStack.start(data, Map.of())) {
+            String aliceId = subject(stack.login(new HeadlessUserAgent(), stack.registerClient("Client"), ALICE));
+            String bobId = subject(stack.login(new HeadlessUserAgent(), stack.registerClient("Client"), BOB));
+            GitHubTokenStore store = stack.bean(GitHubTokenStore.class);
+            JdbcTemplate jdbc = stack.bean(JdbcTemplate.class);
+            String aliceGitHubToken = store.find(aliceId).orElseThrow().accessToken();
+
+            byte[] stored = jdbc.queryForObject("SELECT access_token FROM github_token WHERE user_id = ?", byte[].class, aliceId);
+            assertThat(new String(stored, StandardCharsets.ISO_8859_1)).doesNotContain(aliceGitHubToken);
+
+            // Someone with database access copies Alice's ciphertext onto Bob's row: it does not decrypt there.
+            jdbc.update("UPDATE github_token SET access_token = ? WHERE user_id = ?", stored, bobId);
+            assertThatThrownBy(() -> store.find(bobId)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("does not decrypt").hasMessageNotContaining(aliceGitHubToken);
+        }
+    }
+
+    @Test
+    void expiringGitHubTokensAreRefreshedAndTheRotatedRefreshTokenIsKept(@TempDir Path data) throws Exception {
+        try (ProxyStack stack = ProxyStack.start(data, Map.of(), true)) {
+            Tokens tokens = stack.login(new HeadlessUserAgent(), stack.registerClient("Client"), ALICE);
+            GitHubTokenStore store = stack.bean(GitHubTokenStore.class);
+            String userId = subject(tokens);
+            var before = store.find(userId).orElseThrow();
+            // Eight hours later, as far as the stored expiry says.
+            stack.bean(JdbcTemplate.class).update("UPDATE github_token SET access_expires_at = ? WHERE user_id = ?",
+                    java.sql.Timestamp.from(java.time.Instant.now().minusSeconds(5)), userId);
+            int tokenRequests = stack.github.tokenRequests();
+
+            try (McpSyncClient client = McpTestClient.connect(stack.mcpUrl(), tokens::accessToken)) {
+                CallToolResult whoami = client.callTool(new CallToolRequest("whoami", Map.of()));
+                assertThat(whoami.isError()).isNotEqualTo(Boolean.TRUE);
+            }
+
+            var after = store.find(userId).orElseThrow();
+            assertThat(stack.github.tokenRequests() - tokenRequests).isEqualTo(1);
+            assertThat(after.accessToken()).isNotEqualTo(before.accessToken()).startsWith("ghu_");
+            assertThat(after.refreshToken()).isNotEqualTo(before.refreshToken()).startsWith("ghr_");
+            assertThat(stack.github.isActive(after.accessToken())).isTrue();
+        }
+    }
+
+    @Test
+    void aClassicTokenRevokedAtGitHubGivesAClearReconnectAnswer(@TempDir Path data) throws Exception {
+        try (ProxyStack stack = ProxyStack.start(data, Map.of())) {
+            Tokens tokens = stack.login(new HeadlessUserAgent(), stack.registerClient("Client"), ALICE);
+            String githubToken = stack.bean(GitHubTokenStore.class).find(subject(tokens)).orElseThrow().accessToken();
+            stack.bean(GitHubApi.class).revoke(githubToken); // as if the user revoked the app in GitHub's settings
+
+            try (McpSyncClient client = McpTestClient.connect(stack.mcpUrl(), tokens::accessToken)) {
+                CallToolResult result = client.callTool(new CallToolRequest("list_repositories", Map.of()));
+
+                assertThat(result.isError()).isTrue();
+                assertThat(((TextContent) result.content().get(0)).text()).startsWith("GitHub access for your account has ended")
+                        .contains("Sign in again");
+            }
+            assertThat(stack.bean(GitHubTokenStore.class).find(subject(tokens))).isEmpty();
+        }
+    }
+
+    @Test
+    void aRestartKeepsRegisteredClientsGrantsAndTheSigningKey(@TempDir Path data) throws Exception {
+        try (ProxyStack stack = ProxyStack.start(data, Map.of())) {
+            String clientId = stack.registerClient("Survives restarts");
+            Tokens tokens = stack.login(new HeadlessUserAgent(), clientId, ALICE);
+
+            stack.stopProxy();
+            stack.startProxy();
+
+            try (McpSyncClient client = McpTestClient.connect(stack.mcpUrl(), tokens::accessToken)) {
+                assertThat(client.callTool(new CallToolRequest("whoami", Map.of())).isError()).isNotEqualTo(Boolean.TRUE);
+            }
+            JsonNode refreshed = JsonMapper.shared().readTree(stack.postForm(stack.baseUrl.resolve("/oauth2/token"),
+                    Browser.form(Map.of("grant_type", "refresh_token", "refresh_token", tokens.refreshToken(),
+                            "client_id", clientId))).body());
+            assertThat(refreshed.has("access_token")).as(refreshed.toString()).isTrue();
+        }
+    }
+
+    @Test
+    void behindAReverseProxyTheMetadataNamesThePublicUrl(@TempDir Path data) {
+        try (ProxyStack stack = ProxyStack.start(data, Map.of())) {
+            Map<String, String> forwarded = Map.of("X-Forwarded-Proto", "https", "X-Forwarded-Host", "mcp.example.com",
+                    "X-Forwarded-Port", "443");
+
+            JsonNode server = JsonMapper.shared().readTree(
+                    stack.get(stack.baseUrl.resolve("/.well-known/oauth-authorization-server"), forwarded).body());
+            JsonNode resource = JsonMapper.shared().readTree(
+                    stack.get(stack.baseUrl.resolve("/.well-known/oauth-protected-resource/mcp"), forwarded).body());
+
+            assertThat(server.get("issuer").asString()).isEqualTo("https://mcp.example.com");
+            assertThat(server.get("token_endpoint").asString()).isEqualTo("https://mcp.example.com/oauth2/token");
+            assertThat(resource.get("resource").asString()).isEqualTo("https://mcp.example.com/mcp");
+            assertThat(resource.get("authorization_servers").get(0).asString()).isEqualTo("https://mcp.example.com");
+        }
+    }
+
+    private static String subject(Tokens tokens) throws Exception {
+        return SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getSubject();
+    }
+}
