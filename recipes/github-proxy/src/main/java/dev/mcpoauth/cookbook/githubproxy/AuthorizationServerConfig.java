@@ -107,10 +107,11 @@ class AuthorizationServerConfig {
                 }))
                 .authorizationServerMetadataEndpoint(metadata -> metadata.authorizationServerMetadataCustomizer(document -> {
                     document
-                        .tokenEndpointAuthenticationMethods(methods -> methods.add(ClientAuthenticationMethod.NONE.getValue()))
-                        .tokenRevocationEndpointAuthenticationMethods(methods -> methods.add(ClientAuthenticationMethod.NONE.getValue()))
+                        // Registration accepts public clients only, so that is all the metadata promises.
+                        .tokenEndpointAuthenticationMethods(methods -> { methods.clear(); methods.add(ClientAuthenticationMethod.NONE.getValue()); })
+                        .tokenRevocationEndpointAuthenticationMethods(methods -> { methods.clear(); methods.add(ClientAuthenticationMethod.NONE.getValue()); })
                         .codeChallengeMethods(methods -> { methods.clear(); methods.add("S256"); })
-                        .grantTypes(grants1 -> { grants1.clear(); grants1.add("authorization_code"); grants1.add("refresh_token"); })
+                        .grantTypes(types -> { types.clear(); types.add("authorization_code"); types.add("refresh_token"); })
                         .responseTypes(types -> { types.clear(); types.add("code"); })
                         .scopes(scopes -> scopes.addAll(properties.scopes()))
                         .tlsClientCertificateBoundAccessTokens(false);

@@ -75,7 +75,7 @@ class ProxySecurityTest {
         assertThat(metadata.get("issuer").asString()).isEqualTo(stack.baseUrl.toString());
         assertThat(metadata.get("registration_endpoint").asString()).isEqualTo(stack.baseUrl + "/oauth2/register");
         assertThat(strings(metadata.get("code_challenge_methods_supported"))).containsExactly("S256");
-        assertThat(strings(metadata.get("token_endpoint_auth_methods_supported"))).contains("none");
+        assertThat(strings(metadata.get("token_endpoint_auth_methods_supported"))).containsExactly("none");
         assertThat(strings(metadata.get("grant_types_supported"))).containsExactly("authorization_code", "refresh_token");
         assertThat(strings(metadata.get("scopes_supported"))).containsExactly("mcp:tools");
         assertThat(metadata.get("client_id_metadata_document_supported").asBoolean()).isTrue();

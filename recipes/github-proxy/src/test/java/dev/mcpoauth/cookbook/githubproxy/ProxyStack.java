@@ -84,6 +84,11 @@ final class ProxyStack implements AutoCloseable {
         }
     }
 
+    /** For the demo: the helpers, against a proxy started elsewhere. */
+    static ProxyStack attach(URI baseUrl) {
+        return new ProxyStack(null, baseUrl, Map.of());
+    }
+
     void startProxy() {
         // As command-line arguments: they override application.yml, as an operator's settings do.
         String[] arguments = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
@@ -180,6 +185,8 @@ final class ProxyStack implements AutoCloseable {
         if (proxy != null) {
             proxy.close();
         }
-        github.close();
+        if (github != null) {
+            github.close();
+        }
     }
 }

@@ -1,0 +1,53 @@
+package dev.mcpoauth.cookbook.githubproxy;
+
+import static dev.mcpoauth.cookbook.githubproxy.ProxyStack.ALICE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import dev.mcpoauth.cookbook.testkit.mcp.McpTestClient;
+import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow.Tokens;
+import dev.mcpoauth.cookbook.testkit.postgres.PostgresServer;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The production database: the same flow, refresh, reuse detection and restart on a real PostgreSQL. */
+class PostgresStorageTest {
+
+    @Test
+    void theWholeLifecycleWorksOnPostgresql(@TempDir Path unused) throws Exception {
+        PostgresServer.Database database = PostgresServer.shared().createDatabase("proxy");
+        try (ProxyStack stack = ProxyStack.start(unused, Map.of(
+                "spring.datasource.url", database.jdbcUrl(),
+                "spring.datasource.username", database.user(),
+                "spring.datasource.password", database.password(),
+                "spring.sql.init.platform", "postgresql",
+                "proxy.refresh-reuse-grace", "0s"))) {
+            String clientId = stack.registerClient("On PostgreSQL");
+            Tokens tokens = stack.login(new HeadlessUserAgent(), clientId, ALICE);
+
+            stack.stopProxy();
+            stack.startProxy(); // schema creation is idempotent; the signing key comes back from the database
+
+            try (McpSyncClient client = McpTestClient.connect(stack.mcpUrl(), tokens::accessToken)) {
+                assertThat(client.callTool(new CallToolRequest("list_repositories", Map.of())).structuredContent())
+                        .isEqualTo(Map.of("repositories", java.util.List.of("alice/dotfiles", "alice/garden-planner")));
+            }
+            JsonNode rotated = refresh(stack, clientId, tokens.refreshToken());
+            assertThat(rotated.has("refresh_token")).as(rotated.toString()).isTrue();
+            assertThat(refresh(stack, clientId, tokens.refreshToken()).get("error").asString()).isEqualTo("invalid_grant");
+            assertThat(refresh(stack, clientId, rotated.get("refresh_token").asString()).get("error").asString())
+                    .isEqualTo("invalid_grant"); // the replay revoked the grant
+        }
+    }
+
+    private static JsonNode refresh(ProxyStack stack, String clientId, String refreshToken) {
+        return JsonMapper.shared().readTree(stack.postForm(stack.baseUrl.resolve("/oauth2/token"), Browser.form(Map.of(
+                "grant_type", "refresh_token", "refresh_token", refreshToken, "client_id", clientId))).body());
+    }
+}
