@@ -128,9 +128,9 @@ public final class AuthorizationCodeFlow {
         if (!expectedState.equals(response.getState())) {
             throw new IllegalStateException("Authorization response state does not match the request");
         }
-        Issuer issuer = response.getIssuer();
-        if (issuer != null && !issuer.getValue().equals(issuer.toString())) {
-            throw new IllegalStateException("Authorization response iss " + issuer + " is not " + issuer);
+        Issuer sentIssuer = response.getIssuer();
+        if (sentIssuer != null && !sentIssuer.getValue().equals(issuer.toString())) {
+            throw new IllegalStateException("Authorization response iss " + sentIssuer + " is not " + issuer);
         }
         if (!response.indicatesSuccess()) {
             AuthorizationErrorResponse error = response.toErrorResponse();
