@@ -14,7 +14,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /** The production database: the same flow, refresh, reuse detection and restart on a real PostgreSQL. */
 class PostgresStorageTest {
@@ -38,16 +37,11 @@ class PostgresStorageTest {
                 assertThat(client.callTool(new CallToolRequest("list_repositories", Map.of())).structuredContent())
                         .isEqualTo(Map.of("repositories", java.util.List.of("alice/dotfiles", "alice/garden-planner")));
             }
-            JsonNode rotated = refresh(stack, clientId, tokens.refreshToken());
+            JsonNode rotated = stack.refresh(clientId, tokens.refreshToken());
             assertThat(rotated.has("refresh_token")).as(rotated.toString()).isTrue();
-            assertThat(refresh(stack, clientId, tokens.refreshToken()).get("error").asString()).isEqualTo("invalid_grant");
-            assertThat(refresh(stack, clientId, rotated.get("refresh_token").asString()).get("error").asString())
+            assertThat(stack.refresh(clientId, tokens.refreshToken()).get("error").asString()).isEqualTo("invalid_grant");
+            assertThat(stack.refresh(clientId, rotated.get("refresh_token").asString()).get("error").asString())
                     .isEqualTo("invalid_grant"); // the replay revoked the grant
         }
-    }
-
-    private static JsonNode refresh(ProxyStack stack, String clientId, String refreshToken) {
-        return JsonMapper.shared().readTree(stack.postForm(stack.baseUrl.resolve("/oauth2/token"), Browser.form(Map.of(
-                "grant_type", "refresh_token", "refresh_token", refreshToken, "client_id", clientId))).body());
     }
 }

@@ -234,15 +234,15 @@ class ProxySecurityTest {
         Tokens first = stack.login(new HeadlessUserAgent(), clientId, stack.newGitHubUser("carol"));
         String githubToken = storedGitHubToken(SignedJWT.parse(first.accessToken()).getJWTClaimsSet().getSubject());
 
-        JsonNode second = refresh(clientId, first.refreshToken());
-        JsonNode raceLoser = refresh(clientId, first.refreshToken()); // inside the 2 s grace: refused, grant kept
+        JsonNode second = stack.refresh(clientId, first.refreshToken());
+        JsonNode raceLoser = stack.refresh(clientId, first.refreshToken()); // inside the 2 s grace: refused, grant kept
         assertThat(second.get("refresh_token").asString()).isNotEqualTo(first.refreshToken());
         assertThat(raceLoser.get("error").asString()).isEqualTo("invalid_grant");
         assertThat(mcpStatus(second.get("access_token").asString())).isEqualTo(200);
 
         Thread.sleep(2_500);
-        JsonNode replay = refresh(clientId, first.refreshToken()); // a stolen copy, after the grace window
-        JsonNode afterReplay = refresh(clientId, second.get("refresh_token").asString());
+        JsonNode replay = stack.refresh(clientId, first.refreshToken()); // a stolen copy, after the grace window
+        JsonNode afterReplay = stack.refresh(clientId, second.get("refresh_token").asString());
 
         assertThat(replay.get("error").asString()).isEqualTo("invalid_grant");
         assertThat(afterReplay.get("error").asString()).isEqualTo("invalid_grant");
@@ -262,7 +262,7 @@ class ProxySecurityTest {
         String githubToken = storedGitHubToken(SignedJWT.parse(a.accessToken()).getJWTClaimsSet().getSubject());
 
         assertThat(revoke(clientA, a.refreshToken()).statusCode()).isEqualTo(200);
-        assertThat(refresh(clientA, a.refreshToken()).get("error").asString()).isEqualTo("invalid_grant");
+        assertThat(stack.refresh(clientA, a.refreshToken()).get("error").asString()).isEqualTo("invalid_grant");
         assertThat(mcpStatus(a.accessToken())).isEqualTo(401);
         assertThat(stack.github.isActive(githubToken)).isTrue(); // client B still works for Dave
         assertThat(mcpStatus(b.accessToken())).isEqualTo(200);
@@ -306,12 +306,6 @@ class ProxySecurityTest {
 
     private String storedGitHubToken(String userId) {
         return stack.bean(GitHubTokenStore.class).find(userId).orElseThrow().accessToken();
-    }
-
-    private JsonNode refresh(String clientId, String refreshToken) {
-        return JsonMapper.shared().readTree(stack.postForm(stack.baseUrl.resolve("/oauth2/token"), Browser.form(Map.of(
-                "grant_type", "refresh_token", "refresh_token", refreshToken, "client_id", clientId,
-                "resource", stack.mcpUrl().toString()))).body());
     }
 
     private HttpResponse<String> revoke(String clientId, String token) {

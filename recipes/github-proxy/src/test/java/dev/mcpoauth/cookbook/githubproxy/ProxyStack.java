@@ -148,6 +148,13 @@ final class ProxyStack implements AutoCloseable {
         return JsonMapper.shared().readTree(get(baseUrl.resolve("/.well-known/oauth-authorization-server"), Map.of()).body());
     }
 
+    /** A public client's refresh request (no secret), answered as JSON: new tokens or an OAuth error. */
+    JsonNode refresh(String clientId, String refreshToken) {
+        return JsonMapper.shared().readTree(postForm(baseUrl.resolve("/oauth2/token"), Browser.form(Map.of(
+                "grant_type", "refresh_token", "refresh_token", refreshToken, "client_id", clientId,
+                "resource", mcpUrl().toString()))).body());
+    }
+
     HttpResponse<String> get(URI uri, Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET();
         headers.forEach(request::header);

@@ -99,9 +99,7 @@ class ProxyStorageTest {
             try (McpSyncClient client = McpTestClient.connect(stack.mcpUrl(), tokens::accessToken)) {
                 assertThat(client.callTool(new CallToolRequest("whoami", Map.of())).isError()).isNotEqualTo(Boolean.TRUE);
             }
-            JsonNode refreshed = JsonMapper.shared().readTree(stack.postForm(stack.baseUrl.resolve("/oauth2/token"),
-                    Browser.form(Map.of("grant_type", "refresh_token", "refresh_token", tokens.refreshToken(),
-                            "client_id", clientId))).body());
+            JsonNode refreshed = stack.refresh(clientId, tokens.refreshToken());
             assertThat(refreshed.has("access_token")).as(refreshed.toString()).isTrue();
         }
     }

@@ -131,9 +131,7 @@ public final class RunDemo {
         }
 
         System.out.println("\n=== 6. Refresh: the refresh token rotates; the old one is now a theft signal ===");
-        JsonNode refreshed = JsonMapper.shared().readTree(demo.postForm(proxy.resolve("/oauth2/token"), Browser.form(Map.of(
-                "grant_type", "refresh_token", "refresh_token", tokens.refreshToken(), "client_id", clientId,
-                "resource", mcp.toString()))).body());
+        JsonNode refreshed = demo.refresh(clientId, tokens.refreshToken());
         System.out.println("  new access token: " + refreshed.has("access_token") + ", new refresh token differs: "
                 + !tokens.refreshToken().equals(refreshed.path("refresh_token").asString()));
         System.out.println("  (the proxy's audit log, logger mcp.audit, above: one line per step, with the client id)");
