@@ -43,6 +43,11 @@ public record AuthenticatedUser(String subject, String username, String clientId
         return McpTransportContext.create(Map.of(CONTEXT_KEY, user));
     }
 
+    /** The MCP account as people know it: the username, or the subject when the token carries none. */
+    String account() {
+        return username != null ? username : subject;
+    }
+
     private static String text(Object claim) {
         return claim instanceof String value ? value : null;
     }

@@ -14,6 +14,7 @@ import jakarta.inject.Singleton;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,11 +25,21 @@ import tools.jackson.databind.JsonNode;
  * token, never anyone else's. When the user has no usable connection, the answer carries a connect
  * link: as a URL-mode elicitation ({@code -32042 URLElicitationRequiredError}, MCP 2025-11-25) when
  * the client declared that capability, otherwise as a tool error whose text carries the URL.
+ *
+ * <p>Reading needs only the server's base scope. {@code disconnect} is the one destructive tool (it
+ * deletes the stored grant and revokes it upstream), so it needs {@value #CALENDAR_DISCONNECT} too: an
+ * agent holding the everyday token cannot cut the user's connection on its own; the client has to
+ * come back to the user for that scope (step-up, after a 403 {@code insufficient_scope} naming it).
  */
 @Singleton
 public class CalendarTools {
 
     static final String LIST_EVENTS = "list_events";
+    static final String DISCONNECT = "disconnect";
+    static final String CALENDAR_DISCONNECT = "calendar:disconnect";
+
+    /** Tool name -> scope it needs beyond the server's base scope. One place for both the 403 and the metadata. */
+    private static final Map<String, String> EXTRA_SCOPE_BY_TOOL = Map.of(DISCONNECT, CALENDAR_DISCONNECT);
 
     private final UpstreamAccess access;
     private final CalendarClient calendar;
@@ -50,10 +61,24 @@ public class CalendarTools {
     List<SyncToolSpecification> specifications(McpJsonMapper json) {
         return List.of(
                 tool(json, LIST_EVENTS, "Lists your upcoming calendar events (from your own calendar account).", this::listEvents),
-                tool(json, "connect_status", "Whether your calendar account is connected, and whether it needs reconnecting.",
+                tool(json, "connect_status", "Whether your calendar account is connected to your MCP account (named in the answer),"
+                        + " and whether it needs reconnecting.",
                         this::connectStatus),
-                tool(json, "disconnect", "Disconnects your calendar account: deletes the stored tokens and revokes them.",
-                        this::disconnect));
+                tool(json, DISCONNECT, "Disconnects your calendar account: deletes the stored tokens and revokes them."
+                        + " Needs the " + CALENDAR_DISCONNECT + " scope.", this::disconnect));
+    }
+
+    /** The extra scope a tool needs, if any (checked by {@link ScopeFilter} before the call reaches the tool). */
+    Optional<String> requiredScope(String toolName) {
+        return Optional.ofNullable(EXTRA_SCOPE_BY_TOOL.get(toolName));
+    }
+
+    /** RFC 9728 {@code scopes_supported}: the base scope, then every tool scope. */
+    List<String> scopesSupported(String baseScope) {
+        LinkedHashSet<String> scopes = new LinkedHashSet<>();
+        scopes.add(baseScope);
+        scopes.addAll(EXTRA_SCOPE_BY_TOOL.values());
+        return new ArrayList<>(scopes);
     }
 
     private static SyncToolSpecification tool(McpJsonMapper json, String name, String description,
@@ -127,7 +152,9 @@ public class CalendarTools {
         } catch (TokenStoreException e) {
             return error("The token store is unavailable right now. Try again in a minute.");
         }
-        return CallToolResult.builder().addTextContent(text).structuredContent(Map.of("status", status)).build();
+        // Which MCP account this is about: the one a connect link would link the calendar to.
+        return CallToolResult.builder().addTextContent("MCP account " + user.account() + ": " + text)
+                .structuredContent(Map.of("status", status, "mcp_account", user.account())).build();
     }
 
     // tag::disconnect[]

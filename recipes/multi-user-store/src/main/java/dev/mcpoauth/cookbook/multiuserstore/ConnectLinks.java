@@ -20,8 +20,7 @@ final class ConnectLinks {
     }
 
     URI issue(AuthenticatedUser user) {
-        String display = user.username() != null ? user.username() : user.subject();
-        String requestId = pending.issue(user.subject(), display, upstream.name(), upstream.connectLinkLifetime());
+        String requestId = pending.issue(user.subject(), user.account(), upstream.name(), upstream.connectLinkLifetime());
         return URI.create(base + "?request=" + URLEncoder.encode(requestId, StandardCharsets.UTF_8));
     }
 }

@@ -16,7 +16,7 @@ import java.util.List;
  * @param authorizationServer issuer URL of the authorization server (RFC 9728 {@code authorization_servers})
  * @param jwksUri             where the authorization server publishes its signing keys; unset, Keycloak's path
  * @param clockSkew           tolerance on {@code exp} and {@code nbf} for clocks that drift apart
- * @param requiredScope       scope every MCP request needs (the tools need no more)
+ * @param requiredScope       scope every MCP request needs; a tool may need more (see {@link CalendarTools})
  * @param allowedOrigins      browser origins allowed to call the endpoint cross-origin (e.g. MCP Inspector)
  */
 @ConfigurationProperties("mcp")

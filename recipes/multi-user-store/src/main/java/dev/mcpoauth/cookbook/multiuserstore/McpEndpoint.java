@@ -68,8 +68,8 @@ final class McpEndpoint implements ServletContainerInitializer {
         filters.put("origin", new McpCorsFilter(mcp.allowedOrigins()));
         // no valid token: 401 (Micronaut Security validates it)
         filters.put("bearer-token", new BearerTokenFilter(tokenValidator, challenge));
-        // a valid token without the server's scope: 403
-        filters.put("scope", new RequiredScopeFilter(mcp.requiredScope(), challenge));
+        // a valid token without the scope this request needs: 403
+        filters.put("scope", new ScopeFilter(tools, mcp.requiredScope(), challenge));
         // a session id another user created: 404
         filters.put("session-binding", new SessionBindingFilter());
         // end::filters[]

@@ -24,11 +24,11 @@ class ProtectedResourceMetadataController {
 
     private final ProtectedResourceMetadata metadata;
 
-    ProtectedResourceMetadataController(McpConfiguration mcp) {
+    ProtectedResourceMetadataController(McpConfiguration mcp, CalendarTools tools) {
         this.metadata = new ProtectedResourceMetadata(
                 mcp.resource().toString(),
                 List.of(mcp.authorizationServer().toString()),
-                List.of(mcp.requiredScope()),
+                tools.scopesSupported(mcp.requiredScope()),
                 List.of("header"),
                 RESOURCE_NAME,
                 false);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import dev.mcpoauth.cookbook.multiuserstore.ServerInstance.McpUser;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
+import dev.mcpoauth.cookbook.testkit.mcp.McpTestClient;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
 import dev.mcpoauth.cookbook.testkit.postgres.PostgresServer;
 import io.modelcontextprotocol.client.McpClient;
@@ -178,7 +179,7 @@ class ConnectAndIsolationTest {
         assertThat(alicesEvents.isError()).isNotEqualTo(Boolean.TRUE);
         assertThat(ServerInstance.text(alicesEvents)).isEqualTo("2026-12-01T09:00  Alice: dentist\n2026-12-02T14:00  Alice: design review");
         assertThat(ServerInstance.text(bobsEvents)).isEqualTo("2026-12-03T10:00  Bob: board meeting");
-        assertThat(alice.call("connect_status").structuredContent()).isEqualTo(Map.of("status", "connected"));
+        assertThat(alice.call("connect_status").structuredContent()).isEqualTo(Map.of("status", "connected", "mcp_account", "alice"));
     }
 
     @Test
@@ -239,24 +240,39 @@ class ConnectAndIsolationTest {
 
     @Test
     @Order(7)
-    void disconnectDeletesTheRowAndRevokesTheGrantUpstream() {
-        UpstreamTokens before = server.bean(TokenRepository.class).find(alice.subject(), "calendar").orElseThrow().tokens();
-        secretsSeen.add(before.refreshToken());
+    void disconnectNeedsItsOwnScope() {
+        Throwable refused = catchThrowable(() -> alice.call("disconnect"));
 
-        CallToolResult answer = alice.call("disconnect");
-
-        assertThat(ServerInstance.text(answer))
-                .isEqualTo("Disconnected. Your calendar tokens were deleted here and revoked at the calendar service.");
-        assertThat(rows.of(alice.subject())).isNull();
-        DirectUpstream.Answer refresh = DirectUpstream.refresh(stack, before.refreshToken());
-        assertThat(refresh.status()).isEqualTo(400);
-        assertThat(refresh.error()).isEqualTo("invalid_grant");
-        assertThat(ServerInstance.text(alice.call("disconnect"))).isEqualTo("You had no calendar connection. Nothing to do.");
-        assertThat(status(alice.call("list_events"))).isEqualTo("not_connected");
+        var failure = McpTestClient.authorizationFailure(refused).orElseThrow();
+        assertThat(failure.getResponseInfo().statusCode()).isEqualTo(403);
+        assertThat(failure.getResponseInfo().headers().firstValue("WWW-Authenticate").orElseThrow())
+                .contains("error=\"insufficient_scope\"").contains("scope=\"mcp:tools calendar:disconnect\"");
+        assertThat(rows.of(alice.subject())).isNotNull();
     }
 
     @Test
     @Order(8)
+    void disconnectDeletesTheRowAndRevokesTheGrantUpstream() {
+        UpstreamTokens before = server.bean(TokenRepository.class).find(alice.subject(), "calendar").orElseThrow().tokens();
+        secretsSeen.add(before.refreshToken());
+        try (McpUser aliceSteppedUp = server.login(TestStack.ALICE, "mcp:tools", CalendarTools.CALENDAR_DISCONNECT)) {
+            secretsSeen.add(aliceSteppedUp.accessToken());
+
+            CallToolResult answer = aliceSteppedUp.call("disconnect");
+
+            assertThat(ServerInstance.text(answer))
+                    .isEqualTo("Disconnected. Your calendar tokens were deleted here and revoked at the calendar service.");
+            assertThat(rows.of(alice.subject())).isNull();
+            DirectUpstream.Answer refresh = DirectUpstream.refresh(stack, before.refreshToken());
+            assertThat(refresh.status()).isEqualTo(400);
+            assertThat(refresh.error()).isEqualTo("invalid_grant");
+            assertThat(ServerInstance.text(aliceSteppedUp.call("disconnect"))).isEqualTo("You had no calendar connection. Nothing to do.");
+            assertThat(status(alice.call("list_events"))).isEqualTo("not_connected");
+        }
+    }
+
+    @Test
+    @Order(9)
     void mcpWithoutATokenGetsTheBearerChallenge() throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.mcpUrl())
                         .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
@@ -269,7 +285,7 @@ class ConnectAndIsolationTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void anUpstreamTokenIsNotAnMcpToken() throws Exception {
         server.connect(bob, TestStack.BOB_CALENDAR);
         String upstreamToken = server.bean(TokenRepository.class).find(bob.subject(), "calendar").orElseThrow().tokens().accessToken();
@@ -288,7 +304,7 @@ class ConnectAndIsolationTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void noTokenMaterialReachedTheLog() {
         String log = LogCapture.text();
         assertThat(log).contains("connected upstream calendar"); // the log is captured at all

@@ -1,6 +1,7 @@
 package dev.mcpoauth.cookbook.multiuserstore;
 
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import dev.mcpoauth.cookbook.testkit.contract.ContractRealm;
 import dev.mcpoauth.cookbook.testkit.keycloak.Keycloak;
 import dev.mcpoauth.cookbook.testkit.keycloak.KeycloakServer;
 import dev.mcpoauth.cookbook.testkit.keycloak.Realm;
@@ -44,7 +45,8 @@ public final class RunDemo {
 
         System.out.println("Starting Keycloak (first run on this machine: about a minute to unpack and build it) ...");
         KeycloakServer keycloak = Keycloak.shared();
-        Realm users = keycloak.importRealm(Path.of("keycloak/users-realm.json"), Map.of("MCP_SERVER_URL", resource.toString()));
+        // The contract's placeholders: the MCP server's URL and the second resource (other-api) next to it.
+        Realm users = keycloak.importRealm(Path.of("keycloak/users-realm.json"), ContractRealm.placeholders(resource));
         Realm calendar = keycloak.importRealm(Path.of("keycloak/calendar-realm.json"), Map.of(
                 "CALENDAR_API_URL", calendarUrl.toString(),
                 "CONNECTOR_SECRET", DEMO_CONNECTOR_SECRET,
@@ -90,7 +92,7 @@ public final class RunDemo {
         System.out.printf("""
 
                 === Serving. Connect a real MCP client ===
-                  MCP server        %s   (tools: list_events, connect_status, disconnect)
+                  MCP server        %s   (tools: list_events, connect_status, disconnect with scope calendar:disconnect)
                   Realm A (users)   %s   alice / alice-demo-password, bob / bob-demo-password
                   Realm B (upstream)%s   alice / alice-calendar-password, bob / bob-calendar-password
                   Calendar API      %s

@@ -52,10 +52,15 @@ final class ServerInstance implements AutoCloseable {
         return local(stack.resource);
     }
 
-    /** A realm A user with an MCP session on this instance. */
+    /** A realm A user with an MCP session on this instance, with the everyday scope. */
     McpUser login(UserCredentials user) {
+        return login(user, "mcp:tools");
+    }
+
+    /** The same with these scopes, e.g. {@code mcp:tools calendar:disconnect} for the disconnect tool. */
+    McpUser login(UserCredentials user, String... scopes) {
         String token = AuthorizationCodeFlow.with(stack.users, "mcp-demo-client")
-                .scope("mcp:tools").resource(stack.resource)
+                .scope(scopes).resource(stack.resource)
                 .run(new HeadlessUserAgent(), user).accessToken();
         return new McpUser(token, McpTestClient.connect(mcpUrl(), () -> token));
     }

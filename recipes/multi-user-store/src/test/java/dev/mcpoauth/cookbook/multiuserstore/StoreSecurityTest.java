@@ -87,7 +87,7 @@ class StoreSecurityTest {
 
         assertThat(ConnectAndIsolationTest.status(answer)).isEqualTo("unreadable");
         assertThat(ServerInstance.text(bob.call("connect_status")))
-                .isEqualTo("Your stored calendar connection cannot be read. Call list_events to get a link to reconnect.");
+                .isEqualTo("MCP account bob: Your stored calendar connection cannot be read. Call list_events to get a link to reconnect.");
     }
 
     @Test

@@ -1,10 +1,10 @@
 package dev.mcpoauth.cookbook.multiuserstore;
 
 import dev.mcpoauth.cookbook.testkit.browser.UserCredentials;
+import dev.mcpoauth.cookbook.testkit.contract.ContractEnvironment;
 import dev.mcpoauth.cookbook.testkit.keycloak.Keycloak;
 import dev.mcpoauth.cookbook.testkit.keycloak.KeycloakServer;
 import dev.mcpoauth.cookbook.testkit.keycloak.Realm;
-import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
 import dev.mcpoauth.cookbook.testkit.net.FreePort;
 import dev.mcpoauth.cookbook.testkit.postgres.PostgresServer;
 import java.net.URI;
@@ -16,6 +16,8 @@ import java.util.Map;
  * Everything around the server, once per test JVM: one Keycloak with realm A (MCP users) and realm B
  * (the calendar service), the calendar API, a proxy in front of realm B's back channel (counts
  * token requests, injects faults), and a PostgreSQL server. Each test class takes its own database.
+ * Realm A is imported the way the resource-server contract needs it ({@link ContractEnvironment}),
+ * so {@link ResourceServerContractTest} and the other tests share one realm and one resource URL.
  */
 final class TestStack {
 
@@ -30,6 +32,8 @@ final class TestStack {
 
     private static TestStack shared;
 
+    /** Realm A, the resource URL and a counting proxy in front of realm A's JWKS, as the contract sees them. */
+    final ContractEnvironment contract;
     final KeycloakServer keycloak;
     final Realm users;
     final Realm calendar;
@@ -39,10 +43,11 @@ final class TestStack {
     final UpstreamProxy upstreamProxy;
     final PostgresServer postgres;
 
-    private TestStack(URI resource, KeycloakServer keycloak, Realm users, Realm calendar, CalendarApi calendarApi) {
-        this.resource = resource;
+    private TestStack(ContractEnvironment contract, KeycloakServer keycloak, Realm calendar, CalendarApi calendarApi) {
+        this.contract = contract;
+        this.resource = contract.mcpUrl();
         this.keycloak = keycloak;
-        this.users = users;
+        this.users = contract.realm();
         this.calendar = calendar;
         this.calendarApi = calendarApi;
         this.upstreamProxy = new UpstreamProxy(keycloak.baseUrl());
@@ -51,19 +56,18 @@ final class TestStack {
 
     static synchronized TestStack shared() {
         if (shared == null) {
-            LogCapture.install(); // before any server starts: the whole log is checked for tokens
+            // Also installs the log capture before any server starts: the whole log is checked for tokens.
+            ContractEnvironment contract = ContractEnvironment.shared(Path.of("keycloak/users-realm.json"));
+            URI resource = contract.mcpUrl();
             KeycloakServer keycloak = Keycloak.shared();
-            URI resource = URI.create("http://localhost:" + FreePort.find() + "/mcp");
             int calendarPort = FreePort.find();
             URI calendarUrl = URI.create("http://localhost:" + calendarPort);
-            Realm users = keycloak.importRealm(Path.of("keycloak/users-realm.json"),
-                    Map.of("MCP_SERVER_URL", resource.toString()));
             Realm calendar = keycloak.importRealm(Path.of("keycloak/calendar-realm.json"), Map.of(
                     "CALENDAR_API_URL", calendarUrl.toString(),
                     "CONNECTOR_SECRET", CONNECTOR_SECRET,
                     "CONNECT_CALLBACK_URL", resource.resolve("/connect/callback").toString()));
             CalendarApi api = new CalendarApi(calendarPort, calendar.issuer(), calendar.jwksUri());
-            shared = new TestStack(resource, keycloak, users, calendar, api);
+            shared = new TestStack(contract, keycloak, calendar, api);
         }
         return shared;
     }

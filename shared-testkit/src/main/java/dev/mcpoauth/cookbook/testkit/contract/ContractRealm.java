@@ -6,7 +6,9 @@ import java.util.Map;
 
 /**
  * What every resource-server recipe's realm file defines, and the contract relies on: the demo
- * client, two users, the scopes, and a second resource on the same realm. Demo-only credentials.
+ * client, two users, the scopes, and a second resource on the same realm. A recipe with tools of its
+ * own defines its own step-up scope in place of {@link #NOTES_WRITE} (see
+ * {@link ResourceServerContract#stepUpScope()}). Demo-only credentials.
  */
 public final class ContractRealm {
 
@@ -15,7 +17,7 @@ public final class ContractRealm {
     public static final UserCredentials BOB = new UserCredentials("bob", "bob-demo-password");
     /** Every MCP request needs it; Keycloak grants it by default. */
     public static final String BASE_SCOPE = "mcp:tools";
-    /** Needed by the {@code add_note} tool only: the step-up case. */
+    /** Needed by the notes recipes' {@code add_note} tool only: the contract's default step-up case. */
     public static final String NOTES_WRITE = "notes:write";
     /** Gets a token for {@link #otherResourceUrl}: the token-passthrough case. */
     public static final String OTHER_API_SCOPE = "other:api";

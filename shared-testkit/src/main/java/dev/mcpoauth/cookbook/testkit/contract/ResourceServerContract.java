@@ -49,8 +49,10 @@ import tools.jackson.databind.json.JsonMapper;
  * The contract every MCP resource server in the cookbook passes, whatever its framework. A recipe
  * subclasses it, protects {@link ContractEnvironment#mcpUrl()}, serves MCP at {@link ContractEnvironment#mcpEndpoint()}
  * (the same URL, or a path under it for a gateway) with its JWKS URI set to
- * {@link ContractEnvironment#jwksUri()}, and the tools {@code whoami}, {@code list_notes} and
- * {@code add_note} (which needs {@code notes:write}).
+ * {@link ContractEnvironment#jwksUri()}, and its tools. By default those are the notes tools
+ * {@code whoami}, {@code list_notes} and {@code add_note} (which needs {@code notes:write}); a recipe
+ * with other tools says which through the hooks under "the recipe's tools" (what to call, what it
+ * answers). Every other test (metadata, 401, 403, sessions, keys, logs) runs unchanged for all.
  *
  * <p>What an attacker sends, and the exact answer. Forged tokens are signed with a key the realm
  * publishes (see {@link TokenForge}), so each fails for the single reason under test;
@@ -87,6 +89,67 @@ public abstract class ResourceServerContract {
         return CLIENT_ID;
     }
 
+    // ---- the recipe's tools: override these when the server has other tools than the notes ones ----
+
+    /** The names {@code tools/list} answers with, in any order. */
+    protected List<String> expectedTools() {
+        return List.of("whoami", "add_note", "list_notes");
+    }
+
+    /** A call any user with the base scope may make, whose answer shows that the tool saw who is calling. */
+    protected CallToolRequest identityCall() {
+        return new CallToolRequest("whoami", Map.of());
+    }
+
+    /**
+     * The structured content {@link #identityCall()} answers for a user with the base scope only.
+     *
+     * @param subject  {@code sub} of the token the client sent
+     * @param username that user's login name
+     */
+    protected Map<String, Object> expectedIdentity(String subject, String username) {
+        return Map.of("subject", subject, "username", username, "client", clientSeenByTools(), "scopes", List.of(BASE_SCOPE));
+    }
+
+    /** A call that needs one scope beyond the base scope: refused with 403 until the client steps up. */
+    protected CallToolRequest stepUpCall() {
+        return new CallToolRequest("add_note", Map.of("text", "buy milk"));
+    }
+
+    /** The scope {@link #stepUpCall()} needs beyond the base scope; {@code scopes_supported} must list it. */
+    protected String stepUpScope() {
+        return NOTES_WRITE;
+    }
+
+    /** The structured content {@link #stepUpCall()} answers alice with once she has stepped up. */
+    protected Map<String, Object> expectedStepUpAnswer() {
+        return Map.of("count", 1);
+    }
+
+    /**
+     * Per-user isolation: alice makes something of her own through the tools, and bob must not see
+     * it. Leave the server as you found it, as other tests use the same users. Default: alice adds a
+     * note, bob's list of notes stays empty.
+     *
+     * @param alice a session whose token has the base scope and {@link #stepUpScope()}
+     * @param bob   a session whose token has the base scope
+     */
+    protected void assertEachUserSeesOnlyTheirOwnData(McpSyncClient alice, McpSyncClient bob) {
+        alice.callTool(new CallToolRequest("add_note", Map.of("text", "alice's secret")));
+
+        CallToolResult bobsNotes = bob.callTool(new CallToolRequest("list_notes", Map.of()));
+
+        assertThat(bobsNotes.structuredContent()).isEqualTo(Map.of("notes", List.of()));
+    }
+
+    /**
+     * Texts the client walk-through must print for bob: the answer to {@link #identityCall()}, then
+     * the answer to {@link #stepUpCall()} after the step-up.
+     */
+    protected List<String> expectedWalkthroughAnswers() {
+        return List.of("You are bob", "Saved. You have 1 note(s).");
+    }
+
     /**
      * Forged tokens speak for real users' sessions (alice's and bob's), so a server that hands them
      * on to Keycloak, as a gateway's token exchange does, gets them accepted there too.
@@ -109,16 +172,13 @@ public abstract class ResourceServerContract {
 
         try (McpSyncClient client = McpTestClient.connect(mcpEndpoint(), tokens::accessToken)) {
             assertThat(client.listTools().tools()).extracting(Tool::name)
-                    .containsExactlyInAnyOrder("whoami", "add_note", "list_notes");
+                    .containsExactlyInAnyOrderElementsOf(expectedTools());
 
-            CallToolResult whoami = client.callTool(new CallToolRequest("whoami", Map.of()));
+            CallToolResult identity = client.callTool(identityCall());
 
-            assertThat(whoami.isError()).isNotEqualTo(Boolean.TRUE);
-            assertThat(whoami.structuredContent()).isEqualTo(Map.of(
-                    "subject", SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getSubject(),
-                    "username", "alice",
-                    "client", clientSeenByTools(),
-                    "scopes", List.of(BASE_SCOPE)));
+            assertThat(identity.isError()).isNotEqualTo(Boolean.TRUE);
+            assertThat(identity.structuredContent()).isEqualTo(
+                    expectedIdentity(SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getSubject(), "alice"));
         }
     }
 
@@ -126,38 +186,34 @@ public abstract class ResourceServerContract {
     void toolNeedingAnExtraScopeAnswers403InsufficientScopeThenWorksAfterStepUp() {
         AtomicReference<String> token = new AtomicReference<>(login(ALICE, BASE_SCOPE).accessToken());
         try (McpSyncClient client = McpTestClient.connect(mcpEndpoint(), token::get)) {
-            CallToolRequest addNote = new CallToolRequest("add_note", Map.of("text", "buy milk"));
+            CallToolRequest needsMore = stepUpCall();
 
-            Throwable refused = catchThrowable(() -> client.callTool(addNote));
+            Throwable refused = catchThrowable(() -> client.callTool(needsMore));
 
             McpHttpClientTransportAuthorizationException failure = McpTestClient.authorizationFailure(refused).orElseThrow();
             assertThat(failure.getResponseInfo().statusCode()).isEqualTo(403);
             BearerChallenge challenge = BearerChallenge.parse(
                     failure.getResponseInfo().headers().firstValue("WWW-Authenticate").orElseThrow());
             assertThat(challenge.get("error")).isEqualTo("insufficient_scope");
-            assertThat(challenge.get("scope")).isEqualTo(BASE_SCOPE + " " + NOTES_WRITE);
+            assertThat(challenge.get("scope")).isEqualTo(BASE_SCOPE + " " + stepUpScope());
             assertThat(challenge.get("resource_metadata")).isEqualTo(resourceMetadataUrl());
 
             // Step-up: ask for exactly the scopes the challenge named, then retry the same call.
             token.set(login(ALICE, challenge.get("scope").split(" ")).accessToken());
-            CallToolResult saved = client.callTool(addNote);
+            CallToolResult done = client.callTool(needsMore);
 
-            assertThat(saved.isError()).isNotEqualTo(Boolean.TRUE);
-            assertThat(saved.structuredContent()).isEqualTo(Map.of("count", 1));
+            assertThat(done.isError()).isNotEqualTo(Boolean.TRUE);
+            assertThat(done.structuredContent()).isEqualTo(expectedStepUpAnswer());
         }
     }
 
     @Test
-    void eachUserSeesOnlyTheirOwnNotes() {
-        String aliceToken = login(ALICE, BASE_SCOPE, NOTES_WRITE).accessToken();
+    void eachUserSeesOnlyTheirOwnData() {
+        String aliceToken = login(ALICE, BASE_SCOPE, stepUpScope()).accessToken();
         String bobToken = login(BOB, BASE_SCOPE).accessToken();
         try (McpSyncClient alice = McpTestClient.connect(mcpEndpoint(), () -> aliceToken);
              McpSyncClient bob = McpTestClient.connect(mcpEndpoint(), () -> bobToken)) {
-            alice.callTool(new CallToolRequest("add_note", Map.of("text", "alice's secret")));
-
-            CallToolResult bobsNotes = bob.callTool(new CallToolRequest("list_notes", Map.of()));
-
-            assertThat(bobsNotes.structuredContent()).isEqualTo(Map.of("notes", List.of()));
+            assertEachUserSeesOnlyTheirOwnData(alice, bob);
         }
     }
 
@@ -166,15 +222,14 @@ public abstract class ResourceServerContract {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
         new ClientWalkthrough(new PrintStream(printed, true, StandardCharsets.UTF_8)).run(mcpEndpoint(), CLIENT_ID, BOB,
-                ClientWalkthrough.call("whoami", Map.of()),
-                ClientWalkthrough.call("add_note", Map.of("text", "from the walk-through")));
+                identityCall(), stepUpCall());
 
         assertThat(printed.toString(StandardCharsets.UTF_8))
                 .contains("401  WWW-Authenticate: Bearer ")
                 .contains("ok: S256 is in code_challenge_methods_supported")
-                .contains("You are bob")
                 .contains("403  WWW-Authenticate: Bearer ")
-                .contains("Saved. You have 1 note(s).");
+                .contains("re-authorize with scope=" + BASE_SCOPE + " " + stepUpScope() + ", retry")
+                .contains(expectedWalkthroughAnswers());
     }
 
     // ---- RFC 9728 metadata ---------------------------------------------------------------------
@@ -191,7 +246,7 @@ public abstract class ResourceServerContract {
                 .containsEntry("bearer_methods_supported", List.of("header"))  // no query or body tokens
                 .containsEntry("resource_name", expectedResourceName());
         // The base scope first; a server with more tools (a gateway) lists more after it.
-        assertThat((List<Object>) document.get("scopes_supported")).startsWith(BASE_SCOPE).contains(NOTES_WRITE);
+        assertThat((List<Object>) document.get("scopes_supported")).startsWith(BASE_SCOPE).contains(stepUpScope());
         // Optional members may only say what is true: no mTLS-bound tokens here.
         assertThat(document.get("tls_client_certificate_bound_access_tokens")).isIn(null, false);
     }
@@ -336,7 +391,7 @@ public abstract class ResourceServerContract {
 
     @Test
     void rejectsATamperedToken() throws Exception {
-        assertInvalidToken(forge.tampered(audience(), "forged-user", BASE_SCOPE, BASE_SCOPE + " " + NOTES_WRITE));
+        assertInvalidToken(forge.tampered(audience(), "forged-user", BASE_SCOPE, BASE_SCOPE + " " + stepUpScope()));
     }
 
     @Test

@@ -1,0 +1,115 @@
+package dev.mcpoauth.cookbook.multiuserstore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import dev.mcpoauth.cookbook.testkit.contract.ContractEnvironment;
+import dev.mcpoauth.cookbook.testkit.contract.ResourceServerContract;
+import dev.mcpoauth.cookbook.testkit.postgres.PostgresServer;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The MCP endpoint passes the cookbook's resource-server contract (shared-testkit): the same
+ * end-to-end and attack tests as the resource-server recipes, against the real server, realm A and
+ * PostgreSQL. With this recipe's tools: {@code connect_status} names the caller's MCP account,
+ * {@code disconnect} is the step-up tool ({@code calendar:disconnect}), and per-user isolation is
+ * checked on calendar connections.
+ */
+class ResourceServerContractTest extends ResourceServerContract {
+
+    private static final CallToolRequest LIST_EVENTS = new CallToolRequest("list_events", Map.of());
+    private static final CallToolRequest CONNECT_STATUS = new CallToolRequest("connect_status", Map.of());
+    private static final CallToolRequest DISCONNECT = new CallToolRequest("disconnect", Map.of());
+
+    private final TestStack stack = TestStack.shared();
+    private ServerInstance server;
+
+    @BeforeAll
+    void startServer() {
+        PostgresServer.Database database = stack.postgres.createDatabase("contract");
+        // Listens on the resource URL's own port (the contract calls it directly), JWKS through the contract's proxy.
+        server = new ServerInstance(stack, stack.serverProperties(database, Map.of(
+                "micronaut.server.port", stack.contract.port(),
+                "mcp.jwks-uri", stack.contract.jwksUri().toString())));
+    }
+
+    @AfterAll
+    void stopServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Override
+    protected ContractEnvironment environment() {
+        return stack.contract;
+    }
+
+    @Override
+    protected String expectedResourceName() {
+        return "MCP OAuth Cookbook: multi-user token store";
+    }
+
+    @Override
+    protected List<String> expectedTools() {
+        return List.of("list_events", "connect_status", "disconnect");
+    }
+
+    @Override
+    protected CallToolRequest identityCall() {
+        return CONNECT_STATUS;
+    }
+
+    @Override
+    protected Map<String, Object> expectedIdentity(String subject, String username) {
+        return Map.of("status", "not_connected", "mcp_account", username);
+    }
+
+    @Override
+    protected CallToolRequest stepUpCall() {
+        return DISCONNECT;
+    }
+
+    @Override
+    protected String stepUpScope() {
+        return "calendar:disconnect";
+    }
+
+    @Override
+    protected Map<String, Object> expectedStepUpAnswer() {
+        return Map.of("status", "not_connected");
+    }
+
+    /** Alice connects her calendar (realm B login in a browser); bob stays unconnected and never gets her events. */
+    @Override
+    protected void assertEachUserSeesOnlyTheirOwnData(McpSyncClient alice, McpSyncClient bob) {
+        CallToolResult connectAnswer = alice.callTool(LIST_EVENTS);
+        URI link = URI.create(String.valueOf(((Map<?, ?>) connectAnswer.structuredContent()).get("connect_url")));
+        assertThat(server.completeConnect(link, TestStack.ALICE_CALENDAR, new HeadlessUserAgent()).statusCode()).isEqualTo(200);
+        try {
+            assertThat(ServerInstance.text(alice.callTool(LIST_EVENTS)))
+                    .isEqualTo("2026-12-01T09:00  Alice: dentist\n2026-12-02T14:00  Alice: design review");
+
+            CallToolResult bobsEvents = bob.callTool(LIST_EVENTS);
+
+            assertThat(bobsEvents.isError()).isTrue();
+            assertThat(ConnectAndIsolationTest.status(bobsEvents)).isEqualTo("not_connected");
+            assertThat(bob.callTool(CONNECT_STATUS).structuredContent())
+                    .isEqualTo(Map.of("status", "not_connected", "mcp_account", "bob"));
+        } finally {
+            alice.callTool(DISCONNECT); // as she was: the other tests expect her unconnected
+        }
+    }
+
+    @Override
+    protected List<String> expectedWalkthroughAnswers() {
+        return List.of("MCP account bob: Your calendar is not connected.", "You had no calendar connection. Nothing to do.");
+    }
+}
