@@ -85,6 +85,7 @@ class AuthorizationServerConfig {
                     .consentPage(ConsentPage.PATH)
                     .authenticationProviders(providers -> providers.forEach(provider -> {
                         if (provider instanceof OAuth2AuthorizationCodeRequestAuthenticationProvider requests) {
+                            requests.setAuthorizationConsentRequired(ConsentPage::required);
                             requests.setAuthenticationValidator(
                                     OAuth2AuthorizationCodeRequestAuthenticationValidator.DEFAULT_REDIRECT_URI_VALIDATOR
                                         .andThen(OAuth2AuthorizationCodeRequestAuthenticationValidator.DEFAULT_SCOPE_VALIDATOR)

@@ -10,12 +10,16 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.oauth2.client.authentication.OAuth2AuthenticationToken;
 import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
+import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationConsent;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationContext;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
 import org.springframework.security.web.csrf.CsrfToken;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 import org.springframework.web.util.HtmlUtils;
 
 /**
@@ -87,6 +91,30 @@ class ConsentPage {
     private static String page(String title, String body) {
         return "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + HtmlUtils.htmlEscape(title) + "</title></head>"
                 + "<body><h1>" + HtmlUtils.htmlEscape(title) + "</h1>" + body + "</body></html>";
+    }
+
+    /**
+     * When the page is shown: for every client the user has not approved for these scopes, and
+     * also for an approved one when another site started the navigation ({@code Sec-Fetch-Site:
+     * cross-site}), so a page the user happens to visit cannot silently obtain codes for a client
+     * the user once approved. A client that opens the system browser (an MCP client on the
+     * desktop) sends {@code none}; the approval is honoured then.
+     */
+    static boolean required(OAuth2AuthorizationCodeRequestAuthenticationContext context) {
+        if (!context.getRegisteredClient().getClientSettings().isRequireAuthorizationConsent()) {
+            return false;
+        }
+        OAuth2AuthorizationConsent remembered = context.getAuthorizationConsent();
+        boolean approvedBefore = remembered != null
+                && remembered.getScopes().containsAll(context.getAuthorizationRequest().getScopes());
+        return !approvedBefore || isCrossSiteNavigation();
+    }
+
+    private static boolean isCrossSiteNavigation() {
+        if (RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes attributes) {
+            return "cross-site".equals(attributes.getRequest().getHeader("Sec-Fetch-Site"));
+        }
+        return true; // no request to judge by: ask the user
     }
 
     /** What the form's buttons mean to Spring's consent step. */

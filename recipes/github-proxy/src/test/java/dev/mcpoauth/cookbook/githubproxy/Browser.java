@@ -2,6 +2,8 @@ package dev.mcpoauth.cookbook.githubproxy;
 
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +51,20 @@ final class Browser {
         parameters.putAll(changes);
         parameters.values().removeIf(value -> value == null);
         return stack.baseUrl.resolve("/oauth2/authorize?" + form(parameters));
+    }
+
+    /** A request with this browser's cookies and headers of the test's choosing (Sec-Fetch-Site, a form POST). */
+    static HttpResponse<String> send(HeadlessUserAgent browser, HttpRequest request) {
+        HttpClient http = HttpClient.newBuilder().cookieHandler(browser.cookies())
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Follows redirects until a page is shown, or until the redirect to the client (which is returned unfollowed). */

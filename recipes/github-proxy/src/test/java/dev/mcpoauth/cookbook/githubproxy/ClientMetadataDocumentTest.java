@@ -17,6 +17,8 @@ import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,6 +46,7 @@ class ClientMetadataDocumentTest {
         serve("/impostor.json", 200, document("https://claude.ai/client.json", "Impostor"));
         serve("/huge.json", 200, document(origin + "/huge.json", "x".repeat(6000)));
         serve("/moved.json", 302, "");
+        serve("/slow.json", 200, document(origin + "/slow.json", "Slow"));
         documents.start();
     }
 
@@ -76,10 +79,34 @@ class ClientMetadataDocumentTest {
         }
     }
 
+    @Test
+    void slowDocumentsAndInternalAddressesAreRefusedWithinTheTimeBudget() {
+        for (String clientId : List.of(origin + "/slow.json", "http://169.254.169.254/latest/meta-data/client.json",
+                "http://10.0.0.1/client.json", "ftp://127.0.0.1/client.json")) {
+            long started = System.nanoTime();
+            HttpResponse<String> response = new HeadlessUserAgent().get(Browser.authorizationUrl(stack, clientId, Pkce.create(), Map.of()));
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+            assertThat(response.statusCode()).as(clientId).isEqualTo(400);
+            assertThat(took).as(clientId).isLessThan(Duration.ofMillis(4_500));
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void serve(String path, int status, String body) {
         documents.createContext(path, exchange -> {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
+            if (path.equals("/slow.json")) {
+                sleep(5_000); // longer than the proxy's 3 s budget
+            }
             if (status == 302) {
                 exchange.getResponseHeaders().add("Location", origin + "/client.json");
             }

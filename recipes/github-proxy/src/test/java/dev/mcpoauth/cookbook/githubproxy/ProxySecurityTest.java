@@ -115,6 +115,23 @@ class ProxySecurityTest {
                 400, "invalid_client_metadata");
         assertRegistrationRefused("{\"redirect_uris\":[\"https://app.example/cb\"],\"client_name\":\"" + "x".repeat(20_000) + "\"}",
                 413, "invalid_client_metadata");
+        for (String scheme : List.of("data:text/html,<script>alert(1)</script>", " javascript:alert(1)",
+                "java\0script:alert(1)", "vbscript:msgbox", "http://127.0.0.1@evil.example/cb", "https://app.example/cb#frag")) {
+            assertRegistrationRefused("{\"redirect_uris\":[" + JsonMapper.shared().writeValueAsString(scheme)
+                    + "],\"token_endpoint_auth_method\":\"none\"}", 400, "invalid_redirect_uri");
+        }
+    }
+
+    @Test
+    void theRegistrationResponseNamesOnlyTheNewClient() {
+        HttpResponse<String> response = stack.register("""
+                {"client_name":"Echo check","redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""");
+
+        assertThat(response.statusCode()).isEqualTo(201);
+        JsonNode registered = JsonMapper.shared().readTree(response.body());
+        assertThat(registered.has("client_secret")).isFalse();
+        assertThat(registered.get("token_endpoint_auth_method").asString()).isEqualTo("none");
+        assertThat(response.body()).doesNotContain(ProxyStack.GITHUB_CLIENT_ID).doesNotContain(ProxyStack.GITHUB_CLIENT_SECRET);
     }
 
     private void assertRegistrationRefused(String body, int status, String error) {
@@ -190,15 +207,57 @@ class ProxySecurityTest {
     }
 
     private HttpResponse<String> post(HeadlessUserAgent browser, Map<String, String> fields) {
-        try {
-            var field = HeadlessUserAgent.class.getDeclaredField("http");
-            field.setAccessible(true);
-            var http = (java.net.http.HttpClient) field.get(browser);
-            return http.send(HttpRequest.newBuilder(stack.baseUrl.resolve("/oauth2/authorize"))
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(Browser.form(fields))).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+        return Browser.send(browser, HttpRequest.newBuilder(stack.baseUrl.resolve("/oauth2/authorize"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(Browser.form(fields))).build());
+    }
+
+    @Test
+    void aRememberedApprovalIsNotHonouredWhenAnotherSiteStartsTheNavigation() {
+        HeadlessUserAgent browser = new HeadlessUserAgent();
+        String clientId = stack.registerClient("Approved once");
+        stack.login(browser, clientId, ALICE);
+        URI again = Browser.authorizationUrl(stack, clientId, Pkce.create(), Map.of());
+
+        HttpResponse<String> fromTheDesktopClient = Browser.send(browser, HttpRequest.newBuilder(again)
+                .header("Sec-Fetch-Site", "none").GET().build());
+        HttpResponse<String> fromAnotherSite = Browser.send(browser, HttpRequest.newBuilder(again)
+                .header("Sec-Fetch-Site", "cross-site").GET().build());
+
+        assertThat(Browser.redirectParameters(fromTheDesktopClient)).containsKey("code");
+        assertThat(fromAnotherSite.statusCode()).isEqualTo(302);
+        assertThat(fromAnotherSite.headers().firstValue("Location").orElseThrow()).contains("/oauth2/consent?");
+    }
+
+    @Test
+    void theGitHubCallbackOnlyCompletesInTheBrowserThatStartedItAndOnlyOnce() {
+        String clientId = stack.registerClient("Callback binding");
+        HeadlessUserAgent victim = new HeadlessUserAgent();
+        URI authorize = Browser.authorizationUrl(stack, clientId, Pkce.create(), Map.of());
+        // Stop where GitHub sends the browser back to the proxy with GitHub's code and the proxy's state.
+        URI githubCallback = victim.authorize(authorize, stack.baseUrl + "/login/oauth2/code/github", ALICE);
+
+        HttpResponse<String> inAnotherBrowser = new HeadlessUserAgent().get(githubCallback);
+        HttpResponse<String> inTheRightBrowser = victim.get(githubCallback);
+        HttpResponse<String> replayed = victim.get(githubCallback);
+
+        assertThat(inAnotherBrowser.statusCode()).isEqualTo(302);
+        assertThat(inAnotherBrowser.headers().firstValue("Location").orElseThrow()).endsWith("/login?error");
+        assertThat(inTheRightBrowser.headers().firstValue("Location").orElseThrow()).contains("/oauth2/authorize?");
+        assertThat(replayed.headers().firstValue("Location").orElseThrow()).endsWith("/login?error");
+    }
+
+    @Test
+    void redirectUriTricksGetAnErrorPageAndNoRedirect() {
+        String clientId = stack.registerClient("Redirect tricks");
+        for (String trick : List.of("http://127.0.0.1/callbackx", "http://127.0.0.1/callback/../evil", "http://127.0.0.1/call",
+                "http://attacker@127.0.0.1/callback", "http://127.0.0.1.evil.example/callback", "https://127.0.0.1/callback",
+                "http://127.0.0.1/callback#fragment")) {
+            HttpResponse<String> response = new HeadlessUserAgent().get(
+                    Browser.authorizationUrl(stack, clientId, Pkce.create(), Map.of("redirect_uri", trick)));
+
+            assertThat(response.statusCode()).as(trick).isEqualTo(400);
+            assertThat(response.headers().firstValue("Location")).as(trick).isEmpty();
         }
     }
 
@@ -222,9 +281,50 @@ class ProxySecurityTest {
         assertThat(JsonMapper.shared().readTree(wrongVerifier.body()).get("error").asString()).isEqualTo("invalid_grant");
     }
 
+    @Test
+    void aCodeWorksOnceForItsClientAndRedirectAndAReplayRevokesWhatTheFirstUseGot() {
+        HeadlessUserAgent browser = new HeadlessUserAgent();
+        String clientId = stack.registerClient("Code owner");
+        String otherClient = stack.registerClient("Code thief");
+        stack.login(browser, clientId, ALICE);
+        Pkce pkce = Pkce.create();
+        String mcp = stack.mcpUrl().toString();
+
+        // Presented by another client: refused, and burned for its owner too.
+        String stolen = newCode(browser, clientId, pkce);
+        assertThat(error(redeem(otherClient, stolen, pkce.verifier(), mcp))).isEqualTo("invalid_grant");
+        assertThat(error(redeem(clientId, stolen, pkce.verifier(), mcp))).isEqualTo("invalid_grant");
+        // With another redirect URI than the authorization request's: refused.
+        assertThat(error(redeem(clientId, newCode(browser, clientId, pkce), pkce.verifier(), mcp, "http://127.0.0.1:41234/other")))
+                .isEqualTo("invalid_grant");
+
+        String code = newCode(browser, clientId, pkce);
+        HttpResponse<String> first = redeem(clientId, code, pkce.verifier(), mcp);
+        String accessToken = JsonMapper.shared().readTree(first.body()).get("access_token").asString();
+        assertThat(mcpStatus(accessToken)).isEqualTo(200);
+        HttpResponse<String> replay = redeem(clientId, code, pkce.verifier(), mcp);
+
+        assertThat(replay.statusCode()).isEqualTo(400);
+        assertThat(error(replay)).isEqualTo("invalid_grant");
+        assertThat(mcpStatus(accessToken)).as("the token the first use got").isEqualTo(401);
+    }
+
+    private String newCode(HeadlessUserAgent browser, String clientId, Pkce pkce) {
+        return Browser.redirectParameters(Browser.follow(browser, Browser.authorizationUrl(stack, clientId, pkce, Map.of())))
+                .get("code");
+    }
+
+    private static String error(HttpResponse<String> response) {
+        return JsonMapper.shared().readTree(response.body()).path("error").asString("(no error: " + response.statusCode() + ")");
+    }
+
     private HttpResponse<String> redeem(String clientId, String code, String verifier, String resource) {
+        return redeem(clientId, code, verifier, resource, Browser.REDIRECT_URI);
+    }
+
+    private HttpResponse<String> redeem(String clientId, String code, String verifier, String resource, String redirectUri) {
         return stack.postForm(stack.baseUrl.resolve("/oauth2/token"), Browser.form(Map.of("grant_type", "authorization_code",
-                "code", code, "redirect_uri", Browser.REDIRECT_URI, "client_id", clientId, "code_verifier", verifier,
+                "code", code, "redirect_uri", redirectUri, "client_id", clientId, "code_verifier", verifier,
                 "resource", resource)));
     }
 
