@@ -70,6 +70,27 @@ class ProxyStorageTest {
     }
 
     @Test
+    void aGitHub401OnAnUnexpiredTokenTriggersOneRefreshWhenGitHubIssuedARefreshToken(@TempDir Path data) throws Exception {
+        try (ProxyStack stack = ProxyStack.start(data, Map.of(), true)) {
+            Tokens tokens = stack.login(new HeadlessUserAgent(), stack.registerClient("Client"), ALICE);
+            GitHubTokenStore store = stack.bean(GitHubTokenStore.class);
+            var stored = store.find(subject(tokens)).orElseThrow();
+            // An access token GitHub no longer honours before its expiry, with a refresh token it still does.
+            String revoked = "ghu_no-longer-honoured";
+            store.save(new GitHubTokenStore.GitHubToken(stored.userId(), revoked, stored.expiresAt(), stored.refreshToken(),
+                    stored.scopes()));
+            int tokenRequests = stack.github.tokenRequests();
+
+            try (McpSyncClient client = McpTestClient.connect(stack.mcpUrl(), tokens::accessToken)) {
+                assertThat(client.callTool(new CallToolRequest("list_repositories", Map.of())).isError()).isNotEqualTo(Boolean.TRUE);
+            }
+
+            assertThat(stack.github.tokenRequests() - tokenRequests).isEqualTo(1);
+            assertThat(store.find(subject(tokens)).orElseThrow().accessToken()).isNotEqualTo(revoked);
+        }
+    }
+
+    @Test
     void aClassicTokenRevokedAtGitHubGivesAClearReconnectAnswer(@TempDir Path data) throws Exception {
         try (ProxyStack stack = ProxyStack.start(data, Map.of())) {
             Tokens tokens = stack.login(new HeadlessUserAgent(), stack.registerClient("Client"), ALICE);
