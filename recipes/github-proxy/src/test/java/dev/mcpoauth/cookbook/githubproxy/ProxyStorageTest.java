@@ -13,6 +13,7 @@ import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.TextContent;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
@@ -105,6 +106,20 @@ class ProxyStorageTest {
                         .contains("Sign in again");
             }
             assertThat(stack.bean(GitHubTokenStore.class).find(subject(tokens))).isEmpty();
+        }
+    }
+
+    @Test
+    void openRegistrationStopsAtItsCap(@TempDir Path data) {
+        try (ProxyStack stack = ProxyStack.start(data, Map.of("proxy.max-registered-clients", "2"))) {
+            stack.registerClient("First");
+            stack.registerClient("Second");
+
+            HttpResponse<String> third = stack.register("""
+                    {"client_name":"Third","redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""");
+
+            assertThat(third.statusCode()).isEqualTo(400);
+            assertThat(JsonMapper.shared().readTree(third.body()).get("error").asString()).isEqualTo("invalid_client_metadata");
         }
     }
 
