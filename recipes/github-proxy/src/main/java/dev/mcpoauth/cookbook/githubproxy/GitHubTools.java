@@ -3,14 +3,12 @@ package dev.mcpoauth.cookbook.githubproxy;
 import dev.mcpoauth.cookbook.githubproxy.GitHubAccess.ReconnectRequiredException;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
-import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 
@@ -72,7 +70,7 @@ class GitHubTools {
     private SyncToolSpecification tool(String name, String description, Handler handler) {
         Tool tool = Tool.builder().name(name).description(description)
                 .inputSchema(json, "{\"type\":\"object\",\"properties\":{}}").build();
-        Function<McpSyncServerExchange, CallToolResult> call = exchange -> {
+        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> {
             McpCaller caller = McpCaller.of(exchange);
             try {
                 CallToolResult result = handler.handle(caller);
@@ -86,8 +84,7 @@ class GitHubTools {
                 audit.record("tool_call", caller.clientId(), caller.userId(), "github_unavailable", Map.of("tool", name));
                 return error("GitHub is not reachable right now (" + e.getMessage() + "). Nothing was changed; try again in a minute.");
             }
-        };
-        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> call.apply(exchange)).build();
+        }).build();
     }
 
     private static CallToolResult error(String text) {

@@ -379,21 +379,60 @@ class ProxySecurityTest {
         RSAKey proxyKey = (RSAKey) stack.bean(JWKSource.class).get(new JWKSelector(new JWKMatcher.Builder().build()), null).get(0);
         RSAKey otherKey = new RSAKeyGenerator(2048).keyID(proxyKey.getKeyID()).generate();
 
-        assertThat(mcpStatus(sign(proxyKey, new JWTClaimsSet.Builder(claims).audience("https://other.example/mcp").build())))
-                .as("another audience").isEqualTo(401);
-        assertThat(mcpStatus(sign(proxyKey, new JWTClaimsSet.Builder(claims).issuer("https://evil.example").build())))
-                .as("another issuer").isEqualTo(401);
-        assertThat(mcpStatus(sign(proxyKey, new JWTClaimsSet.Builder(claims).expirationTime(Date.from(Instant.now().minusSeconds(120))).build())))
-                .as("expired").isEqualTo(401);
-        assertThat(mcpStatus(sign(otherKey, claims))).as("signed with another key").isEqualTo(401);
-        assertThat(mcpStatus(sign(proxyKey, new JWTClaimsSet.Builder(claims).jwtID("minted-by-someone-with-the-key").build())))
-                .as("validly signed, but no grant issued it").isEqualTo(401);
+        assertInvalidToken(sign(proxyKey, new JWTClaimsSet.Builder(claims).audience("https://other.example/mcp").build()),
+                "another audience");
+        assertInvalidToken(sign(proxyKey, new JWTClaimsSet.Builder(claims).issuer("https://evil.example").build()), "another issuer");
+        assertInvalidToken(sign(proxyKey, new JWTClaimsSet.Builder(claims).expirationTime(Date.from(Instant.now().minusSeconds(120))).build()),
+                "expired");
+        assertInvalidToken(sign(otherKey, claims), "signed with another key");
+        assertInvalidToken(sign(proxyKey, new JWTClaimsSet.Builder(claims).jwtID("minted-by-someone-with-the-key").build()),
+                "validly signed, but no grant issued it");
 
         HttpResponse<String> inUrl = stack.send(HttpRequest.newBuilder(URI.create(stack.mcpUrl() + "?access_token=" + real.accessToken()))
                 .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
                 .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)).build());
         assertThat(inUrl.statusCode()).isEqualTo(401);
+        assertThat(BearerChallenge.parse(inUrl.headers().firstValue("WWW-Authenticate").orElseThrow()).get("resource_metadata"))
+                .isEqualTo(stack.baseUrl + "/.well-known/oauth-protected-resource/mcp");
         assertThat(LogCapture.text()).doesNotContain(real.accessToken());
+    }
+
+    /** 401 with the RFC 6750 {@code invalid_token} challenge, which tells the client to get a new token. */
+    private void assertInvalidToken(String token, String why) {
+        HttpResponse<String> response = mcpRequest(token, INITIALIZE, Map.of());
+        assertThat(response.statusCode()).as(why).isEqualTo(401);
+        BearerChallenge challenge = BearerChallenge.parse(response.headers().firstValue("WWW-Authenticate").orElseThrow());
+        assertThat(challenge.get("error")).as(why).isEqualTo("invalid_token");
+        assertThat(challenge.get("resource_metadata")).as(why).isEqualTo(stack.baseUrl + "/.well-known/oauth-protected-resource/mcp");
+    }
+
+    @Test
+    void anMcpSessionBelongsToTheUserWhoOpenedIt() {
+        String alice = stack.login(new HeadlessUserAgent(), stack.registerClient("Alice's client"), ALICE).accessToken();
+        String bob = stack.login(new HeadlessUserAgent(), stack.registerClient("Bob's client"), BOB).accessToken();
+        HttpResponse<String> opened = mcpRequest(alice, INITIALIZE, Map.of());
+        String session = opened.headers().firstValue("Mcp-Session-Id").orElseThrow();
+        String toolsList = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}";
+
+        HttpResponse<String> bobInAlicesSession = mcpRequest(bob, toolsList,
+                Map.of("Mcp-Session-Id", session, "MCP-Protocol-Version", "2025-11-25"));
+        HttpResponse<String> aliceInHerSession = mcpRequest(alice, toolsList,
+                Map.of("Mcp-Session-Id", session, "MCP-Protocol-Version", "2025-11-25"));
+
+        assertThat(bobInAlicesSession.statusCode()).isEqualTo(404); // as for an unknown session: nothing learned
+        assertThat(aliceInHerSession.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theConsentPageCannotBeFramedOrRunScript() {
+        HeadlessUserAgent browser = new HeadlessUserAgent();
+        stack.login(browser, stack.registerClient("Frame check, first"), BOB);
+        HttpResponse<String> page = Browser.follow(browser,
+                Browser.authorizationUrl(stack, stack.registerClient("Frame check, second"), Pkce.create(), Map.of()));
+
+        assertThat(page.uri().getPath()).isEqualTo("/oauth2/consent");
+        assertThat(page.headers().firstValue("Content-Security-Policy")).hasValue("default-src 'none'; frame-ancestors 'none'");
+        assertThat(page.headers().firstValue("X-Frame-Options")).hasValue("DENY");
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
@@ -414,10 +453,16 @@ class ProxySecurityTest {
     }
 
     private int mcpStatus(String accessToken) {
-        return stack.send(HttpRequest.newBuilder(stack.mcpUrl())
+        return mcpRequest(accessToken, INITIALIZE, Map.of()).statusCode();
+    }
+
+    private HttpResponse<String> mcpRequest(String accessToken, String body, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(stack.mcpUrl())
                 .header("Authorization", "Bearer " + accessToken)
                 .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)).build()).statusCode();
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return stack.send(request.build());
     }
 
     private static List<String> strings(JsonNode array) {
