@@ -10,7 +10,7 @@ help:
 	@echo "make test                 build every module and run every test (real Keycloak, real HTTP)"
 	@echo "make run [RECIPE=name]    start Keycloak + a recipe, show a client walk-through, keep serving"
 	@echo "                          recipes: $(notdir $(wildcard recipes/*))"
-	@echo "make conformance          the official MCP conformance suite: client auth vs keycloak-dcr, authorization server vs github-proxy"
+	@echo "make conformance          the official MCP conformance suite: client auth vs keycloak-dcr, authorization servers (github-proxy, Keycloak realm)"
 	@echo "make docs                 build the cookbook site (docs-site/target/site) and check it in headless Chromium"
 	@echo "make docs-serve           serve the built site on http://127.0.0.1:8000/ (DOCS_PORT to change)"
 	@echo "make bench                what auth costs: figures against same-run baselines (benchmarks/target/results.md)"

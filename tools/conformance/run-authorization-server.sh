@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs the official MCP conformance suite's authorization-server scenarios (prerelease 0.2.0-alpha.12:
 # RFC 8414 metadata with CIMD support, then a full authorization-code grant with PKCE and `resource`)
-# against the github-proxy recipe, started as `make run` starts it (against the GitHub emulator).
-# The suite prints an authorization URL for a person to open; sign-in.py plays that person.
+# against the two authorization servers of the cookbook:
+#   1. the github-proxy recipe, started as `make run` starts it (against the GitHub emulator); the
+#      suite prints an authorization URL for a person to open and sign-in.py plays that person;
+#   2. the keycloak-dcr recipe's Keycloak realm, with its pre-registered public client; the Java
+#      driver ConformanceAuthorizationServer starts Keycloak and signs in with the test kit's agent.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -58,5 +61,27 @@ if grep -q "Total: 3 passed, 0 failed" "$OUT/suite.log"; then
 else
   echo "Authorization server conformance FAILED; the suite's log: $OUT/suite.log"
   cat "$OUT/suite.log"
+  exit 1
+fi
+kill -- -"$proxy_pid" 2>/dev/null || true
+
+echo "Building the keycloak-dcr recipe and starting its Keycloak realm ..."
+KEYCLOAK_RECIPE="$ROOT/recipes/keycloak-dcr"
+KEYCLOAK_OUT="$KEYCLOAK_RECIPE/target/conformance/keycloak"
+(cd "$ROOT" && ./mvnw -B -q -DskipTests -pl recipes/keycloak-dcr -am install)
+(cd "$KEYCLOAK_RECIPE" && ../../mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/conformance.classpath)
+rm -rf "$KEYCLOAK_OUT" && mkdir -p "$KEYCLOAK_OUT"
+(cd "$KEYCLOAK_RECIPE" && CONFORMANCE_OUTPUT="$KEYCLOAK_OUT" java \
+  -cp "target/test-classes:target/classes:$(cat target/conformance.classpath)" \
+  dev.mcpoauth.cookbook.keycloakdcr.ConformanceAuthorizationServer \
+  node "$HERE/node_modules/conformance-next/dist/index.js") > "$KEYCLOAK_OUT/suite.log" 2>&1 || true
+
+sed -n '/=== SUMMARY ===/,$p' "$KEYCLOAK_OUT/suite.log"
+if grep -q "Total: 3 passed, 0 failed" "$KEYCLOAK_OUT/suite.log"; then
+  echo "Authorization server conformance: the keycloak-dcr realm passes all 3 checks"
+else
+  echo "Authorization server conformance FAILED for the Keycloak realm; the log: $KEYCLOAK_OUT/suite.log"
+  cat "$KEYCLOAK_OUT/suite.log"
   exit 1
 fi
