@@ -44,6 +44,8 @@ import org.springframework.security.web.authentication.AuthenticationSuccessHand
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.csrf.CsrfFilter;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
 
@@ -63,7 +65,9 @@ class AuthorizationServerConfig {
             ClientRegistrationPolicy registrationPolicy, ResourceIndicators resourceIndicators,
             ProxyProperties properties, GrantStore grants, AuditLog audit) throws Exception {
         http.oauth2AuthorizationServer(server -> {
-            http.securityMatcher(server.getEndpointsMatcher());
+            // Spring's endpoint matchers take POST (or GET) only; a browser's CORS preflight (OPTIONS) would
+            // otherwise fall through to the sign-in chain and get a redirect to GitHub instead of CORS headers.
+            http.securityMatcher(new OrRequestMatcher(server.getEndpointsMatcher(), preflightsTo(PUBLIC_CORS_PATHS)));
             server
                 // RFC 7591, anonymous: public clients only, checked by ClientRegistrationPolicy.
                 .clientRegistrationEndpoint(registration -> registration
@@ -190,6 +194,16 @@ class AuthorizationServerConfig {
         return clientId != null && clientId.length() <= 2000 ? clientId : null;
     }
 
+    /** The metadata documents (the authorization server's and the MCP server's) and the endpoints a browser-based client calls. */
+    private static final List<String> PUBLIC_CORS_PATHS =
+            List.of("/.well-known/**", "/oauth2/token", "/oauth2/register", "/oauth2/revoke", "/oauth2/jwks");
+
+    private static RequestMatcher preflightsTo(List<String> paths) {
+        return new OrRequestMatcher(paths.stream()
+                .map(path -> (RequestMatcher) PathPatternRequestMatcher.withDefaults().matcher(HttpMethod.OPTIONS, path))
+                .toList());
+    }
+
     /** Browser-based clients (MCP Inspector) discover, register, exchange codes and revoke across origins; no cookies. */
     private static UrlBasedCorsConfigurationSource publicEndpointsCors() {
         CorsConfiguration anyOrigin = new CorsConfiguration();
@@ -198,7 +212,7 @@ class AuthorizationServerConfig {
         anyOrigin.setAllowedHeaders(List.of("Content-Type", "Accept", "MCP-Protocol-Version"));
         anyOrigin.setAllowCredentials(false);
         UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
-        for (String path : List.of("/.well-known/**", "/oauth2/token", "/oauth2/register", "/oauth2/revoke", "/oauth2/jwks")) {
+        for (String path : PUBLIC_CORS_PATHS) {
             source.registerCorsConfiguration(path, anyOrigin);
         }
         return source;

@@ -424,6 +424,40 @@ class ProxySecurityTest {
     }
 
     @Test
+    void onlyListedBrowserOriginsReachTheMcpEndpointWhileTheOAuthEndpointsAnswerAnyOrigin() {
+        String token = stack.login(new HeadlessUserAgent(), stack.registerClient("Origin check"), ALICE).accessToken();
+
+        // A page on another site, using a valid token (DNS rebinding, or a token the page got hold of).
+        HttpResponse<String> foreignPage = mcpRequest(token, INITIALIZE, Map.of("Origin", "https://evil.example"));
+        HttpResponse<String> inspector = mcpRequest(token, INITIALIZE, Map.of("Origin", "http://localhost:6274"));
+        HttpResponse<String> foreignPreflight = preflight("/mcp", "https://evil.example");
+        HttpResponse<String> inspectorPreflight = preflight("/mcp", "http://localhost:6274");
+        // Browser-based clients register and redeem codes from their own origin; nothing there rides on cookies.
+        HttpResponse<String> tokenPreflight = preflight("/oauth2/token", "https://some-web-client.example");
+        HttpResponse<String> registerPreflight = preflight("/oauth2/register", "https://some-web-client.example");
+        HttpResponse<String> metadataPreflight = preflight("/.well-known/oauth-protected-resource/mcp", "https://some-web-client.example");
+
+        assertThat(foreignPage.statusCode()).isEqualTo(403);
+        assertThat(foreignPage.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
+        assertThat(foreignPreflight.statusCode()).isEqualTo(403);
+        assertThat(inspector.statusCode()).isEqualTo(200);
+        assertThat(inspectorPreflight.statusCode()).isEqualTo(200);
+        assertThat(inspector.headers().firstValue("Access-Control-Allow-Origin")).hasValue("http://localhost:6274");
+        for (HttpResponse<String> preflight : List.of(tokenPreflight, registerPreflight, metadataPreflight)) {
+            assertThat(preflight.statusCode()).isEqualTo(200);
+            assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://some-web-client.example");
+            assertThat(preflight.headers().firstValue("Access-Control-Allow-Credentials")).isEmpty();
+        }
+    }
+
+    private HttpResponse<String> preflight(String path, String origin) {
+        return stack.send(HttpRequest.newBuilder(stack.baseUrl.resolve(path))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", origin).header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "content-type,mcp-protocol-version").build());
+    }
+
+    @Test
     void theConsentPageCannotBeFramedOrRunScript() {
         HeadlessUserAgent browser = new HeadlessUserAgent();
         stack.login(browser, stack.registerClient("Frame check, first"), BOB);
