@@ -125,6 +125,8 @@ class McpServerConfig {
         CorsConfiguration metadata = new CorsConfiguration();
         metadata.addAllowedOriginPattern("*");
         metadata.setAllowedMethods(List.of("GET", "OPTIONS"));
+        // Browser clients send MCP-Protocol-Version with discovery; without this their preflight gets 403.
+        metadata.setAllowedHeaders(List.of("MCP-Protocol-Version", "Accept"));
         CorsConfiguration endpoint = new CorsConfiguration();
         endpoint.setAllowedOrigins(properties.allowedOrigins());
         endpoint.setAllowedMethods(List.of("GET", "POST", "DELETE", "OPTIONS"));

@@ -174,6 +174,8 @@ class SecurityConfig {
         CorsConfiguration metadata = new CorsConfiguration();
         metadata.addAllowedOriginPattern("*");
         metadata.setAllowedMethods(List.of("GET", "OPTIONS"));
+        // Browser clients send MCP-Protocol-Version with discovery; without this their preflight gets 403.
+        metadata.setAllowedHeaders(List.of("MCP-Protocol-Version", "Accept"));
 
         CorsConfiguration endpoint = new CorsConfiguration();
         endpoint.setAllowedOrigins(mcp.allowedOrigins());

@@ -57,9 +57,11 @@ public final class TokenGateway {
             // Room for an Authorization header up to the filter's own token limit (8 KiB).
             javalin.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(16 * 1024));
             // RFC 9728 section 3: the path-suffixed URL for /mcp and, for clients that fall back to it, the root one.
-            javalin.routes.get("/.well-known/oauth-protected-resource" + config.resource().getPath(),
-                    ctx -> serveMetadata(ctx, metadata));
-            javalin.routes.get("/.well-known/oauth-protected-resource", ctx -> serveMetadata(ctx, metadata));
+            for (String path : List.of("/.well-known/oauth-protected-resource" + config.resource().getPath(),
+                    "/.well-known/oauth-protected-resource")) {
+                javalin.routes.get(path, ctx -> serveMetadata(ctx, metadata));
+                javalin.routes.options(path, TokenGateway::answerPreflight);
+            }
             javalin.jetty.modifyServletContextHandler(context -> {
                 String backends = config.resource().getPath() + "/*";
                 context.addServlet(new ServletHolder(gateway), backends);
@@ -97,5 +99,13 @@ public final class TokenGateway {
     private static void serveMetadata(Context ctx, String metadata) {
         ctx.header("Access-Control-Allow-Origin", "*");
         ctx.contentType("application/json").result(metadata);
+    }
+
+    /** Browser clients send MCP-Protocol-Version with discovery, so the browser asks first (CORS preflight). */
+    private static void answerPreflight(Context ctx) {
+        ctx.header("Access-Control-Allow-Origin", "*");
+        ctx.header("Access-Control-Allow-Methods", "GET, OPTIONS");
+        ctx.header("Access-Control-Allow-Headers", "MCP-Protocol-Version, Accept");
+        ctx.status(204);
     }
 }

@@ -271,6 +271,22 @@ public abstract class ResourceServerContract {
     }
 
     @Test
+    void metadataAnswersTheCorsPreflightOfBrowserClients() throws Exception {
+        // Browser-based MCP clients send MCP-Protocol-Version with the discovery request: not a "simple" header,
+        // so the browser asks first (OPTIONS) and gives up on discovery if the answer lacks CORS headers.
+        HttpResponse<String> response = send(HttpRequest.newBuilder(mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "http://localhost:6274").header("Access-Control-Request-Method", "GET")
+                .header("Access-Control-Request-Headers", "mcp-protocol-version"));
+
+        assertThat(response.statusCode()).isBetween(200, 204);
+        assertThat(response.headers().firstValue("Access-Control-Allow-Origin").orElse("(none)"))
+                .isIn("*", "http://localhost:6274");
+        assertThat(response.headers().firstValue("Access-Control-Allow-Headers").orElse("(none)").toLowerCase())
+                .matches("\\*|.*mcp-protocol-version.*");
+    }
+
+    @Test
     void forwardedHeadersCannotRedirectClientsToAnotherResource() throws Exception {
         HttpResponse<String> metadata = get(mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp"),
                 Map.of("X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "https", "Forwarded", "host=evil.example"));
