@@ -3,6 +3,7 @@ package dev.mcpoauth.cookbook.githubproxy;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import jakarta.servlet.http.HttpServletRequest;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import org.springframework.context.annotation.Bean;
@@ -135,6 +136,7 @@ class AuthorizationServerConfig {
                 PathPatternRequestMatcher.withDefaults().matcher("/oauth2/authorize")))
             .addFilterAfter(new ConsentCsrfFilter(), CsrfFilter.class)
             .addFilterBefore(new RegistrationSizeLimit(), CsrfFilter.class)
+            .addFilterBefore(new EndpointRateLimit(properties.rateLimits(), audit, Clock.systemUTC()), RegistrationSizeLimit.class)
             .cors(cors -> cors.configurationSource(publicEndpointsCors()));
         return http.build();
     }

@@ -19,6 +19,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param scopes             scopes clients may ask for; the first is the base scope every MCP request needs
  * @param allowedOrigins     browser origins allowed to call {@code /mcp}
  * @param maxRegisteredClients a cap on dynamic registrations, so open registration cannot fill the database
+ * @param rateLimits         per caller address, on the endpoints anyone can call
  * @param githubApiUrl       GitHub's REST API base ({@code https://api.github.com})
  * @param clientMetadataDocuments Client ID Metadata Documents (client_id is an https URL)
  */
@@ -32,6 +33,7 @@ public record ProxyProperties(
         List<String> scopes,
         List<String> allowedOrigins,
         int maxRegisteredClients,
+        RateLimitSettings rateLimits,
         URI githubApiUrl,
         ClientMetadataDocumentSettings clientMetadataDocuments) {
 
@@ -44,6 +46,13 @@ public record ProxyProperties(
      */
     public record ClientMetadataDocumentSettings(boolean enabled, boolean allowLoopbackHttp, int maxBytes,
             Duration timeout, Duration cacheFor) {
+    }
+
+    /**
+     * @param registrationsPerHour   dynamic registrations from one address (a real client registers once)
+     * @param tokenRequestsPerMinute code redemptions and refreshes from one address
+     */
+    public record RateLimitSettings(int registrationsPerHour, int tokenRequestsPerMinute) {
     }
 
     public String baseScope() {

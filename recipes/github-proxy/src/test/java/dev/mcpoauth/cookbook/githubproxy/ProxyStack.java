@@ -70,6 +70,9 @@ final class ProxyStack implements AutoCloseable {
             properties.put("proxy.token-encryption-key", randomKey());
             properties.put("proxy.github-api-url", github.apiBaseUrl().toString());
             properties.put("proxy.client-metadata-documents.allow-loopback-http", true);
+            // The tests register hundreds of clients from one address; the rate limits have a test of their own.
+            properties.put("proxy.rate-limits.registrations-per-hour", 100_000);
+            properties.put("proxy.rate-limits.token-requests-per-minute", 100_000);
             properties.put("spring.security.oauth2.client.registration.github.client-id", GITHUB_CLIENT_ID);
             properties.put("spring.security.oauth2.client.registration.github.client-secret", GITHUB_CLIENT_SECRET);
             properties.put("spring.security.oauth2.client.provider.github.authorization-uri", github.webBaseUrl() + "/login/oauth/authorize");

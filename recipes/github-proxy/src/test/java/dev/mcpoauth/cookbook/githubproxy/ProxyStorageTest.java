@@ -16,6 +16,8 @@ import io.modelcontextprotocol.spec.McpSchema.TextContent;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,6 +122,31 @@ class ProxyStorageTest {
 
             assertThat(third.statusCode()).isEqualTo(400);
             assertThat(JsonMapper.shared().readTree(third.body()).get("error").asString()).isEqualTo("invalid_client_metadata");
+        }
+    }
+
+    @Test
+    void registrationAndTokenRequestsAreRateLimitedPerAddress(@TempDir Path data) {
+        try (ProxyStack stack = ProxyStack.start(data, Map.of("proxy.rate-limits.registrations-per-hour", "2",
+                "proxy.rate-limits.token-requests-per-minute", "3"))) {
+            String clientId = stack.registerClient("First");
+            stack.registerClient("Second");
+            HttpResponse<String> thirdRegistration = stack.register("""
+                    {"client_name":"Third","redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""");
+            String guessedCode = "grant_type=authorization_code&code=guessed&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback"
+                    + "&code_verifier=" + "v".repeat(43) + "&client_id=" + clientId;
+            List<Integer> guesses = new ArrayList<>();
+            for (int guess = 0; guess < 3; guess++) {
+                guesses.add(stack.postForm(stack.baseUrl.resolve("/oauth2/token"), guessedCode).statusCode());
+            }
+            HttpResponse<String> fourthGuess = stack.postForm(stack.baseUrl.resolve("/oauth2/token"), guessedCode);
+
+            assertThat(guesses).containsOnly(400); // invalid_grant: Spring saw each of them
+            for (HttpResponse<String> refused : List.of(thirdRegistration, fourthGuess)) {
+                assertThat(refused.statusCode()).isEqualTo(429);
+                assertThat(Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow())).isPositive();
+                assertThat(JsonMapper.shared().readTree(refused.body()).get("error").asString()).isEqualTo("too_many_requests");
+            }
         }
     }
 
