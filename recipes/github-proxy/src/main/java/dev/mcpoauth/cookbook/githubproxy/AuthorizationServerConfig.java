@@ -12,7 +12,6 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
-import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
 import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
 import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
@@ -152,7 +151,9 @@ class AuthorizationServerConfig {
         OAuth2AuthorizationConsentAuthenticationToken answer = context.getAuthentication();
         boolean approved = ConsentPage.approved(answer.getAdditionalParameters());
         if (approved) {
-            context.getAuthorizationConsent().authority(new SimpleGrantedAuthority("CONSENT_APPROVED"));
+            // Spring keeps a consent only while it carries an authority: the approved redirect URI is that one.
+            context.getAuthorizationConsent().authority(ConsentPage.approvedRedirect(context.getRegisteredClient(),
+                    context.getAuthorizationRequest().getRedirectUri()));
         } else {
             context.getAuthorizationConsent().authorities(authorities -> authorities.clear());
         }

@@ -1,13 +1,20 @@
 package dev.mcpoauth.cookbook.githubproxy;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.GrantedAuthority;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.oauth2.client.authentication.OAuth2AuthenticationToken;
 import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
 import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationConsent;
@@ -27,7 +34,7 @@ import org.springframework.web.util.HtmlUtils;
  * whichever MCP client is asking, and GitHub skips it once the user approved the app; without
  * this page a client registered a minute ago by anyone would receive a code for the user's GitHub
  * identity (the confused-deputy attack in the MCP security best practices). The page names the
- * client and where its redirect goes; the approval is remembered per (user, client) only.
+ * client and where its redirect goes; the approval is remembered per (user, client, redirect URI).
  * Every value on it is HTML-escaped: client names and URIs are chosen by whoever registered.
  */
 @RestController
@@ -106,9 +113,33 @@ class ConsentPage {
         }
         OAuth2AuthorizationConsent remembered = context.getAuthorizationConsent();
         boolean approvedBefore = remembered != null
-                && remembered.getScopes().containsAll(context.getAuthorizationRequest().getScopes());
+                && remembered.getScopes().containsAll(context.getAuthorizationRequest().getScopes())
+                && remembered.getAuthorities().contains(
+                        approvedRedirect(context.getRegisteredClient(), context.getAuthorizationRequest().getRedirectUri()));
         return !approvedBefore || isCrossSiteNavigation();
     }
+
+    /**
+     * What an approval remembers besides scopes: the redirect URI it was given for, so a client with
+     * several registered redirect URIs (or a CIMD document that gains one) cannot reuse the approval
+     * to send codes elsewhere. A loopback redirect's port is left out: native clients pick a new one
+     * each time (RFC 8252 section 7.3). Hashed, because Spring stores authorities comma-separated.
+     */
+    static GrantedAuthority approvedRedirect(RegisteredClient client, String requestedRedirectUri) {
+        String redirect = requestedRedirectUri != null ? requestedRedirectUri : client.getRedirectUris().iterator().next();
+        URI uri = URI.create(redirect);
+        if (uri.getPort() != -1 && LOOPBACK_HOSTS.contains(uri.getHost())) {
+            redirect = uri.getScheme() + "://" + uri.getHost() + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(redirect.getBytes(StandardCharsets.UTF_8));
+            return new SimpleGrantedAuthority("APPROVED_REDIRECT_" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final Set<String> LOOPBACK_HOSTS = Set.of("127.0.0.1", "[::1]", "localhost");
 
     private static boolean isCrossSiteNavigation() {
         if (RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes attributes) {

@@ -182,6 +182,24 @@ class ProxySecurityTest {
     }
 
     @Test
+    void anApprovalIsRememberedForTheRedirectUriItWasGivenForOnly() {
+        HeadlessUserAgent browser = new HeadlessUserAgent();
+        HttpResponse<String> registered = stack.register("""
+                {"client_name":"Two redirects","redirect_uris":["http://127.0.0.1/callback","http://127.0.0.1/elsewhere"],
+                 "token_endpoint_auth_method":"none","scope":"mcp:tools"}""");
+        String clientId = JsonMapper.shared().readTree(registered.body()).get("client_id").asString();
+        stack.login(browser, clientId, ALICE); // approved for http://127.0.0.1:<some port>/callback
+
+        HttpResponse<String> sameRedirectOtherPort = Browser.follow(browser,
+                Browser.authorizationUrl(stack, clientId, Pkce.create(), Map.of()));
+        HttpResponse<String> otherRedirect = Browser.follow(browser, Browser.authorizationUrl(stack, clientId, Pkce.create(),
+                Map.of("redirect_uri", "http://127.0.0.1:41234/elsewhere")));
+
+        assertThat(Browser.redirectParameters(sameRedirectOtherPort)).containsKey("code"); // RFC 8252: the port varies
+        assertThat(otherRedirect.uri().getPath()).isEqualTo("/oauth2/consent");
+    }
+
+    @Test
     void consentWithoutTheCsrfTokenIsRefusedAndDenyGivesAccessDenied() {
         HeadlessUserAgent browser = new HeadlessUserAgent();
         stack.login(browser, stack.registerClient("First client"), BOB);
