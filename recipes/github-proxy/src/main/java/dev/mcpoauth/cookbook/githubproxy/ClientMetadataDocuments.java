@@ -5,13 +5,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.security.oauth2.core.AuthorizationGrantType;
@@ -130,15 +133,47 @@ class ClientMetadataDocuments implements RegisteredClientRepository {
     private static void checkAddresses(String host, boolean allowLoopback) throws RefusedDocumentException {
         try {
             for (InetAddress address : InetAddress.getAllByName(host)) {
-                boolean internal = address.isLoopbackAddress() || address.isSiteLocalAddress() || address.isLinkLocalAddress()
-                        || address.isAnyLocalAddress() || address.isMulticastAddress();
-                if (internal && !(allowLoopback && address.isLoopbackAddress())) {
+                if (isInternal(address) && !(allowLoopback && address.isLoopbackAddress())) {
                     throw new RefusedDocumentException("the client_id host resolves to an internal address");
                 }
             }
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new RefusedDocumentException("the client_id host does not resolve");
         }
+    }
+
+    /**
+     * Loopback, private, link-local (cloud metadata at 169.254.169.254), unspecified and multicast
+     * addresses, and what the JDK's checks miss: IPv6 unique-local (fc00::/7), shared address space
+     * (100.64.0.0/10), "this network" (0.0.0.0/8), and IPv4 addresses wrapped in IPv6 by NAT64
+     * (64:ff9b::/96, RFC 6052) or the old IPv4-compatible form. IPv4-mapped IPv6 addresses
+     * (::ffff:a.b.c.d) arrive here already as IPv4: the JDK unwraps them.
+     */
+    static boolean isInternal(InetAddress address) {
+        if (address.isLoopbackAddress() || address.isSiteLocalAddress() || address.isLinkLocalAddress()
+                || address.isAnyLocalAddress() || address.isMulticastAddress()) {
+            return true;
+        }
+        byte[] bytes = address.getAddress();
+        if (bytes.length == 4) {
+            int first = bytes[0] & 0xff;
+            int second = bytes[1] & 0xff;
+            return first == 0 || (first == 100 && second >= 64 && second <= 127);
+        }
+        if ((bytes[0] & 0xfe) == 0xfc) {
+            return true; // unique local
+        }
+        boolean nat64 = (bytes[0] & 0xff) == 0x00 && (bytes[1] & 0xff) == 0x64 && (bytes[2] & 0xff) == 0xff && (bytes[3] & 0xff) == 0x9b
+                && IntStream.range(4, 12).allMatch(i -> bytes[i] == 0);
+        boolean ipv4Compatible = IntStream.range(0, 12).allMatch(i -> bytes[i] == 0);
+        if (nat64 || ipv4Compatible) {
+            try {
+                return isInternal(InetAddress.getByAddress(Arrays.copyOfRange(bytes, 12, 16)));
+            } catch (UnknownHostException e) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private RegisteredClient fromDocument(String clientId, Map<?, ?> document, RegisteredClient known)

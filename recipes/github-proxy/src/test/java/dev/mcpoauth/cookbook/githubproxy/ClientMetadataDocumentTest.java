@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.mcpoauth.cookbook.githubproxy.Browser.Pkce;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
 import dev.mcpoauth.cookbook.testkit.mcp.McpTestClient;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow.Tokens;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -32,6 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClientMetadataDocumentTest {
+
+    static {
+        LogCapture.install();
+    }
 
     private ProxyStack stack;
     private HttpServer documents;
@@ -81,15 +86,29 @@ class ClientMetadataDocumentTest {
 
     @Test
     void slowDocumentsAndInternalAddressesAreRefusedWithinTheTimeBudget() {
-        for (String clientId : List.of(origin + "/slow.json", "http://169.254.169.254/latest/meta-data/client.json",
-                "http://10.0.0.1/client.json", "ftp://127.0.0.1/client.json")) {
+        Map<String, String> refusals = new java.util.LinkedHashMap<>();
+        refusals.put(origin + "/slow.json", "the document could not be fetched or parsed (HttpTimeoutException)");
+        // Each of these is refused before any connection is tried (nothing listens there, so a connect
+        // failure would also end in 400: the audited reason tells the two apart).
+        for (String internal : List.of("https://169.254.169.254/latest/meta-data/client.json", // cloud metadata
+                "https://10.0.0.1/client.json", "https://100.64.0.1/client.json", "https://[fd00::1]/client.json",
+                "https://[::ffff:169.254.169.254]/client.json", // IPv4-mapped IPv6
+                "https://[64:ff9b::a9fe:a9fe]/client.json")) { // 169.254.169.254 through NAT64
+            refusals.put(internal, "the client_id host resolves to an internal address");
+        }
+        // Not an https URL: not a URL client id at all, just an unknown one.
+        assertThat(new HeadlessUserAgent().get(Browser.authorizationUrl(stack, "ftp://127.0.0.1/client.json", Pkce.create(),
+                Map.of())).statusCode()).isEqualTo(400);
+        refusals.forEach((clientId, reason) -> {
             long started = System.nanoTime();
             HttpResponse<String> response = new HeadlessUserAgent().get(Browser.authorizationUrl(stack, clientId, Pkce.create(), Map.of()));
             Duration took = Duration.ofNanos(System.nanoTime() - started);
 
             assertThat(response.statusCode()).as(clientId).isEqualTo(400);
             assertThat(took).as(clientId).isLessThan(Duration.ofMillis(4_500));
-        }
+            assertThat(LogCapture.text()).as(clientId).contains("\"client_id\":\"" + clientId
+                    + "\",\"user\":null,\"outcome\":\"refused\",\"reason\":\"" + reason + "\"");
+        });
     }
 
     private static void sleep(long millis) {
