@@ -108,7 +108,7 @@ public final class SafeUrl {
 
     static boolean isPublic(InetAddress address) {
         byte[] b = address.getAddress();
-        if (b.length == 16 && isIpv4Mapped(b)) {
+        if (b.length == 16 && (isIpv4Mapped(b) || isNat64(b))) {
             b = java.util.Arrays.copyOfRange(b, 12, 16);
         }
         if (address.isAnyLocalAddress() || address.isLoopbackAddress() || address.isLinkLocalAddress()
@@ -124,6 +124,19 @@ public final class SafeUrl {
                     && first < 224;
         }
         return (b[0] & 0xfe) != 0xfc; // fc00::/7 unique local
+    }
+
+    /** 64:ff9b::/96 (RFC 6052): an IPv4 address reached through a NAT64 gateway, judged as that IPv4 address. */
+    private static boolean isNat64(byte[] b) {
+        if (b[0] != 0x00 || b[1] != 0x64 || (b[2] & 0xff) != 0xff || (b[3] & 0xff) != 0x9b) {
+            return false;
+        }
+        for (int i = 4; i < 12; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isIpv4Mapped(byte[] b) {
