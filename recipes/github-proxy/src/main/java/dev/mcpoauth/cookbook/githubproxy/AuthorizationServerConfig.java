@@ -261,6 +261,8 @@ class AuthorizationServerConfig {
             if (OAuth2TokenType.ACCESS_TOKEN.equals(context.getTokenType())) {
                 // RFC 9068: aud is now the MCP server, so the client is named in its own claim.
                 context.getClaims().claim("client_id", context.getRegisteredClient().getClientId());
+                // Which grant the token belongs to, so /mcp checks the grant is live with a primary-key read.
+                context.getClaims().claim(GrantStore.GRANT_ID_CLAIM, context.getAuthorization().getId());
             }
         });
         return new DelegatingOAuth2TokenGenerator(accessTokens, new PublicClientRefresh.RefreshTokenGenerator());

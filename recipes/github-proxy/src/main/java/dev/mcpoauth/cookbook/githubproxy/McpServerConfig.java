@@ -87,7 +87,8 @@ class McpServerConfig {
         decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(expiry,
                 check(jwt -> urls.issuer().equals(jwt.getClaimAsString("iss")), "the token was not issued by this proxy"),
                 check(jwt -> List.of(urls.mcpResource()).equals(jwt.getAudience()), "the token is not for this MCP server"),
-                check(jwt -> grants.isActiveAccessToken(jwt.getTokenValue()), "the token's grant was revoked")));
+                check(jwt -> grants.isActiveAccessToken(jwt.getClaimAsString(GrantStore.GRANT_ID_CLAIM), jwt.getTokenValue()),
+                        "the token's grant was revoked")));
         return decoder;
     }
 
