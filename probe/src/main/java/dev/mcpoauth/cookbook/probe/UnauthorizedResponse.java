@@ -23,6 +23,12 @@ public final class UnauthorizedResponse {
                 + (status == 200 ? ": the server let the request through" : "")
                 + (status >= 500 ? ": a server error instead of a refusal" : "")));
 
+        if (status != 401 && wwwAuthenticate.isEmpty()) {
+            // Already failed on its status; the challenge checks would only repeat it.
+            results.add(sent.challenge().skip("not a 401"));
+            skipRest(sent, results, "not a 401");
+            return results;
+        }
         List<BearerChallenge> challenges;
         try {
             challenges = BearerChallenge.allFrom(wwwAuthenticate);
