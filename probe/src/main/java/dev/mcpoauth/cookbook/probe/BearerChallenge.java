@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,8 +17,12 @@ import java.util.regex.Pattern;
  * parameters MCP reads from it: {@code resource_metadata} (RFC 9728 section 5.1), {@code scope} and
  * {@code error}. Parameter names are case-insensitive (RFC 9110 section 11.2), so they are kept in
  * lower case; values are unquoted.
+ *
+ * @param parameters    name (lower case) to value
+ * @param tokenValued   names whose value was a bare token, not a quoted string: RFC 6750 section 3
+ *                      quotes {@code scope} and {@code error}, lenient clients accept both
  */
-public record BearerChallenge(Map<String, String> parameters) {
+public record BearerChallenge(Map<String, String> parameters, Set<String> tokenValued) {
 
     // auth-param = token BWS "=" BWS ( token / quoted-string )   (RFC 9110 section 11.2)
     private static final Pattern PARAM = Pattern.compile(
@@ -39,6 +45,7 @@ public record BearerChallenge(Map<String, String> parameters) {
             throw new IllegalArgumentException("Not a Bearer challenge: " + header);
         }
         Map<String, String> parameters = new LinkedHashMap<>();
+        Set<String> tokenValued = new TreeSet<>();
         int position = scheme.end(1);
         Matcher separators = SEPARATORS.matcher(header);
         Matcher param = PARAM.matcher(header);
@@ -55,9 +62,12 @@ public record BearerChallenge(Map<String, String> parameters) {
             if (parameters.put(name, value) != null) {
                 throw new IllegalArgumentException("Parameter " + name + " appears twice: " + header);
             }
+            if (quoted == null) {
+                tokenValued.add(name);
+            }
             position = param.end();
         }
-        return new BearerChallenge(Collections.unmodifiableMap(parameters));
+        return new BearerChallenge(Collections.unmodifiableMap(parameters), Collections.unmodifiableSet(tokenValued));
     }
 
     /** The Bearer challenges among a response's {@code WWW-Authenticate} values (each parsed). */

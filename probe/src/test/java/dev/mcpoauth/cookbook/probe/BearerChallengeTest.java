@@ -16,6 +16,7 @@ class BearerChallengeTest {
 
         assertThat(challenge.parameters()).isEqualTo(Map.of("error", "invalid_token",
                 "resource_metadata", "https://a.example/.well-known/x", "scope", "a b"));
+        assertThat(challenge.tokenValued()).containsExactly("error");
     }
 
     @Test
