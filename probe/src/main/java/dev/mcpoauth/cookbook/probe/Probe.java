@@ -126,8 +126,10 @@ public final class Probe {
                 Optional<ProbeResponse> response = fetch(url);
                 fetched.put(url, response);
                 ProtectedResourceMetadataDiscovery.Judged judged = judge(report, url, response);
-                report.add(Checks.PRM_HEADER_DOCUMENT.judge(judged != null && judged.metadata().isPresent(),
-                        url + (judged != null && judged.metadata().isPresent() ? " serves usable metadata" : " serves no usable metadata")));
+                boolean usable = judged != null && judged.metadata().isPresent();
+                report.add(Checks.PRM_HEADER_DOCUMENT.judge(usable, url + (usable ? " serves usable metadata"
+                        : response.map(r -> ": " + UnauthorizedResponse.statusText(r.status())
+                                + (r.status() == 200 ? ", not usable (see the checks above)" : "")).orElse(": no answer"))));
                 if (judged != null && judged.metadata().isPresent()) {
                     chosen = judged.metadata().get();
                     chosenResponse = response.get();

@@ -31,6 +31,8 @@ final class FakeMcpServer implements AutoCloseable {
     boolean serveWellKnownMetadata = true;
     /** The resource member of the metadata; null for the MCP URL. */
     String metadataResource;
+    /** Changes the protected resource metadata before it is served. */
+    Consumer<Map<String, Object>> resourceMetadata = metadata -> { };
     /** Changes the authorization server metadata before it is served. */
     Consumer<Map<String, Object>> authorizationServerMetadata = metadata -> { };
     /** Status for a Bearer value that is not a JWT (500: a server that crashes on it). */
@@ -79,6 +81,7 @@ final class FakeMcpServer implements AutoCloseable {
                 metadata.put("authorization_servers", List.of(issuer()));
                 metadata.put("scopes_supported", List.of(SCOPE));
                 metadata.put("bearer_methods_supported", List.of("header"));
+                resourceMetadata.accept(metadata);
                 exchange.getResponseHeaders().add("Access-Control-Allow-Origin", "*");
                 json(exchange, 200, metadata);
             } else if (path.equals(asMetadataPath)) {

@@ -103,6 +103,41 @@ class ProbeAgainstBrokenServersTest {
     }
 
     @Test
+    void reportsAChallengeWhoseMetadataUrlServesNothing() throws Exception {
+        server.challenge = metadataUrl -> "Bearer resource_metadata=\"" + server.origin() + "/nowhere\", scope=\"mcp:tools\"";
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        // A client uses the challenge's URL when there is one: the well-known fallbacks do not save it.
+        assertThat(verdict(report, "prm.header-document")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("prm.header-document").get(0).detail()).endsWith("/nowhere: HTTP 404");
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("prm.header-document");
+    }
+
+    @Test
+    void reportsMetadataWithoutAuthorizationServers() throws Exception {
+        server.resourceMetadata = metadata -> metadata.put("authorization_servers", List.of());
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(report.results("prm.authorization-servers")).isNotEmpty()
+                .allSatisfy(result -> assertThat(result.verdict()).isEqualTo(Verdict.FAIL));
+        assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.FAIL);
+        assertThat(verdict(report, "as.discovery")).isEqualTo(Verdict.SKIP);
+    }
+
+    @Test
+    void warnsAboutMetadataOfferingTokensInTheQueryString() throws Exception {
+        server.resourceMetadata = metadata -> metadata.put("bearer_methods_supported", List.of("header", "query"));
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(report.results("prm.bearer-methods")).isNotEmpty()
+                .allSatisfy(result -> assertThat(result.verdict()).isEqualTo(Verdict.WARN));
+        assertThat(report.exitCode()).isZero();
+    }
+
+    @Test
     void reportsAnAuthorizationServerWithoutS256() throws Exception {
         server.authorizationServerMetadata = metadata -> metadata.put("code_challenge_methods_supported", List.of("plain"));
 
