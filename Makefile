@@ -4,13 +4,14 @@
 MVNW      := ./mvnw -B
 RECIPE    ?= resource-server-spring
 
-.PHONY: help test run build clean conformance docs docs-serve bench eject eject-test
+.PHONY: help test run build clean conformance docs docs-serve bench eject eject-test probe
 
 help:
 	@echo "make test                 build every module and run every test (real Keycloak, real HTTP)"
 	@echo "make run [RECIPE=name]    start Keycloak + a recipe, show a client walk-through, keep serving"
 	@echo "                          recipes: $(notdir $(wildcard recipes/*))"
 	@echo "make conformance          the official MCP conformance suite: client auth vs keycloak-dcr, authorization servers (github-proxy, Keycloak realm)"
+	@echo "make probe URL=...        check any MCP server's OAuth as a compliant client sees it (PROBE_OPTS='--json --token-file f')"
 	@echo "make docs                 build the cookbook site (docs-site/target/site) and check it in headless Chromium"
 	@echo "make docs-serve           serve the built site on http://127.0.0.1:8000/ (DOCS_PORT to change)"
 	@echo "make bench                what auth costs: figures against same-run baselines (benchmarks/target/results.md)"
@@ -43,6 +44,16 @@ docs:
 docs-serve:
 	@test -f docs-site/target/site/index.html || $(MVNW) -q -f docs-site/pom.xml -DskipTests process-classes
 	$(MVNW) -q -f docs-site/pom.xml exec:java@serve
+
+# The probe (probe/README.md) against any MCP server URL: builds its runnable jar when missing or older
+# than its sources, then runs it. Exit code: 0 every MUST passes, 1 a MUST failed, 2 usage or unreachable.
+probe:
+	@test -n "$(URL)" || { echo "Usage: make probe URL=http://127.0.0.1:8080/mcp [PROBE_OPTS='--json --token-file token.txt']"; exit 2; }
+	@jar=$$(ls probe/target/mcp-oauth-probe-*-cli.jar 2>/dev/null | head -n 1); \
+	if [ -z "$$jar" ] || [ -n "$$(find probe/src probe/pom.xml -newer "$$jar" 2>/dev/null | head -n 1)" ]; then \
+	  $(MVNW) -q -DskipTests -pl probe install >&2 || exit 2; \
+	fi
+	@java -jar $$(ls probe/target/mcp-oauth-probe-*-cli.jar | head -n 1) $(PROBE_OPTS) $(URL)
 
 # Not part of `make test`: loopback load and JMH, a few minutes. Refreshes benchmarks/results.md,
 # the copy the docs site shows once committed.

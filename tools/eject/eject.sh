@@ -20,8 +20,8 @@ if [[ -e "$dest" && -n "$(ls -A "$dest" 2>/dev/null)" ]]; then
   exit 2
 fi
 
-echo "Installing the cookbook test kit into your local Maven repository ..."
-(cd "$root" && ./mvnw -B -q -N install && ./mvnw -B -q -pl shared-testkit install -DskipTests)
+echo "Installing the cookbook test kit (and the probe it checks with) into your local Maven repository ..."
+(cd "$root" && ./mvnw -B -q -N install && ./mvnw -B -q -pl shared-testkit -am install -DskipTests)
 
 mkdir -p "$dest"
 # The recipe without build output, plus the Maven wrapper so `./mvnw` works there as here.

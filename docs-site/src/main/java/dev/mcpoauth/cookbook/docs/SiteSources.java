@@ -58,6 +58,7 @@ public final class SiteSources {
             writeRecipePage(recipe);
         }
         writeBenchmarksPage();
+        writeProbePage();
         for (Path file : linkedFiles) {
             writeSourcePage(file);
         }
@@ -115,6 +116,20 @@ public final class SiteSources {
         Files.writeString(out.resolve("benchmarks").resolve("index.adoc"), page.toString());
     }
 
+    /** probe/README.md: the command-line probe whose checks the resource-server contract shares. */
+    private void writeProbePage() throws IOException {
+        Path dir = repo.resolve("probe");
+        if (!Files.exists(dir.resolve("README.md"))) {
+            return;
+        }
+        String body = new MarkdownToAsciidoc(dest -> resolveLink(dir, dest), "probe")
+                .convert(Files.readString(dir.resolve("README.md")));
+        int titleEnd = body.indexOf('\n');
+        String page = body.substring(0, titleEnd + 1) + ":site-root: ..\n\n" + body.substring(titleEnd + 1);
+        Files.createDirectories(out.resolve("probe"));
+        Files.writeString(out.resolve("probe").resolve("index.adoc"), page);
+    }
+
     private List<Path> taggedFiles(Path recipeDir) throws IOException {
         try (Stream<Path> files = Files.walk(recipeDir.resolve("src"))) {
             return files.filter(f -> f.toString().endsWith(".java")).sorted()
@@ -158,6 +173,9 @@ public final class SiteSources {
         if (Files.isDirectory(target)) {
             if (target.getParent().equals(repo.resolve("recipes"))) {
                 return "../recipes/" + target.getFileName() + ".html" + fragment;
+            }
+            if (target.equals(repo.resolve("probe"))) {
+                return "../probe/index.html" + fragment;
             }
             return target.equals(repo) ? "../index.html" + fragment : null;
         }

@@ -105,7 +105,7 @@ class DocsSiteBrowserTest {
         assertThat(foreignRequests).isEmpty();
         assertThat(pages()).contains("index.html", "rfc-by-rfc.html", "recipes/keycloak-dcr.html",
                 "recipes/resource-server-spring.html", "recipes/resource-server-micronaut.html",
-                "recipes/resource-server-javalin.html");
+                "recipes/resource-server-javalin.html", "probe/index.html");
     }
 
     @Test

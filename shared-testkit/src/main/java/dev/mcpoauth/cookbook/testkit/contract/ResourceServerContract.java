@@ -9,6 +9,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.nimbusds.jwt.SignedJWT;
+import dev.mcpoauth.cookbook.probe.CheckResult;
+import dev.mcpoauth.cookbook.probe.Probe;
+import dev.mcpoauth.cookbook.probe.ProbeReport;
+import dev.mcpoauth.cookbook.probe.ProbeResponse;
+import dev.mcpoauth.cookbook.probe.ProtectedResourceMetadataDiscovery;
+import dev.mcpoauth.cookbook.probe.RejectedCredential;
+import dev.mcpoauth.cookbook.probe.Step;
+import dev.mcpoauth.cookbook.probe.TextReport;
+import dev.mcpoauth.cookbook.probe.UnauthorizedResponse;
+import dev.mcpoauth.cookbook.probe.Verdict;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.demo.ClientWalkthrough;
 import dev.mcpoauth.cookbook.testkit.keycloak.Realm;
@@ -57,6 +67,11 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>What an attacker sends, and the exact answer. Forged tokens are signed with a key the realm
  * publishes (see {@link TokenForge}), so each fails for the single reason under test;
  * {@link #acceptsTheForgedControlToken()} proves the forge itself is trusted.
+ *
+ * <p>Where the contract checks what {@code make probe} checks (challenge parsing, metadata locations
+ * and contents, the verdict on a refused request), it calls the probe's code
+ * ({@code dev.mcpoauth.cookbook.probe}), then asserts this cookbook's exact values on top;
+ * {@link #probeFindsEveryMustMetAndEveryRefusalComplete()} runs the whole probe against the server.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class ResourceServerContract {
@@ -236,10 +251,11 @@ public abstract class ResourceServerContract {
 
     @Test
     void pathSuffixedMetadataDescribesTheMcpEndpointFieldByField() throws Exception {
-        HttpResponse<String> response = get(mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp"), Map.of());
+        HttpResponse<String> response = get(ProtectedResourceMetadataDiscovery.pathSuffixedLocation(mcpUrl()), Map.of());
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
+        assertAllPass(ProtectedResourceMetadataDiscovery.judge(ProbeResponse.of(response), mcpUrl()).results());
         Map<String, Object> document = JsonMapper.shared().readValue(response.body(), new tools.jackson.core.type.TypeReference<>() { });
         assertThat(document).containsEntry("resource", audience())              // RFC 9728 section 2
                 .containsEntry("authorization_servers", List.of(realm().issuer().toString()))
@@ -253,9 +269,10 @@ public abstract class ResourceServerContract {
 
     @Test
     void rootMetadataNamesTheSameResourceForClientsThatFallBackToIt() throws Exception {
-        HttpResponse<String> response = get(mcpUrl().resolve("/.well-known/oauth-protected-resource"), Map.of());
+        HttpResponse<String> response = get(ProtectedResourceMetadataDiscovery.rootLocation(mcpUrl()), Map.of());
 
         assertThat(response.statusCode()).isEqualTo(200);
+        assertAllPass(ProtectedResourceMetadataDiscovery.judge(ProbeResponse.of(response), mcpUrl()).results());
         assertThat(JsonMapper.shared().readValue(response.body(), Map.class))
                 .containsEntry("resource", audience())
                 .containsEntry("authorization_servers", List.of(realm().issuer().toString()));
@@ -263,7 +280,7 @@ public abstract class ResourceServerContract {
 
     @Test
     void metadataIsReadableFromBrowserClients() throws Exception {
-        HttpResponse<String> response = get(mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp"),
+        HttpResponse<String> response = get(ProtectedResourceMetadataDiscovery.pathSuffixedLocation(mcpUrl()),
                 Map.of("Origin", "http://localhost:6274"));
 
         assertThat(response.headers().firstValue("Access-Control-Allow-Origin").orElse("(none)"))
@@ -288,7 +305,7 @@ public abstract class ResourceServerContract {
 
     @Test
     void forwardedHeadersCannotRedirectClientsToAnotherResource() throws Exception {
-        HttpResponse<String> metadata = get(mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp"),
+        HttpResponse<String> metadata = get(ProtectedResourceMetadataDiscovery.pathSuffixedLocation(mcpUrl()),
                 Map.of("X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "https", "Forwarded", "host=evil.example"));
         HttpResponse<String> challenged = send(mcpRequest().header("X-Forwarded-Host", "evil.example")
                 .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
@@ -308,6 +325,8 @@ public abstract class ResourceServerContract {
     void rejectsARequestWithoutTokenWithAChallengeThatLeadsToDiscovery() throws Exception {
         HttpResponse<String> response = send(mcpRequest().POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
 
+        assertAllPass(UnauthorizedResponse.judge(RejectedCredential.NO_TOKEN, response.statusCode(),
+                response.headers().allValues("WWW-Authenticate"), resourceMetadataUrl()));
         assertThat(response.statusCode()).isEqualTo(401);
         // RFC 6750 section 3.1: no error code when the request carried no credentials.
         assertThat(challenge(response).parameters())
@@ -344,7 +363,7 @@ public abstract class ResourceServerContract {
 
     @Test
     void rejectsAnExpiredToken() throws Exception {
-        assertInvalidToken(forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofMinutes(5)));
+        assertInvalidToken(RejectedCredential.EXPIRED, forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofMinutes(5)));
     }
 
     @Test
@@ -353,7 +372,7 @@ public abstract class ResourceServerContract {
         assertThat(post(forge.valid(audience(), "forged-user", BASE_SCOPE)).statusCode()).isEqualTo(200);
         assertThat(post(forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofSeconds(20))).statusCode())
                 .isEqualTo(200);
-        assertInvalidToken(forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofSeconds(90)));
+        assertInvalidToken(RejectedCredential.EXPIRED, forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofSeconds(90)));
     }
 
     @Test
@@ -373,7 +392,8 @@ public abstract class ResourceServerContract {
 
     @Test
     void rejectsATokenForgedForAnotherAudience() throws Exception {
-        assertInvalidToken(forge.valid(ContractRealm.otherResourceUrl(mcpUrl()).toString(), "forged-user", BASE_SCOPE));
+        assertInvalidToken(RejectedCredential.WRONG_AUDIENCE,
+                forge.valid(ContractRealm.otherResourceUrl(mcpUrl()).toString(), "forged-user", BASE_SCOPE));
     }
 
     @Test
@@ -392,12 +412,12 @@ public abstract class ResourceServerContract {
                 .run(new HeadlessUserAgent(), ALICE).accessToken();
         assertThat(SignedJWT.parse(tokenForOtherApi).getJWTClaimsSet().getAudience()).containsExactly(otherResource.toString());
 
-        assertInvalidToken(tokenForOtherApi);
+        assertInvalidToken(RejectedCredential.WRONG_AUDIENCE, tokenForOtherApi);
     }
 
     @Test
     void rejectsAnUnsignedToken() throws Exception {
-        assertInvalidToken(forge.unsigned(audience(), "forged-user", BASE_SCOPE));
+        assertInvalidToken(RejectedCredential.ALG_NONE, forge.unsigned(audience(), "forged-user", BASE_SCOPE));
     }
 
     @Test
@@ -548,6 +568,32 @@ public abstract class ResourceServerContract {
         }
     }
 
+    // ---- the probe: what `make probe URL=...` checks, run against this server -------------------------
+
+    @Test
+    void probeFindsEveryMustMetAndEveryRefusalComplete() throws Exception {
+        // Forged tokens signed with the realm-trusted key, so each fails for its one reason; a real token too.
+        String token = login(ALICE, BASE_SCOPE).accessToken();
+
+        ProbeReport report = Probe.of(mcpEndpoint()).signer(claims -> track(forge.sign(claims))).token(token).run();
+
+        System.out.println(TextReport.render(report));
+        assertThat(report.failedMusts()).as(TextReport.render(report)).isEmpty();
+        assertThat(report.exitCode()).isZero();
+        // No token, garbage, alg none, expired, wrong audience: 401, one Bearer challenge, the right
+        // error, resource_metadata and scope. SHOULDs included: this cookbook meets them all.
+        assertThat(report.results()).filteredOn(r -> r.check().step() == Step.UNAUTHENTICATED
+                        || r.check().step() == Step.FORGED_TOKENS)
+                .hasSize(25).allSatisfy(r -> assertThat(r.verdict()).as(r.toString()).isEqualTo(Verdict.PASS));
+        assertThat(report.results("prm.discoverable")).singleElement()
+                .satisfies(r -> assertThat(r.detail()).contains(resourceMetadataUrl()));
+        assertThat(report.results("as.issuer")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
+        assertThat(report.results("as.pkce-s256")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
+        assertThat(report.results("token.accepted")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
+        assertThat(report.results("token.claims")).singleElement()
+                .satisfies(r -> assertThat(r.detail()).contains(audience()).doesNotContain(token));
+    }
+
     @AfterAll
     void noTokenReachedTheLog() {
         String log = LogCapture.text();
@@ -579,8 +625,14 @@ public abstract class ResourceServerContract {
         return mcpUrl().toString();
     }
 
+    /** RFC 9728 section 3.1, computed as the probe (and a client) computes it. */
     private String resourceMetadataUrl() {
-        return mcpUrl().resolve("/.well-known/oauth-protected-resource" + mcpUrl().getPath()).toString();
+        return ProtectedResourceMetadataDiscovery.pathSuffixedLocation(mcpUrl()).toString();
+    }
+
+    private static void assertAllPass(List<CheckResult> results) {
+        assertThat(results).isNotEmpty().allSatisfy(result ->
+                assertThat(result.verdict()).as(result.toString()).isEqualTo(Verdict.PASS));
     }
 
     /** A token as a real client gets it: login page, PKCE, resource indicator. */
@@ -592,8 +644,15 @@ public abstract class ResourceServerContract {
     }
 
     private void assertInvalidToken(String token) throws Exception {
+        assertInvalidToken(RejectedCredential.INVALID, token);
+    }
+
+    /** The probe's verdict on the answer (every check passes), then this cookbook's exact values. */
+    private void assertInvalidToken(RejectedCredential kind, String token) throws Exception {
         HttpResponse<String> response = post(token);
 
+        assertAllPass(UnauthorizedResponse.judge(kind, response.statusCode(),
+                response.headers().allValues("WWW-Authenticate"), resourceMetadataUrl()));
         assertThat(response.statusCode()).isEqualTo(401);
         BearerChallenge challenge = challenge(response);
         assertThat(challenge.get("error")).isEqualTo("invalid_token");

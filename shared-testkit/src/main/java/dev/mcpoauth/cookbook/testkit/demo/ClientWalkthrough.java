@@ -4,6 +4,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
 import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import dev.mcpoauth.cookbook.probe.AuthorizationServerDiscovery;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.browser.UserCredentials;
 import dev.mcpoauth.cookbook.testkit.mcp.BearerChallenge;
@@ -68,9 +69,22 @@ public final class ClientWalkthrough {
         URI resource = URI.create(resourceMetadata.path("resource").asString());
         show("GET " + challenge.get("resource_metadata"), resourceMetadata.toPrettyString());
 
-        step("Discover the authorization server", "RFC 8414 section 3 (well-known URL inserted before the issuer's path)");
-        URI metadataUrl = issuer.resolve("/.well-known/oauth-authorization-server" + issuer.getPath());
-        AuthorizationServerMetadata as = AuthorizationServerMetadata.parse(getJson(metadataUrl).toString());
+        step("Discover the authorization server", "RFC 8414 section 3, OpenID Connect Discovery (the MCP spec's order of well-known URLs)");
+        // The probe's list and order of locations (make probe), tried until one answers.
+        URI metadataUrl = null;
+        JsonNode metadataJson = null;
+        for (URI location : AuthorizationServerDiscovery.metadataLocations(issuer)) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(location).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200) {
+                metadataUrl = location;
+                metadataJson = JsonMapper.shared().readTree(response.body());
+                break;
+            }
+        }
+        if (metadataUrl == null) {
+            throw new IllegalStateException("No authorization-server metadata at " + AuthorizationServerDiscovery.metadataLocations(issuer));
+        }
+        AuthorizationServerMetadata as = AuthorizationServerMetadata.parse(metadataJson.toString());
         show("GET " + metadataUrl, "issuer " + as.getIssuer() + "\nauthorization_endpoint " + as.getAuthorizationEndpointURI()
                 + "\ntoken_endpoint " + as.getTokenEndpointURI()
                 + "\ncode_challenge_methods_supported " + as.getCodeChallengeMethods());

@@ -1,30 +1,29 @@
 package dev.mcpoauth.cookbook.testkit.mcp;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A parsed {@code WWW-Authenticate: Bearer ...} challenge (RFC 6750 section 3), so tests can assert
- * its parameters exactly without depending on their order.
+ * its parameters exactly without depending on their order. The parsing is the probe's
+ * ({@link dev.mcpoauth.cookbook.probe.BearerChallenge}), so the contract and {@code make probe} read a
+ * challenge the same way; tests additionally require the header to be a Bearer challenge and nothing else.
  */
 public record BearerChallenge(Map<String, String> parameters) {
 
-    private static final Pattern PARAMETER = Pattern.compile("([A-Za-z_]+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
-
+    /**
+     * @throws IllegalArgumentException if the header does not start with the Bearer scheme, a
+     *                                  parameter appears twice or is not a quoted string (RFC 6750 section 3)
+     */
     public static BearerChallenge parse(String header) {
-        if (header == null || !header.regionMatches(true, 0, "Bearer", 0, 6)) {
+        if (header == null || !header.regionMatches(true, 0, "Bearer", 0, 6)
+                || (header.length() > 6 && header.charAt(6) != ' ')) {
             throw new IllegalArgumentException("Not a Bearer challenge: " + header);
         }
-        Map<String, String> parameters = new LinkedHashMap<>();
-        Matcher matcher = PARAMETER.matcher(header.substring(6));
-        while (matcher.find()) {
-            if (parameters.put(matcher.group(1), matcher.group(2)) != null) {
-                throw new IllegalArgumentException("Parameter " + matcher.group(1) + " appears twice: " + header);
-            }
+        dev.mcpoauth.cookbook.probe.BearerChallenge parsed = dev.mcpoauth.cookbook.probe.BearerChallenge.parse(header);
+        if (!parsed.tokenValued().isEmpty()) {
+            throw new IllegalArgumentException("Not quoted strings: " + parsed.tokenValued() + " in " + header);
         }
-        return new BearerChallenge(parameters);
+        return new BearerChallenge(parsed.parameters());
     }
 
     public String get(String name) {

@@ -8,8 +8,8 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
+import dev.mcpoauth.cookbook.probe.ForgedTokens;
 import dev.mcpoauth.cookbook.testkit.keycloak.Realm;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
@@ -140,9 +140,9 @@ public final class TokenForge {
         return sign(validClaims(audience, subject, scope).issuer(issuer).build());
     }
 
-    /** {@code alg: none} (RFC 7519 section 6): no signature at all. */
+    /** {@code alg: none} (RFC 7519 section 6): no signature at all. The probe's forgery, with this forge's claims. */
     public String unsigned(String audience, String subject, String scope) {
-        return new PlainJWT(validClaims(audience, subject, scope).build()).serialize();
+        return ForgedTokens.algNone(validClaims(audience, subject, scope).build());
     }
 
     /**

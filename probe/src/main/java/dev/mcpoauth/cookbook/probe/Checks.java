@@ -1,0 +1,98 @@
+package dev.mcpoauth.cookbook.probe;
+
+import static dev.mcpoauth.cookbook.probe.Level.INFO;
+import static dev.mcpoauth.cookbook.probe.Level.MUST;
+import static dev.mcpoauth.cookbook.probe.Level.SHOULD;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Every check the probe makes besides the refused-request ones of {@link RejectedCredential}. */
+public final class Checks {
+
+    // ---- RFC 9728 protected resource metadata ---------------------------------------------------
+
+    public static final Check PRM_DISCOVERABLE = new Check("prm.discoverable", Step.RESOURCE_METADATA, MUST,
+            "MCP Protected Resource Metadata Discovery Requirements; RFC 9728 sections 3 and 5.1",
+            "metadata is found through the challenge's resource_metadata or a well-known URL");
+    public static final Check PRM_HEADER_DOCUMENT = new Check("prm.header-document", Step.RESOURCE_METADATA, MUST,
+            "RFC 9728 section 5.1", "the resource_metadata URL of the challenge serves the metadata");
+    public static final Check PRM_WELL_KNOWN_PATH = new Check("prm.well-known-path", Step.RESOURCE_METADATA, SHOULD,
+            "RFC 9728 section 3.1; MCP (clients try it first)",
+            "metadata at /.well-known/oauth-protected-resource inserted before the URL's path");
+    public static final Check PRM_WELL_KNOWN_ROOT = new Check("prm.well-known-root", Step.RESOURCE_METADATA, SHOULD,
+            "MCP Protected Resource Metadata Discovery (client fallback order)",
+            "metadata at the root /.well-known/oauth-protected-resource, for clients that fall back to it");
+    public static final Check PRM_CONTENT_TYPE = new Check("prm.content-type", Step.RESOURCE_METADATA, MUST,
+            "RFC 9728 section 3.2", "200 with Content-Type application/json and a JSON object");
+    public static final Check PRM_RESOURCE = new Check("prm.resource", Step.RESOURCE_METADATA, MUST,
+            "RFC 9728 sections 3.3 and 7.3; MCP Canonical Server URI",
+            "resource is the MCP server's URL (or a parent of it on the same origin)");
+    public static final Check PRM_AUTHORIZATION_SERVERS = new Check("prm.authorization-servers", Step.RESOURCE_METADATA,
+            MUST, "MCP Authorization Server Location; RFC 9728 section 2",
+            "authorization_servers lists at least one issuer URL");
+    public static final Check PRM_BEARER_METHODS = new Check("prm.bearer-methods", Step.RESOURCE_METADATA, SHOULD,
+            "MCP Token Requirements (never in the query string); RFC 9728 section 2",
+            "bearer_methods_supported, if present, offers the header only");
+    public static final Check PRM_HTTPS = new Check("prm.https", Step.RESOURCE_METADATA, MUST,
+            "MCP Communication Security; RFC 9728 section 3.1",
+            "the resource and its metadata URL are https (http only on loopback)");
+    public static final Check PRM_CORS = new Check("prm.cors", Step.RESOURCE_METADATA, SHOULD,
+            "Fetch standard (CORS), for browser-based MCP clients such as MCP Inspector",
+            "the metadata is readable cross-origin (Access-Control-Allow-Origin)");
+
+    // ---- RFC 8414 / OpenID Connect Discovery -----------------------------------------------------
+
+    public static final Check AS_DISCOVERY = new Check("as.discovery", Step.AUTHORIZATION_SERVER, MUST,
+            "MCP Authorization Server Metadata Discovery; RFC 8414 section 3.1; OpenID Connect Discovery section 4",
+            "metadata at one of the well-known URLs, tried in the spec's order");
+    public static final Check AS_ISSUER = new Check("as.issuer", Step.AUTHORIZATION_SERVER, MUST,
+            "RFC 8414 section 3.3; MCP 2026-07-28 Authorization Server Discovery",
+            "issuer is identical to the issuer the document was fetched for");
+    public static final Check AS_ENDPOINTS = new Check("as.endpoints", Step.AUTHORIZATION_SERVER, MUST,
+            "RFC 8414 section 2", "authorization_endpoint and token_endpoint are present");
+    public static final Check AS_HTTPS = new Check("as.https", Step.AUTHORIZATION_SERVER, MUST,
+            "MCP Communication Security; OAuth 2.1 section 1.5",
+            "issuer and endpoints are https (http only on loopback, for local development)");
+    public static final Check AS_PKCE_S256 = new Check("as.pkce-s256", Step.AUTHORIZATION_SERVER, MUST,
+            "MCP Authorization Code Protection; RFC 7636 section 4.2; RFC 8414 section 2",
+            "code_challenge_methods_supported includes S256 (else clients MUST refuse to proceed)");
+    public static final Check AS_REGISTRATION = new Check("as.registration", Step.AUTHORIZATION_SERVER, SHOULD,
+            "MCP Client Registration Approaches; RFC 7591; OAuth Client ID Metadata Document",
+            "a client can register without an operator: CIMD or a registration_endpoint");
+    public static final Check AS_CIMD = new Check("as.cimd", Step.AUTHORIZATION_SERVER, SHOULD,
+            "MCP Client ID Metadata Documents (DCR is deprecated in 2026-07-28)",
+            "client_id_metadata_document_supported is true");
+    public static final Check AS_ISS_PARAMETER = new Check("as.iss-parameter", Step.AUTHORIZATION_SERVER, SHOULD,
+            "RFC 9207 section 3; MCP 2026-07-28", "authorization_response_iss_parameter_supported is true");
+
+    // ---- --token -----------------------------------------------------------------------------------
+
+    public static final Check TOKEN_CLAIMS = new Check("token.claims", Step.REAL_TOKEN, INFO,
+            "RFC 7519 section 4; RFC 9068", "the token's claims, decoded without verification (never the token)");
+    public static final Check TOKEN_ACCEPTED = new Check("token.accepted", Step.REAL_TOKEN, MUST,
+            "MCP Token Handling; OAuth 2.1 section 5.2", "a valid token for this resource is accepted (initialize: 200)");
+    public static final Check TOKEN_TOOLS_LIST = new Check("token.tools-list", Step.REAL_TOKEN, INFO,
+            "MCP Tools (tools/list)", "what tools/list answers with this token");
+    public static final Check TOKEN_INSUFFICIENT_SCOPE = new Check("token.insufficient-scope", Step.REAL_TOKEN, SHOULD,
+            "MCP Scope Challenge Handling; RFC 6750 section 3.1",
+            "a 403 carries error=\"insufficient_scope\", the scope needed and resource_metadata");
+
+    private Checks() {
+    }
+
+    /** The whole catalogue, in report order (for the README table and tests). */
+    public static List<Check> all() {
+        List<Check> all = new ArrayList<>(RejectedCredential.NO_TOKEN.checks());
+        all.addAll(List.of(PRM_DISCOVERABLE, PRM_HEADER_DOCUMENT, PRM_WELL_KNOWN_PATH, PRM_WELL_KNOWN_ROOT,
+                PRM_CONTENT_TYPE, PRM_RESOURCE, PRM_AUTHORIZATION_SERVERS, PRM_BEARER_METHODS, PRM_HTTPS, PRM_CORS,
+                AS_DISCOVERY, AS_ISSUER, AS_ENDPOINTS, AS_HTTPS, AS_PKCE_S256, AS_REGISTRATION, AS_CIMD,
+                AS_ISS_PARAMETER));
+        for (RejectedCredential forged : List.of(RejectedCredential.GARBAGE, RejectedCredential.ALG_NONE,
+                RejectedCredential.EXPIRED, RejectedCredential.WRONG_AUDIENCE)) {
+            all.addAll(forged.checks());
+        }
+        all.addAll(List.of(TOKEN_CLAIMS, TOKEN_ACCEPTED, TOKEN_TOOLS_LIST, TOKEN_INSUFFICIENT_SCOPE));
+        return List.copyOf(all);
+    }
+}

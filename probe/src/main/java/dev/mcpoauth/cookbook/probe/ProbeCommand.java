@@ -1,0 +1,105 @@
+package dev.mcpoauth.cookbook.probe;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code java -jar mcp-oauth-probe-cli.jar [--json] [--token T | --token-file F] [--timeout S] URL}.
+ * Exit 0 when every MUST passes, 1 when one fails, 2 on a usage error or an unreachable server.
+ */
+public final class ProbeCommand {
+
+    static final String USAGE = """
+            Usage: mcp-oauth-probe [options] MCP_SERVER_URL
+
+            Walks what a compliant MCP client does with the URL and judges each step against the rule
+            it checks (MCP authorization 2025-11-25 and 2026-07-28, RFC 9728, RFC 8414, RFC 6750, ...).
+
+            Options:
+              --json              print the report as JSON (for CI)
+              --token TOKEN       also check a real access token (accepted; tools/list; 403 step-up)
+              --token-file FILE   read that token from a file (keeps it out of the process list)
+                                  (or set MCP_PROBE_TOKEN)
+              --timeout SECONDS   per request, default 10
+              --help
+
+            Exit codes: 0 every MUST passes, 1 a MUST failed, 2 usage error or server unreachable.
+            Token values are never printed, only their claims.
+            """;
+
+    private ProbeCommand() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err, System.getenv()));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+        boolean json = false;
+        String token = env.get("MCP_PROBE_TOKEN");
+        Duration timeout = Duration.ofSeconds(10);
+        String url = null;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--json" -> json = true;
+                    case "--token" -> token = value(args, ++i, "--token");
+                    case "--token-file" -> token = Files.readString(Path.of(value(args, ++i, "--token-file")),
+                            StandardCharsets.UTF_8).strip();
+                    case "--timeout" -> timeout = Duration.ofSeconds(Long.parseLong(value(args, ++i, "--timeout")));
+                    case "--help", "-h" -> {
+                        out.print(USAGE);
+                        return ProbeReport.ALL_MUSTS_PASS;
+                    }
+                    default -> {
+                        if (args[i].startsWith("-") || url != null) {
+                            throw new IllegalArgumentException("Unexpected argument: " + args[i]);
+                        }
+                        url = args[i];
+                    }
+                }
+            }
+            if (url == null) {
+                throw new IllegalArgumentException("No MCP server URL given");
+            }
+            URI target = URI.create(url);
+            String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
+            if (!(scheme.equals("http") || scheme.equals("https")) || target.getHost() == null) {
+                throw new IllegalArgumentException("Not an http(s) URL: " + url);
+            }
+            if (token != null && token.isBlank()) {
+                token = null;
+            }
+            ProbeReport report = Probe.of(target).http(ProbeHttp.withTimeout(timeout)).token(token).run();
+            out.print(json ? JsonReport.render(report) + "\n" : TextReport.render(report));
+            return report.exitCode();
+        } catch (IllegalArgumentException | IOException e) {
+            int code = ProbeReport.USAGE_OR_UNREACHABLE;
+            String message = e instanceof ProbeUnreachableException ? e.getMessage()
+                    : e instanceof IOException ? "Cannot read: " + e.getMessage() : e.getMessage();
+            if (json) {
+                out.println(JsonReport.error(url, message, code));
+            } else {
+                err.println("mcp-oauth-probe: " + message);
+                if (!(e instanceof ProbeUnreachableException)) {
+                    err.print(USAGE);
+                }
+            }
+            return code;
+        }
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+}

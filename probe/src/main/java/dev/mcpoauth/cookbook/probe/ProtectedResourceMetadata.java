@@ -1,0 +1,70 @@
+package dev.mcpoauth.cookbook.probe;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An RFC 9728 protected resource metadata document as served, with the members MCP clients act on.
+ *
+ * @param location where it was fetched
+ * @param json     the document
+ */
+public record ProtectedResourceMetadata(URI location, Map<String, Object> json) {
+
+    /** The document in a response body, if the body is a JSON object. */
+    public static Optional<ProtectedResourceMetadata> parse(URI location, String body) {
+        return Json.object(body).map(json -> new ProtectedResourceMetadata(location, json));
+    }
+
+    public Optional<String> resource() {
+        return Json.string(json, "resource");
+    }
+
+    public List<String> authorizationServers() {
+        return Json.strings(json, "authorization_servers");
+    }
+
+    public List<String> scopesSupported() {
+        return Json.strings(json, "scopes_supported");
+    }
+
+    public Optional<List<String>> bearerMethodsSupported() {
+        return json.containsKey("bearer_methods_supported")
+                ? Optional.of(Json.strings(json, "bearer_methods_supported")) : Optional.empty();
+    }
+
+    /**
+     * Whether a document about {@code resource} may be used for {@code serverUrl}: the same URL, or a
+     * parent path on the same origin. Scheme and host compare case-insensitively (MCP "Canonical
+     * Server URI"), default ports are filled in, a trailing slash is ignored, the path compares exactly.
+     */
+    public static boolean covers(URI resource, URI serverUrl) {
+        if (resource.getScheme() == null || resource.getHost() == null
+                || !resource.getScheme().equalsIgnoreCase(serverUrl.getScheme())
+                || !resource.getHost().equalsIgnoreCase(serverUrl.getHost())
+                || effectivePort(resource) != effectivePort(serverUrl)
+                || resource.getRawFragment() != null) {
+            return false;
+        }
+        String resourcePath = withoutTrailingSlash(resource.getRawPath());
+        String serverPath = withoutTrailingSlash(serverUrl.getRawPath());
+        return serverPath.equals(resourcePath) || serverPath.startsWith(resourcePath + "/");
+    }
+
+    private static int effectivePort(URI uri) {
+        if (uri.getPort() != -1) {
+            return uri.getPort();
+        }
+        return uri.getScheme().toLowerCase(Locale.ROOT).equals("https") ? 443 : 80;
+    }
+
+    static String withoutTrailingSlash(String path) {
+        if (path == null) {
+            return "";
+        }
+        return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    }
+}

@@ -1,0 +1,192 @@
+package dev.mcpoauth.cookbook.probe;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * An MCP server and its authorization server on one loopback port, compliant by default. Each test
+ * breaks one thing through the public fields and checks that the probe reports exactly that.
+ */
+final class FakeMcpServer implements AutoCloseable {
+
+    static final String GOOD_TOKEN = "good-opaque-token-0123456789";
+    static final String SCOPE = "mcp:tools";
+
+    /** 200 to a request without a token. */
+    boolean openWithoutToken;
+    /** The WWW-Authenticate of every 401, given the metadata URL; null for the compliant one. */
+    java.util.function.Function<String, String> challenge;
+    boolean serveWellKnownMetadata = true;
+    /** The resource member of the metadata; null for the MCP URL. */
+    String metadataResource;
+    /** Changes the protected resource metadata before it is served. */
+    Consumer<Map<String, Object>> resourceMetadata = metadata -> { };
+    /** Changes the authorization server metadata before it is served. */
+    Consumer<Map<String, Object>> authorizationServerMetadata = metadata -> { };
+    /** Status for a Bearer value that is not a JWT (500: a server that crashes on it). */
+    int garbageTokenStatus = 401;
+    boolean acceptsAlgNone;
+    /** The well-known URL the authorization server metadata is served at, relative to the origin. */
+    String asMetadataPath = "/.well-known/oauth-authorization-server";
+    /** The issuer path (empty: the origin). */
+    String issuerPath = "";
+    /** 403 insufficient_scope for tools/list even with the good token. */
+    boolean toolsListNeedsMoreScope;
+
+    private final HttpServer server;
+
+    FakeMcpServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    URI origin() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    URI mcpUrl() {
+        return URI.create(origin() + "/mcp");
+    }
+
+    String metadataUrl() {
+        return origin() + "/.well-known/oauth-protected-resource/mcp";
+    }
+
+    String issuer() {
+        return origin() + issuerPath;
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            if (path.equals("/mcp") && exchange.getRequestMethod().equals("POST")) {
+                mcp(exchange);
+            } else if (serveWellKnownMetadata && (path.equals("/.well-known/oauth-protected-resource/mcp")
+                    || path.equals("/.well-known/oauth-protected-resource"))) {
+                Map<String, Object> metadata = new LinkedHashMap<>();
+                metadata.put("resource", metadataResource != null ? metadataResource : mcpUrl().toString());
+                metadata.put("authorization_servers", List.of(issuer()));
+                metadata.put("scopes_supported", List.of(SCOPE));
+                metadata.put("bearer_methods_supported", List.of("header"));
+                resourceMetadata.accept(metadata);
+                exchange.getResponseHeaders().add("Access-Control-Allow-Origin", "*");
+                json(exchange, 200, metadata);
+            } else if (path.equals(asMetadataPath)) {
+                Map<String, Object> metadata = new LinkedHashMap<>();
+                metadata.put("issuer", issuer());
+                metadata.put("authorization_endpoint", issuer() + "/authorize");
+                metadata.put("token_endpoint", issuer() + "/token");
+                metadata.put("registration_endpoint", issuer() + "/register");
+                metadata.put("code_challenge_methods_supported", List.of("S256"));
+                metadata.put("client_id_metadata_document_supported", true);
+                metadata.put("authorization_response_iss_parameter_supported", true);
+                authorizationServerMetadata.accept(metadata);
+                json(exchange, 200, metadata);
+            } else {
+                send(exchange, 404, "text/plain", "not found");
+            }
+        }
+    }
+
+    private void mcp(HttpExchange exchange) throws IOException {
+        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        if (authorization == null) {
+            if (openWithoutToken) {
+                answer(exchange, body);
+            } else {
+                unauthorized(exchange, null);
+            }
+            return;
+        }
+        String token = authorization.substring("Bearer ".length());
+        if (token.equals(GOOD_TOKEN)) {
+            if (toolsListNeedsMoreScope && body.contains("tools/list")) {
+                exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\""
+                        + SCOPE + " mcp:admin\", resource_metadata=\"" + metadataUrl() + "\"");
+                send(exchange, 403, "application/json", "{}");
+                return;
+            }
+            answer(exchange, body);
+            return;
+        }
+        String header = headerOf(token);
+        if (header == null && garbageTokenStatus != 401) {
+            send(exchange, garbageTokenStatus, "text/plain", "java.lang.IllegalArgumentException: Invalid JWT serialization");
+        } else if (header != null && header.contains("\"none\"") && acceptsAlgNone) {
+            answer(exchange, body);
+        } else {
+            unauthorized(exchange, "invalid_token");
+        }
+    }
+
+    private void unauthorized(HttpExchange exchange, String error) throws IOException {
+        String value = challenge != null ? challenge.apply(metadataUrl())
+                : "Bearer " + (error == null ? "" : "error=\"" + error + "\", ")
+                        + "resource_metadata=\"" + metadataUrl() + "\", scope=\"" + SCOPE + "\"";
+        if (value != null) {
+            exchange.getResponseHeaders().add("WWW-Authenticate", value);
+        }
+        send(exchange, 401, "application/json", "{\"error\":\"unauthorized\"}");
+    }
+
+    private static void answer(HttpExchange exchange, String body) throws IOException {
+        if (body.contains("notifications/")) {
+            send(exchange, 202, "application/json", "");
+        } else if (body.contains("tools/list")) {
+            send(exchange, 200, "application/json",
+                    "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"tools\":[{\"name\":\"whoami\"},{\"name\":\"add_note\"}]}}");
+        } else {
+            exchange.getResponseHeaders().add("Mcp-Session-Id", "session-1");
+            send(exchange, 200, "text/event-stream", "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":"
+                    + "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"serverInfo\":{\"name\":\"fake\",\"version\":\"1\"}}}\n\n");
+        }
+    }
+
+    /** The JOSE header of a JWT-shaped token, or null if it is not one. */
+    private static String headerOf(String token) {
+        String[] parts = token.split("\\.", -1);
+        if (parts.length != 3) {
+            return null;
+        }
+        try {
+            String header = new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8);
+            return header.startsWith("{") ? header : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static void json(HttpExchange exchange, int status, Object value) throws IOException {
+        send(exchange, status, "application/json", JsonMapper.shared().writeValueAsString(value));
+    }
+
+    private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", contentType);
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        if (bytes.length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

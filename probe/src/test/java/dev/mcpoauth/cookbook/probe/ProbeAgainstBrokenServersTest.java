@@ -1,0 +1,289 @@
+package dev.mcpoauth.cookbook.probe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each test breaks one rule in an otherwise compliant loopback server and asserts that the probe
+ * reports exactly that rule, with the right verdict, and exits 1 when a MUST is broken.
+ */
+class ProbeAgainstBrokenServersTest {
+
+    private FakeMcpServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new FakeMcpServer();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void compliantServerPassesEveryMustAndEveryShould() throws Exception {
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(report.failedMusts()).isEmpty();
+        assertThat(report.exitCode()).isZero();
+        // On loopback the only warnings are the http notes.
+        assertThat(report.results()).filteredOn(r -> r.verdict() == Verdict.WARN).extracting(CheckResult::id)
+                .containsExactlyInAnyOrder("prm.https", "as.https");
+        assertThat(verdict(report, "as.discovery")).isEqualTo(Verdict.PASS);
+        assertThat(verdict(report, "forged.expired.error")).isEqualTo(Verdict.PASS);
+    }
+
+    @Test
+    void reportsAServerThatAnswers200WithoutAToken() throws Exception {
+        server.openWithoutToken = true;
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(verdict(report, "unauthenticated.status")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("unauthenticated.status").get(0).detail()).contains("HTTP 200", "let the request through");
+        assertThat(verdict(report, "unauthenticated.challenge")).isEqualTo(Verdict.SKIP);
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("unauthenticated.status");
+        assertThat(report.exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void reportsA401WithoutResourceMetadataAsAShouldAndUndiscoverableMetadataAsAMust() throws Exception {
+        server.challenge = metadataUrl -> "Bearer scope=\"mcp:tools\"";
+        server.serveWellKnownMetadata = false;
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(verdict(report, "unauthenticated.status")).isEqualTo(Verdict.PASS);
+        assertThat(verdict(report, "unauthenticated.resource-metadata")).isEqualTo(Verdict.WARN);
+        assertThat(report.results("unauthenticated.resource-metadata").get(0).check().level()).isEqualTo(Level.SHOULD);
+        assertThat(verdict(report, "prm.header-document")).isEqualTo(Verdict.SKIP);
+        assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.FAIL);
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("prm.discoverable");
+    }
+
+    @Test
+    void a401WithoutResourceMetadataIsOnlyAWarningWhenTheWellKnownUrlServesTheMetadata() throws Exception {
+        server.challenge = metadataUrl -> "Bearer scope=\"mcp:tools\"";
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(verdict(report, "unauthenticated.resource-metadata")).isEqualTo(Verdict.WARN);
+        assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.PASS);
+        assertThat(report.exitCode()).isZero();
+    }
+
+    @Test
+    void reportsA401WithoutAnyChallenge() throws Exception {
+        server.challenge = metadataUrl -> null;
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(verdict(report, "unauthenticated.challenge")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("unauthenticated.challenge").get(0).detail()).contains("no WWW-Authenticate header");
+        assertThat(verdict(report, "forged.garbage.challenge")).isEqualTo(Verdict.FAIL);
+    }
+
+    @Test
+    void reportsMetadataThatDescribesAnotherResource() throws Exception {
+        server.metadataResource = "https://api.other.example/mcp";
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(report.results("prm.resource")).isNotEmpty().allSatisfy(result -> {
+            assertThat(result.verdict()).isEqualTo(Verdict.FAIL);
+            assertThat(result.detail()).contains("does not match " + server.mcpUrl());
+        });
+        assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.FAIL);
+        assertThat(report.exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void reportsAChallengeWhoseMetadataUrlServesNothing() throws Exception {
+        server.challenge = metadataUrl -> "Bearer resource_metadata=\"" + server.origin() + "/nowhere\", scope=\"mcp:tools\"";
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        // A client uses the challenge's URL when there is one: the well-known fallbacks do not save it.
+        assertThat(verdict(report, "prm.header-document")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("prm.header-document").get(0).detail()).endsWith("/nowhere: HTTP 404");
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("prm.header-document");
+    }
+
+    @Test
+    void reportsMetadataWithoutAuthorizationServers() throws Exception {
+        server.resourceMetadata = metadata -> metadata.put("authorization_servers", List.of());
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(report.results("prm.authorization-servers")).isNotEmpty()
+                .allSatisfy(result -> assertThat(result.verdict()).isEqualTo(Verdict.FAIL));
+        assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.FAIL);
+        assertThat(verdict(report, "as.discovery")).isEqualTo(Verdict.SKIP);
+    }
+
+    @Test
+    void warnsAboutMetadataOfferingTokensInTheQueryString() throws Exception {
+        server.resourceMetadata = metadata -> metadata.put("bearer_methods_supported", List.of("header", "query"));
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(report.results("prm.bearer-methods")).isNotEmpty()
+                .allSatisfy(result -> assertThat(result.verdict()).isEqualTo(Verdict.WARN));
+        assertThat(report.exitCode()).isZero();
+    }
+
+    @Test
+    void reportsAnAuthorizationServerWithoutS256() throws Exception {
+        server.authorizationServerMetadata = metadata -> metadata.put("code_challenge_methods_supported", List.of("plain"));
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(verdict(report, "as.pkce-s256")).isEqualTo(Verdict.FAIL);
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("as.pkce-s256");
+    }
+
+    @Test
+    void reportsAnAuthorizationServerWithoutPkceMetadataAtAll() throws Exception {
+        server.authorizationServerMetadata = metadata -> metadata.remove("code_challenge_methods_supported");
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(report.results("as.pkce-s256").get(0).detail()).contains("absent");
+        assertThat(verdict(report, "as.pkce-s256")).isEqualTo(Verdict.FAIL);
+    }
+
+    @Test
+    void reportsAnIssuerThatDiffersFromTheOneAskedFor() throws Exception {
+        server.authorizationServerMetadata = metadata -> metadata.put("issuer", server.issuer() + "/");
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(verdict(report, "as.issuer")).isEqualTo(Verdict.FAIL);
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("as.issuer");
+    }
+
+    @Test
+    void reportsAGarbageTokenAnsweredWithAServerError() throws Exception {
+        server.garbageTokenStatus = 500;
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(verdict(report, "forged.garbage.status")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("forged.garbage.status").get(0).detail()).contains("HTTP 500", "server error");
+        assertThat(verdict(report, "forged.alg-none.status")).isEqualTo(Verdict.PASS);
+    }
+
+    @Test
+    void reportsAnAcceptedAlgNoneToken() throws Exception {
+        server.acceptsAlgNone = true;
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(verdict(report, "forged.alg-none.status")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("forged.alg-none.status").get(0).detail()).contains("HTTP 200");
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("forged.alg-none.status");
+        assertThat(verdict(report, "forged.expired.status")).isEqualTo(Verdict.PASS);
+    }
+
+    @Test
+    void reportsHttpEndpointsOffLoopback() throws Exception {
+        server.authorizationServerMetadata = metadata -> metadata.put("token_endpoint", "http://auth.example.com/token");
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(verdict(report, "as.https")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("as.https").get(0).detail()).contains("token_endpoint http://auth.example.com/token");
+    }
+
+    @Test
+    void warnsAboutHttpOnLoopbackWithoutFailing() throws Exception {
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        CheckResult https = report.results("as.https").get(0);
+        assertThat(https.verdict()).isEqualTo(Verdict.WARN);
+        assertThat(https.detail()).contains("loopback", "local development only");
+        assertThat(https.isFailedMust()).isFalse();
+    }
+
+    @Test
+    void findsIssuerMetadataAtTheLastOfTheSpecsLocationsAfterTryingTheOthersInOrder() throws Exception {
+        server.issuerPath = "/tenant1";
+        server.asMetadataPath = "/tenant1/.well-known/openid-configuration";
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        CheckResult discovery = report.results("as.discovery").get(0);
+        assertThat(discovery.verdict()).isEqualTo(Verdict.PASS);
+        String origin = server.origin().toString();
+        assertThat(discovery.detail()).containsSubsequence(
+                origin + "/.well-known/oauth-authorization-server/tenant1 HTTP 404",
+                origin + "/.well-known/openid-configuration/tenant1 HTTP 404",
+                origin + "/tenant1/.well-known/openid-configuration HTTP 200");
+        assertThat(report.failedMusts()).isEmpty();
+    }
+
+    @Test
+    void reportsAuthorizationServerMetadataFoundNowhere() throws Exception {
+        server.asMetadataPath = "/nowhere";
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(verdict(report, "as.discovery")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("as.pkce-s256")).isEmpty();
+    }
+
+    @Test
+    void warnsWhenNeitherCimdNorDcrIsOffered() throws Exception {
+        server.authorizationServerMetadata = metadata -> {
+            metadata.remove("registration_endpoint");
+            metadata.remove("client_id_metadata_document_supported");
+        };
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(verdict(report, "as.registration")).isEqualTo(Verdict.WARN);
+        assertThat(verdict(report, "as.cimd")).isEqualTo(Verdict.WARN);
+        assertThat(report.exitCode()).isZero();
+    }
+
+    @Test
+    void withARealTokenReportsItsAcceptanceToolsAndTheStepUpScopes() throws Exception {
+        server.toolsListNeedsMoreScope = true;
+
+        ProbeReport report = Probe.of(server.mcpUrl()).token(FakeMcpServer.GOOD_TOKEN).run();
+
+        assertThat(verdict(report, "token.claims")).isEqualTo(Verdict.INFO);
+        assertThat(report.results("token.claims").get(0).detail()).contains("opaque token").doesNotContain(FakeMcpServer.GOOD_TOKEN);
+        assertThat(verdict(report, "token.accepted")).isEqualTo(Verdict.PASS);
+        CheckResult stepUp = report.results("token.insufficient-scope").get(0);
+        assertThat(stepUp.verdict()).isEqualTo(Verdict.PASS);
+        assertThat(stepUp.detail()).contains("step up to scope \"mcp:tools mcp:admin\"");
+    }
+
+    @Test
+    void withARealTokenListsTheTools() throws Exception {
+        ProbeReport report = Probe.of(server.mcpUrl()).token(FakeMcpServer.GOOD_TOKEN).run();
+
+        assertThat(report.results("token.tools-list").get(0).detail()).isEqualTo("tools: whoami, add_note");
+        assertThat(verdict(report, "token.insufficient-scope")).isEqualTo(Verdict.SKIP);
+    }
+
+    @Test
+    void reportsARefusedRealTokenAsAFailedMust() throws Exception {
+        ProbeReport report = Probe.of(server.mcpUrl()).token("expired-or-wrong").run();
+
+        assertThat(verdict(report, "token.accepted")).isEqualTo(Verdict.FAIL);
+        assertThat(report.exitCode()).isEqualTo(1);
+    }
+
+    private static Verdict verdict(ProbeReport report, String id) {
+        List<CheckResult> results = report.results(id);
+        assertThat(results).as("results of " + id).hasSize(1);
+        return results.get(0).verdict();
+    }
+}

@@ -1,0 +1,59 @@
+package dev.mcpoauth.cookbook.githubproxy;
+
+import static dev.mcpoauth.cookbook.githubproxy.ProxyStack.ALICE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mcpoauth.cookbook.probe.CheckResult;
+import dev.mcpoauth.cookbook.probe.Probe;
+import dev.mcpoauth.cookbook.probe.ProbeReport;
+import dev.mcpoauth.cookbook.probe.Step;
+import dev.mcpoauth.cookbook.probe.TextReport;
+import dev.mcpoauth.cookbook.probe.Verdict;
+import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What {@code make probe URL=http://127.0.0.1:8090/mcp} checks, run against the proxy's MCP endpoint. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ProbeTest {
+
+    private ProxyStack stack;
+
+    @BeforeAll
+    void start(@TempDir Path data) {
+        stack = ProxyStack.start(data, Map.of());
+    }
+
+    @AfterAll
+    void stop() {
+        stack.close();
+    }
+
+    @Test
+    void probeFindsEveryMustMetAtTheProxysMcpEndpoint() throws Exception {
+        String token = stack.login(new HeadlessUserAgent(), stack.registerClient("Probe"), ALICE).accessToken();
+
+        ProbeReport report = Probe.of(stack.mcpUrl()).token(token).run();
+
+        System.out.println(TextReport.render(report));
+        assertThat(report.failedMusts()).as(TextReport.render(report)).isEmpty();
+        assertThat(report.exitCode()).isZero();
+        // Refusals complete, SHOULDs included: 401, one Bearer challenge, error, resource_metadata, scope.
+        assertThat(report.results()).filteredOn(r -> r.check().step() == Step.UNAUTHENTICATED
+                        || r.check().step() == Step.FORGED_TOKENS)
+                .hasSize(25).allSatisfy(r -> assertThat(r.verdict()).as(r.toString()).isEqualTo(Verdict.PASS));
+        // The proxy is the authorization server: issuer, PKCE, CIMD and DCR, RFC 9207.
+        for (String id : new String[] {"as.discovery", "as.issuer", "as.endpoints", "as.pkce-s256", "as.registration",
+                "as.cimd", "token.accepted"}) {
+            assertThat(report.results(id)).as(id).singleElement().extracting(CheckResult::verdict).isEqualTo(Verdict.PASS);
+        }
+        assertThat(report.results("token.tools-list")).singleElement()
+                .satisfies(r -> assertThat(r.detail()).contains("whoami", "list_repositories"));
+        assertThat(TextReport.render(report)).doesNotContain(token);
+    }
+}
