@@ -54,6 +54,12 @@ public final class Bench {
     static final int ROUNDS = 4;
 
     public static void main(String[] args) throws Exception {
+        // The JDK's HttpServer (the GitHub emulator, the trivial baseline) sends headers and body in two writes;
+        // without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK add 40 ms to every loopback call.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        // A pooled keep-alive connection the server has just closed fails a POST before any byte is answered;
+        // the JDK client retries GETs in that case, and with this POSTs too (tools/call whoami changes nothing).
+        System.setProperty("jdk.httpclient.enableAllMethodRetry", "true");
         Results results = new Results();
         if (selected("refreshStorm")) { // first: its JVM brings its own Keycloak, gone before ours starts
             RefreshStormFigure.measure(results);
@@ -102,7 +108,7 @@ public final class Bench {
         return only.isBlank() || names.contains(figure) || names.contains(figure.split("\\.")[0]);
     }
 
-    /** JMH, in this JVM (forks 0: exec:java has no plain classpath to fork with); short, bounded iterations. */
+    /** JMH, in this JVM (forks 0, which keeps the run short and bounded); short, bounded iterations. */
     private static void tokenValidation(Results results) throws Exception {
         Options options = new OptionsBuilder().include(TokenValidationBenchmark.class.getSimpleName())
                 .forks(0).warmupIterations(2).warmupTime(TimeValue.seconds(1))

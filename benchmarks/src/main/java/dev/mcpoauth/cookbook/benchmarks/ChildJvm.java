@@ -53,6 +53,11 @@ final class ChildJvm implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java")); // the same java as the orchestrator
         command.addAll(jvmOptions);
+        // For profiling a child, e.g. -Dbench.childJvmOptions="-XX:StartFlightRecording=filename=target/x.jfr,settings=profile"
+        String extra = System.getProperty("bench.childJvmOptions", "");
+        if (!extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
         command.add("-cp");
         command.add(classpath(module));
         command.add(mainClass);

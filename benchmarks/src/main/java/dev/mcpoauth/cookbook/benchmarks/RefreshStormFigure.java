@@ -19,7 +19,8 @@ final class RefreshStormFigure {
         Path module = Path.of("refresh-storm");
         try (ChildJvm storm = ChildJvm.start("refresh-storm", module, "dev.mcpoauth.cookbook.multiuserstore.RefreshStorm",
                 Path.of("..", "recipes", "multi-user-store"), java.util.Map.of(),
-                List.of("-Dcookbook.keycloak=" + System.getProperty("cookbook.keycloak", "auto"),
+                List.of("-Dsun.net.httpserver.nodelay=true", // see Bench: the calendar API and the proxy are JDK HttpServers
+                        "-Dcookbook.keycloak=" + System.getProperty("cookbook.keycloak", "auto"),
                         "-Dcookbook.keycloak.workdir=" + Path.of("target", "keycloak-refresh-storm").toAbsolutePath(),
                         "-Dbench.stormRounds=" + Integer.getInteger("bench.stormRounds", 3)),
                 List.of())) {

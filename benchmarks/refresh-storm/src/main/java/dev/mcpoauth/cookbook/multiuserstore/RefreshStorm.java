@@ -45,8 +45,11 @@ public final class RefreshStorm {
             long[] expired = new long[0];
             int maxRefreshes = 0;
             int minRefreshes = Integer.MAX_VALUE;
+            int freshRefreshes = 0;
             for (int round = 0; round < ROUNDS; round++) { // alternating, so load changes hit both alike
+                int beforeFresh = stack.tokenRequests();
                 fresh = concat(fresh, storm(alice));
+                freshRefreshes = Math.max(freshRefreshes, stack.tokenRequests() - beforeFresh);
                 rows.setAccessExpiry(alice.subject(), Instant.now().minusSeconds(10).getEpochSecond()); // just expired
                 int before = stack.tokenRequests();
                 expired = concat(expired, storm(alice));
@@ -60,7 +63,7 @@ public final class RefreshStorm {
             row("Refresh storm, multi-user store: upstream refresh requests per storm of " + CALLS
                             + " concurrent tools/call, one user, expired upstream token (" + rounds + ")",
                     minRefreshes == maxRefreshes ? Integer.toString(maxRefreshes) : minRefreshes + " to " + maxRefreshes,
-                    "0 (valid upstream token)", Integer.toString(maxRefreshes), "exactly 1",
+                    freshRefreshes + " with a valid upstream token", Integer.toString(maxRefreshes), "exactly 1",
                     minRefreshes == 1 && maxRefreshes == 1 ? "pass" : "**MISS**");
             row("Refresh storm, multi-user store: p50 / p99 of the " + CALLS + " calls",
                     ms(percentile(expired, 0.50)) + " / " + ms(percentile(expired, 0.99)),
