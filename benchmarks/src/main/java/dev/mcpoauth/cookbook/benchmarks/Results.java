@@ -50,7 +50,7 @@ final class Results {
     }
 
     void write(Path file) throws IOException {
-        Files.createDirectories(file.getParent());
+        Files.createDirectories(file.toAbsolutePath().getParent()); // Path.of("results.md") has no parent of its own
         Files.writeString(file, markdown());
     }
 
