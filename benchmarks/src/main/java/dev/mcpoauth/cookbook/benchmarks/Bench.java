@@ -53,7 +53,17 @@ public final class Bench {
     /** Baseline and candidate alternate in this many slices each, so load changes hit both alike. */
     static final int ROUNDS = 4;
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run();
+        } catch (Throwable failure) {
+            failure.printStackTrace();
+            System.exit(1); // not just return: server threads would keep the JVM, and its child JVMs, alive
+        }
+        System.exit(0); // Keycloak's and the servers' threads would keep this JVM waiting; exit runs the shutdown hooks
+    }
+
+    private static void run() throws Exception {
         // The JDK's HttpServer (the GitHub emulator, the trivial baseline) sends headers and body in two writes;
         // without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK add 40 ms to every loopback call.
         System.setProperty("sun.net.httpserver.nodelay", "true");
@@ -95,7 +105,6 @@ public final class Bench {
             results.write(Path.of("results.md")); // the copy the docs site shows once committed
             System.out.println("Written to benchmarks/target/results.md and benchmarks/results.md (commit the latter to publish)");
         }
-        System.exit(0); // Keycloak and the servers' threads would keep exec:java waiting
     }
 
     /**

@@ -28,7 +28,17 @@ public final class RefreshStorm {
     private static final int CALLS = 200;
     private static final int ROUNDS = Integer.getInteger("bench.stormRounds", 3);
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run();
+        } catch (Throwable failure) {
+            failure.printStackTrace();
+            System.exit(1); // not just return: server threads would keep the JVM, Keycloak and PostgreSQL alive
+        }
+        System.exit(0); // Keycloak and PostgreSQL stop in their shutdown hooks
+    }
+
+    private static void run() throws Exception {
         TestStack stack = TestStack.shared();
         PostgresServer.Database database = stack.postgres.createDatabase("bench_storm_" + System.nanoTime());
         // No DEBUG logging in a timed run (the tests turn it on to check the log for tokens).
@@ -74,7 +84,6 @@ public final class RefreshStorm {
             alice.close();
             server.close();
         }
-        System.exit(0); // Keycloak and PostgreSQL stop in their shutdown hooks
     }
 
     /** {@value #CALLS} calls released at once on one MCP session; each call's latency in microseconds. */
