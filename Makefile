@@ -44,7 +44,7 @@ docs-serve:
 	@test -f docs-site/target/site/index.html || $(MVNW) -q -f docs-site/pom.xml -DskipTests process-classes
 	$(MVNW) -q -f docs-site/pom.xml exec:java@serve
 
-# Not part of `make test`: loopback load and JMH, about 8 minutes. Refreshes benchmarks/results.md,
+# Not part of `make test`: loopback load and JMH, about 7 minutes. Refreshes benchmarks/results.md,
 # the copy the docs site shows once committed.
 # Builds the orchestrator, the servers it starts in JVMs of their own and the twins from this checkout (the
 # reactor, nothing installed), writes each module's runtime classpath to target/classpath.txt, then runs

@@ -53,7 +53,8 @@ final class ChildJvm implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java")); // the same java as the orchestrator
         command.addAll(jvmOptions);
-        // For profiling a child, e.g. -Dbench.childJvmOptions="-XX:StartFlightRecording=filename=target/x.jfr,settings=profile"
+        // For profiling, e.g. -Dbench.childJvmOptions="-XX:StartFlightRecording=filename=/tmp/jfr/,settings=profile"
+        // (an existing directory: each child writes its own recording there when it stops).
         String extra = System.getProperty("bench.childJvmOptions", "");
         if (!extra.isBlank()) {
             command.addAll(List.of(extra.trim().split("\\s+")));
@@ -63,7 +64,8 @@ final class ChildJvm implements AutoCloseable {
         command.add(mainClass);
         command.addAll(arguments);
         try {
-            Path log = Files.createDirectories(Path.of("target", "child-logs").toAbsolutePath()).resolve(name.replaceAll("[^A-Za-z0-9.-]+", "-") + ".log");
+            Path log = Files.createDirectories(Path.of("target", "child-logs").toAbsolutePath())
+                    .resolve(name.replaceAll("[^A-Za-z0-9.-]+", "-") + ".log");
             ProcessBuilder builder = new ProcessBuilder(command).directory(workingDirectory.toFile())
                     .redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().putAll(environment);

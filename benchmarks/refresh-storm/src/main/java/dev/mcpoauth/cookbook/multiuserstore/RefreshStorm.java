@@ -75,7 +75,7 @@ public final class RefreshStorm {
                     minRefreshes == maxRefreshes ? Integer.toString(maxRefreshes) : minRefreshes + " to " + maxRefreshes,
                     freshRefreshes + " with a valid upstream token", Integer.toString(maxRefreshes), "exactly 1",
                     minRefreshes == 1 && maxRefreshes == 1 ? "pass" : "**MISS**");
-            row("Refresh storm, multi-user store: p50 / p99 of the " + CALLS + " calls",
+            row("Refresh storm, multi-user store: p50 / p99 of the calls (" + rounds + " of " + CALLS + ", pooled)",
                     ms(percentile(expired, 0.50)) + " / " + ms(percentile(expired, 0.99)),
                     ms(percentile(fresh, 0.50)) + " / " + ms(percentile(fresh, 0.99)) + " valid upstream token",
                     signed(percentile(expired, 0.50) - percentile(fresh, 0.50)) + " / "
