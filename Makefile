@@ -55,11 +55,21 @@ probe:
 	fi
 	@java -jar $$(ls probe/target/mcp-oauth-probe-*-cli.jar | head -n 1) $(PROBE_OPTS) $(URL)
 
-# Not part of `make test`: loopback load and JMH, a few minutes. Refreshes benchmarks/results.md,
+# Not part of `make test`: loopback load and JMH, about 7 minutes. Refreshes benchmarks/results.md,
 # the copy the docs site shows once committed.
+# Builds the orchestrator, the servers it starts in JVMs of their own and the twins from this checkout (the
+# reactor, nothing installed), writes each module's runtime classpath to target/classpath.txt, then runs
+# the orchestrator with plain java; it starts every child as `java -cp <module>/target/classes:<classpath> Main`.
+BENCH_MODULES := benchmarks,benchmarks/twin-spring,benchmarks/twin-micronaut,benchmarks/refresh-storm,$\
+                 recipes/resource-server-spring,recipes/resource-server-micronaut,recipes/resource-server-javalin,$\
+                 recipes/github-proxy,recipes/token-gateway,recipes/multi-user-store
+JAVA      ?= $(if $(JAVA_HOME),$(JAVA_HOME)/bin/java,java)
+
 bench:
-	$(MVNW) -q -DskipTests -pl benchmarks -am install
-	cd benchmarks && ../mvnw -B -q exec:java -Dcookbook.keycloak.port=$${KEYCLOAK_PORT:-8180} $(BENCH_OPTS)
+	$(MVNW) -q -DskipTests -pl $(BENCH_MODULES) -am package dependency:build-classpath \
+		-Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
+	cd benchmarks && $(JAVA) -cp "target/classes:$$(cat target/classpath.txt)" \
+		-Dcookbook.keycloak.port=$${KEYCLOAK_PORT:-8180} $(BENCH_OPTS) dev.mcpoauth.cookbook.benchmarks.Bench
 
 # A recipe as a project of its own; the test kit goes into your local Maven repository.
 eject:

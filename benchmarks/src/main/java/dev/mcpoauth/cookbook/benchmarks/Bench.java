@@ -48,21 +48,52 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class Bench {
 
-    private static final Duration WARMUP = Duration.ofSeconds(Long.getLong("bench.warmup", 3));
-    private static final Duration MEASURED = Duration.ofSeconds(Long.getLong("bench.seconds", 8));
+    static final Duration WARMUP = Duration.ofSeconds(Long.getLong("bench.warmup", 3));
+    static final Duration MEASURED = Duration.ofSeconds(Long.getLong("bench.seconds", 8));
     /** Baseline and candidate alternate in this many slices each, so load changes hit both alike. */
-    private static final int ROUNDS = 4;
+    static final int ROUNDS = 4;
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run();
+        } catch (Throwable failure) {
+            failure.printStackTrace();
+            System.exit(1); // not just return: server threads would keep the JVM, and its child JVMs, alive
+        }
+        System.exit(0); // Keycloak's and the servers' threads would keep this JVM waiting; exit runs the shutdown hooks
+    }
+
+    private static void run() throws Exception {
+        // The JDK's HttpServer (the GitHub emulator, the trivial baseline) sends headers and body in two writes;
+        // without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK add 40 ms to every loopback call.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        // A pooled keep-alive connection the server has just closed fails a POST before any byte is answered;
+        // the JDK client retries GETs in that case, and with this POSTs too (tools/call whoami changes nothing).
+        System.setProperty("jdk.httpclient.enableAllMethodRetry", "true");
         Results results = new Results();
+        if (selected("refreshStorm")) { // first: its JVM brings its own Keycloak, gone before ours starts
+            RefreshStormFigure.measure(results);
+        }
+        if (selected("footprint")) {
+            Footprint.measure(results);
+        }
         if (selected("tokenValidation")) {
             tokenValidation(results);
         }
-        if (selected("authOverhead")) {
-            authOverhead(results);
+        if (selected("authOverhead.javalin")) {
+            AuthOverhead.javalin(results);
+        }
+        if (selected("authOverhead.spring")) {
+            AuthOverhead.inChildJvm(AuthOverhead.SPRING, results);
+        }
+        if (selected("authOverhead.micronaut")) {
+            AuthOverhead.inChildJvm(AuthOverhead.MICRONAUT, results);
         }
         if (selected("gatewayLatency")) {
             gatewayLatency(results);
+        }
+        if (selected("githubProxy")) {
+            GitHubProxyPath.measure(results);
         }
         if (selected("fullFlow")) {
             fullFlow(results);
@@ -74,16 +105,19 @@ public final class Bench {
             results.write(Path.of("results.md")); // the copy the docs site shows once committed
             System.out.println("Written to benchmarks/target/results.md and benchmarks/results.md (commit the latter to publish)");
         }
-        System.exit(0); // Keycloak and the servers' threads would keep exec:java waiting
     }
 
-    /** {@code -Dbench.only=fullFlow,gatewayLatency} runs a subset (and still writes the table). */
+    /**
+     * {@code -Dbench.only=fullFlow,gatewayLatency} runs a subset (and still writes target/results.md);
+     * a group name selects its members ({@code authOverhead} runs {@code authOverhead.spring} and the others).
+     */
     private static boolean selected(String figure) {
         String only = System.getProperty("bench.only", "");
-        return only.isBlank() || List.of(only.split(",")).contains(figure);
+        List<String> names = List.of(only.split(","));
+        return only.isBlank() || names.contains(figure) || names.contains(figure.split("\\.")[0]);
     }
 
-    /** JMH, in this JVM (forks 0: exec:java has no plain classpath to fork with); short, bounded iterations. */
+    /** JMH, in this JVM (forks 0, which keeps the run short and bounded); short, bounded iterations. */
     private static void tokenValidation(Results results) throws Exception {
         Options options = new OptionsBuilder().include(TokenValidationBenchmark.class.getSimpleName())
                 .forks(0).warmupIterations(2).warmupTime(TimeValue.seconds(1))
@@ -97,39 +131,6 @@ public final class Bench {
         for (String figure : List.of("verifyRs256", "verifyEs256", "scopeCheck", "metadataLookup")) {
             results.inform("JWT micro-cost: " + figure + " (JMH, per call)", Results.us(micros.get(figure)),
                     "parse only: " + Results.us(parse), Results.ratio(micros.get(figure) / parse) + " × parse");
-        }
-    }
-
-    /** Each resource-server flavour against the same stack without authentication. Javalin for now. */
-    private static void authOverhead(Results results) throws Exception {
-        URI mcpUrl = URI.create("http://localhost:" + FreePort.find() + "/mcp");
-        Realm realm = Keycloak.shared().importRealm(Path.of("../recipes/resource-server-javalin/keycloak/realm.json"),
-                ContractRealm.placeholders(mcpUrl));
-        JavalinResourceServer server = JavalinResourceServer.start(new ServerConfig(mcpUrl, realm.issuer(), realm.jwksUri(),
-                Duration.ofSeconds(60), "mcp:tools", List.of("http://localhost:6274"), "127.0.0.1"));
-        int twinPort = FreePort.find();
-        UnauthenticatedTwin twin = UnauthenticatedTwin.start(twinPort);
-        try {
-            String token = AuthorizationCodeFlow.with(realm, CLIENT_ID).scope("mcp:tools").resource(mcpUrl)
-                    .run(new HeadlessUserAgent(), ALICE).accessToken();
-            URI twinUrl = URI.create("http://localhost:" + twinPort + "/mcp");
-            int clients = 4;
-            LatencyStats[] measured = LoopbackLoad.compare(new LoopbackLoad.Target(twinUrl, null),
-                    new LoopbackLoad.Target(mcpUrl, token), "whoami", clients, WARMUP, MEASURED, ROUNDS);
-            LatencyStats baseline = measured[0];
-            LatencyStats withAuth = measured[1];
-            double ratio = withAuth.throughput() / baseline.throughput();
-            results.add("Auth overhead, Javalin: tools/call throughput, " + clients + " clients",
-                    Results.number(withAuth.throughput(), "calls/s"), Results.number(baseline.throughput(), "calls/s")
-                            + " without auth", Results.ratio(ratio), ">= 0.90", ratio >= 0.90);
-            results.inform("Auth overhead, Javalin: p50 / p99 latency", Results.ms(withAuth.p50Millis()) + " / "
-                            + Results.ms(withAuth.p99Millis()), Results.ms(baseline.p50Millis()) + " / "
-                            + Results.ms(baseline.p99Millis()),
-                    Results.signedMs(withAuth.p50Millis() - baseline.p50Millis()) + " / "
-                            + Results.signedMs(withAuth.p99Millis() - baseline.p99Millis()));
-        } finally {
-            twin.stop();
-            server.stop();
         }
     }
 
@@ -165,8 +166,8 @@ public final class Bench {
             long exchangesBefore = gateway.exchangesPerformed();
             int jwksBefore = jwks.requestCount();
 
-            LatencyStats[] measured = LoopbackLoad.compare(new LoopbackLoad.Target(notesUrl, backendToken),
-                    new LoopbackLoad.Target(throughGateway, clientToken), "list_notes", 1, WARMUP, MEASURED, ROUNDS);
+            LatencyStats[] measured = LoopbackLoad.compare(LoopbackLoad.mcp(notesUrl, backendToken, "list_notes"),
+                    LoopbackLoad.mcp(throughGateway, clientToken, "list_notes"), 1, WARMUP, MEASURED, ROUNDS);
             LatencyStats direct = measured[0];
             LatencyStats gatewayed = measured[1];
             long keycloakCalls = gateway.exchangesPerformed() - exchangesBefore + jwks.requestCount() - jwksBefore;

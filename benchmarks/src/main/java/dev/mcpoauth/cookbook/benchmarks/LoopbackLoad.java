@@ -11,42 +11,69 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Closed-loop load on loopback: {@code concurrency} workers, each with its own MCP session, call one
- * tool back to back; a warm-up, then a measured window. Bounded in time by construction.
+ * Closed-loop load on loopback: {@code concurrency} workers, each with its own MCP session (or
+ * connection), call one tool (or URL) back to back; a warm-up, then a measured window. Bounded in time by construction.
  */
 final class LoopbackLoad {
 
     private LoopbackLoad() {
     }
 
-    /** One side of a comparison: where to call, with which token (null: none). */
-    record Target(URI endpoint, String token) {
+    /** One side of a comparison: how a worker opens its connection, and then makes one call, again and again. */
+    interface Target {
+        Call open(HttpClient http) throws Exception;
+    }
+
+    /** One request; fails loudly on anything but success, so errors are never timed. */
+    interface Call {
+        void run() throws Exception;
+    }
+
+    /** {@code tools/call tool} on an MCP session of its own per worker; {@code token} null: none. */
+    static Target mcp(URI endpoint, String token, String tool) {
+        return http -> {
+            McpHttpSession session = McpHttpSession.open(http, endpoint, token);
+            return () -> session.callTool(tool);
+        };
+    }
+
+    /** A plain {@code GET} with a bearer token that must answer 200 (an upstream API called directly). */
+    static Target get(URI url, String token) {
+        return http -> {
+            java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30))
+                    .header("Authorization", "Bearer " + token).header("Accept", "application/json").build();
+            return () -> {
+                int status = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode();
+                if (status != 200) {
+                    throw new IllegalStateException("GET " + url + " answered " + status);
+                }
+            };
+        };
     }
 
     /**
      * The baseline and the candidate measured in alternating slices ({@code rounds} of each), so a
      * change in machine load during the run hits both sides alike. Index 0 is the baseline.
      */
-    static LatencyStats[] compare(Target baseline, Target candidate, String tool, int concurrency, Duration warmup,
+    static LatencyStats[] compare(Target baseline, Target candidate, int concurrency, Duration warmup,
                                   Duration measured, int rounds) throws Exception {
         Duration slice = measured.dividedBy(rounds);
-        LatencyStats base = run(baseline.endpoint(), baseline.token(), tool, concurrency, warmup, slice);
-        LatencyStats cand = run(candidate.endpoint(), candidate.token(), tool, concurrency, warmup, slice);
+        LatencyStats base = run(baseline, concurrency, warmup, slice);
+        LatencyStats cand = run(candidate, concurrency, warmup, slice);
         for (int round = 1; round < rounds; round++) {
-            base = base.plus(run(baseline.endpoint(), baseline.token(), tool, concurrency, Duration.ofMillis(200), slice));
-            cand = cand.plus(run(candidate.endpoint(), candidate.token(), tool, concurrency, Duration.ofMillis(200), slice));
+            base = base.plus(run(baseline, concurrency, Duration.ofMillis(200), slice));
+            cand = cand.plus(run(candidate, concurrency, Duration.ofMillis(200), slice));
         }
         return new LatencyStats[] {base, cand};
     }
 
-    static LatencyStats run(URI endpoint, String token, String tool, int concurrency, Duration warmup, Duration measured)
-            throws Exception {
+    static LatencyStats run(Target target, int concurrency, Duration warmup, Duration measured) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         ExecutorService workers = Executors.newFixedThreadPool(concurrency);
         try {
             List<Callable<long[]>> tasks = new ArrayList<>();
             for (int i = 0; i < concurrency; i++) {
-                tasks.add(() -> worker(McpHttpSession.open(http, endpoint, token), tool, warmup, measured));
+                tasks.add(() -> worker(target.open(http), warmup, measured));
             }
             List<long[]> results = new ArrayList<>();
             long started = System.nanoTime();
@@ -60,17 +87,17 @@ final class LoopbackLoad {
         }
     }
 
-    private static long[] worker(McpHttpSession session, String tool, Duration warmup, Duration measured) throws Exception {
+    private static long[] worker(Call call, Duration warmup, Duration measured) throws Exception {
         long warmUntil = System.nanoTime() + warmup.toNanos();
         while (System.nanoTime() < warmUntil) {
-            session.callTool(tool);
+            call.run();
         }
         long until = System.nanoTime() + measured.toNanos();
         long[] micros = new long[1 << 16];
         int count = 0;
         while (System.nanoTime() < until && count < micros.length) {
             long start = System.nanoTime();
-            session.callTool(tool);
+            call.run();
             micros[count++] = (System.nanoTime() - start) / 1000;
         }
         return java.util.Arrays.copyOf(micros, count);

@@ -26,6 +26,15 @@ final class Results {
         rows.add(new Row(figure, measured, baseline, result, "-", "-"));
     }
 
+    /** A row a child JVM printed ({@code BENCH-ROW} and six tab-separated cells), taken as it is. */
+    void addPrinted(String line) {
+        String[] cells = line.split("\t");
+        if (cells.length != 7 || !cells[0].equals("BENCH-ROW")) {
+            throw new IllegalArgumentException("not a BENCH-ROW line: " + line);
+        }
+        rows.add(new Row(cells[1], cells[2], cells[3], cells[4], cells[5], cells[6]));
+    }
+
     String markdown() {
         StringBuilder table = new StringBuilder();
         table.append("Measured ").append(LocalDate.now()).append(" on ").append(Runtime.getRuntime().availableProcessors())
@@ -41,7 +50,7 @@ final class Results {
     }
 
     void write(Path file) throws IOException {
-        Files.createDirectories(file.getParent());
+        Files.createDirectories(file.toAbsolutePath().getParent()); // Path.of("results.md") has no parent of its own
         Files.writeString(file, markdown());
     }
 
