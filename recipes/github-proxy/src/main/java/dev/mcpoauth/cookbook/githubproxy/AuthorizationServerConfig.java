@@ -64,6 +64,7 @@ class AuthorizationServerConfig {
     SecurityFilterChain authorizationServerChain(HttpSecurity http, RegisteredClientRepository clients,
             ClientRegistrationPolicy registrationPolicy, ResourceIndicators resourceIndicators,
             ProxyProperties properties, GrantStore grants, AuditLog audit) throws Exception {
+        IssuerInAuthorizationResponse issuerInResponses = new IssuerInAuthorizationResponse();
         http.oauth2AuthorizationServer(server -> {
             // Spring's endpoint matchers take POST (or GET) only; a browser's CORS preflight (OPTIONS) would
             // otherwise fall through to the sign-in chain and get a redirect to GitHub instead of CORS headers.
@@ -87,6 +88,8 @@ class AuthorizationServerConfig {
                     .errorResponseHandler(refused(audit, "client_registered")))
                 .authorizationEndpoint(authorization -> authorization
                     .consentPage(ConsentPage.PATH)
+                    .authorizationResponseHandler(issuerInResponses)
+                    .errorResponseHandler(issuerInResponses)
                     .authenticationProviders(providers -> providers.forEach(provider -> {
                         if (provider instanceof OAuth2AuthorizationCodeRequestAuthenticationProvider requests) {
                             requests.setAuthorizationConsentRequired(ConsentPage::required);
@@ -123,6 +126,7 @@ class AuthorizationServerConfig {
                     if (properties.clientMetadataDocuments().enabled()) {
                         document.claim("client_id_metadata_document_supported", true);
                     }
+                    document.claim(IssuerInAuthorizationResponse.METADATA_FLAG, true);
                 }));
         });
         http

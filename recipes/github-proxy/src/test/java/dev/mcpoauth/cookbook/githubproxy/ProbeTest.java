@@ -49,7 +49,7 @@ class ProbeTest {
                 .hasSize(25).allSatisfy(r -> assertThat(r.verdict()).as(r.toString()).isEqualTo(Verdict.PASS));
         // The proxy is the authorization server: issuer, PKCE, CIMD and DCR, RFC 9207.
         for (String id : new String[] {"as.discovery", "as.issuer", "as.endpoints", "as.pkce-s256", "as.registration",
-                "as.cimd", "token.accepted"}) {
+                "as.cimd", "as.iss-parameter", "token.accepted"}) {
             assertThat(report.results(id)).as(id).singleElement().extracting(CheckResult::verdict).isEqualTo(Verdict.PASS);
         }
         assertThat(report.results("token.tools-list")).singleElement()

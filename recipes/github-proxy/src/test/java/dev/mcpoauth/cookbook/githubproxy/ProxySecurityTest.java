@@ -79,6 +79,7 @@ class ProxySecurityTest {
         assertThat(strings(metadata.get("grant_types_supported"))).containsExactly("authorization_code", "refresh_token");
         assertThat(strings(metadata.get("scopes_supported"))).containsExactly("mcp:tools");
         assertThat(metadata.get("client_id_metadata_document_supported").asBoolean()).isTrue();
+        assertThat(metadata.get("authorization_response_iss_parameter_supported").asBoolean()).isTrue(); // RFC 9207
     }
 
     @Test
@@ -168,7 +169,7 @@ class ProxySecurityTest {
 
         // Same client again: remembered, straight back with a code.
         HttpResponse<String> again = Browser.follow(browser, Browser.authorizationUrl(stack, trusted, Pkce.create(), Map.of()));
-        assertThat(Browser.redirectParameters(again)).containsKey("code");
+        assertThat(Browser.redirectParameters(again)).containsKey("code").containsEntry("iss", stack.baseUrl.toString());
 
         // A client registered by anyone a minute later: the user's GitHub session must not carry it through.
         String attacker = stack.registerClient("<script>alert('pwned')</script> Evil");
@@ -221,7 +222,8 @@ class ProxySecurityTest {
 
         assertThat(withoutCsrf.statusCode()).isEqualTo(403);
         assertThat(wrongCsrf.statusCode()).isEqualTo(403);
-        assertThat(Browser.redirectParameters(denied)).containsEntry("error", "access_denied");
+        assertThat(Browser.redirectParameters(denied)).containsEntry("error", "access_denied")
+                .containsEntry("iss", stack.baseUrl.toString()); // RFC 9207: errors name their issuer too
     }
 
     private HttpResponse<String> post(HeadlessUserAgent browser, Map<String, String> fields) {
