@@ -8,12 +8,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -32,6 +31,8 @@ final class GatewayServlet extends HttpServlet {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServlet.class);
     static final int MAX_BODY_BYTES = 1024 * 1024;
+    /** A backend silent this long (no answer yet, or nothing on a stream) is given up on: 502. */
+    private static final Duration BACKEND_IDLE_TIMEOUT = Duration.ofMinutes(5);
     private static final String SESSION_HEADER = "Mcp-Session-Id";
     /** The only request headers a backend gets from the client; never Authorization, Cookie or hop-by-hop ones. */
     private static final List<String> FORWARDED_REQUEST_HEADERS =
@@ -51,7 +52,7 @@ final class GatewayServlet extends HttpServlet {
     private final Challenges challenges;
     private final AuditLog audit;
     private final Clock clock;
-    private final HttpClient backendHttp;
+    private final BackendClient backendHttp;
 
     GatewayServlet(GatewayConfig config, ToolPolicy policy, TokenExchanger exchanger, Challenges challenges,
                    AuditLog audit, Clock clock) {
@@ -63,8 +64,12 @@ final class GatewayServlet extends HttpServlet {
         this.challenges = challenges;
         this.audit = audit;
         this.clock = clock;
-        this.backendHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.backendHttp = new BackendClient(Duration.ofSeconds(5), BACKEND_IDLE_TIMEOUT);
+    }
+
+    @Override
+    public void destroy() {
+        backendHttp.close();
     }
 
     /** What one request was, for the audit line; filled in as the request goes. */
@@ -158,7 +163,7 @@ final class GatewayServlet extends HttpServlet {
     private void forward(HttpServletRequest request, HttpServletResponse response, Caller caller, Backend backend,
                          byte[] body, JsonNode message, Outcome outcome) throws IOException {
         Set<String> scopes = policy.exchangeScopes(backend.name(), caller.scopes());
-        HttpResponse<InputStream> answer = null;
+        BackendClient.Answer answer = null;
         for (int attempt = 1; attempt <= 2 && answer == null; attempt++) {
             ExchangedToken token;
             try {
@@ -167,22 +172,22 @@ final class GatewayServlet extends HttpServlet {
                 answerExchangeFailure(response, failed, message, outcome);
                 return;
             }
-            HttpResponse<InputStream> candidate = send(request, backend, token, body, outcome, response);
+            BackendClient.Answer candidate = send(request, backend, token, body, outcome, response);
             if (candidate == null) {
                 return; // backend unreachable: answered already
             }
-            if (candidate.statusCode() == 401 && attempt == 1) {
+            if (candidate.status() == 401 && attempt == 1) {
                 // The backend refused a cached token (revoked, its keys rotated): exchange afresh, once.
-                candidate.body().close();
+                candidate.close();
                 exchanger.forget(caller, backend, scopes);
                 continue;
             }
             answer = candidate;
         }
-        if (answer == null || answer.statusCode() == 401 || answer.statusCode() == 403) {
+        if (answer == null || answer.status() == 401 || answer.status() == 403) {
             // A backend must accept what the gateway obtained for it; if not, that is the gateway's problem to report.
             if (answer != null) {
-                answer.body().close();
+                answer.close();
             }
             LOG.error("Backend {} refused the gateway's exchanged token", backend.name());
             reject(outcome, "backend_refused_token", 502);
@@ -190,50 +195,45 @@ final class GatewayServlet extends HttpServlet {
                     "The MCP server behind the gateway refused the gateway's credentials");
             return;
         }
-        relay(answer, response, caller, backend, message, outcome);
+        relay(answer, request, response, caller, backend, message, outcome);
     }
 
-    private HttpResponse<InputStream> send(HttpServletRequest request, Backend backend, ExchangedToken token,
-                                           byte[] body, Outcome outcome, HttpServletResponse response)
-            throws IOException {
-        HttpRequest.Builder outgoing = HttpRequest.newBuilder(backend.url())
-                .method(request.getMethod(), body == null
-                        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("Authorization", "Bearer " + token.value()); // the backend's own token, never the client's
+    private BackendClient.Answer send(HttpServletRequest request, Backend backend, ExchangedToken token, byte[] body,
+                                      Outcome outcome, HttpServletResponse response) throws IOException {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Authorization", "Bearer " + token.value()); // the backend's own token, never the client's
         for (String name : FORWARDED_REQUEST_HEADERS) {
             String value = request.getHeader(name);
             if (value != null) {
-                outgoing.header(name, value);
+                headers.put(name, value);
             }
         }
         try {
-            return backendHttp.send(outgoing.build(), HttpResponse.BodyHandlers.ofInputStream());
+            return backendHttp.send(request.getMethod(), backend.url(), headers, body);
         } catch (IOException unreachable) {
-            LOG.warn("Backend {} unreachable: {}", backend.name(), unreachable.getClass().getSimpleName());
+            Throwable cause = unreachable.getCause() == null ? unreachable : unreachable.getCause();
+            LOG.warn("Backend {} unreachable: {}", backend.name(), cause.getClass().getSimpleName());
             reject(outcome, "backend_unreachable", 502);
             Challenges.jsonRpcError(response, 502, null, -32603, "The MCP server behind the gateway is unreachable");
             return null;
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new IOException("Interrupted while forwarding", interrupted);
         }
     }
     // end::forward[]
 
-    private void relay(HttpResponse<InputStream> answer, HttpServletResponse response, Caller caller, Backend backend,
-                       JsonNode message, Outcome outcome) throws IOException {
-        response.setStatus(answer.statusCode());
+    private void relay(BackendClient.Answer answer, HttpServletRequest request, HttpServletResponse response,
+                       Caller caller, Backend backend, JsonNode message, Outcome outcome) throws IOException {
+        response.setStatus(answer.status());
         for (String name : FORWARDED_RESPONSE_HEADERS) {
-            answer.headers().firstValue(name).ifPresent(value -> response.setHeader(name, value));
+            answer.header(name).ifPresent(value -> response.setHeader(name, value));
         }
-        answer.headers().firstValue(SESSION_HEADER)
-                .ifPresent(id -> sessions.created(backend.name(), id, caller.subject()));
-        if ("DELETE".equals(answer.request().method()) && answer.statusCode() / 100 == 2) {
-            answer.request().headers().firstValue(SESSION_HEADER).ifPresent(id -> sessions.ended(backend.name(), id));
+        answer.header(SESSION_HEADER).ifPresent(id -> sessions.created(backend.name(), id, caller.subject()));
+        String endedSession = request.getHeader(SESSION_HEADER);
+        if ("DELETE".equals(request.getMethod()) && answer.status() / 100 == 2 && endedSession != null) {
+            sessions.ended(backend.name(), endedSession);
         }
         outcome.decision = "allowed";
-        outcome.status = answer.statusCode();
-        String contentType = answer.headers().firstValue("Content-Type").orElse("");
+        outcome.status = answer.status();
+        String contentType = answer.header("Content-Type").orElse("");
         ResponseRelay.ToolFilter filter = "tools/list".equals(outcome.method) && message != null
                 ? tool -> policy.isListed(backend.name(), tool, caller)
                 : null;

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +59,19 @@ final class GatewayEnvironment {
                 Map.of("notes", Backend.at("notes", NOTES_URL), "calendar", Backend.at("calendar", CALENDAR_URL)),
                 Path.of("gateway-policy.json"), Duration.ofSeconds(60), "mcp:tools", List.of("http://localhost:6274"),
                 10_000, Duration.ofMinutes(1), Duration.ofSeconds(5), Duration.ofSeconds(10), "127.0.0.1");
+    }
+
+    /** The test configuration with other backends: same realm, same audiences, other URLs. */
+    static GatewayConfig configWith(Backend... backends) {
+        GatewayConfig base = config();
+        Map<String, Backend> byName = new HashMap<>(base.backends());
+        for (Backend backend : backends) {
+            byName.put(backend.name(), backend);
+        }
+        return new GatewayConfig(base.resource(), base.authorizationServer(), base.jwksUri(), base.tokenEndpoint(),
+                base.clientSecret(), byName, base.policyFile(), base.clockSkew(), base.requiredScope(),
+                base.allowedOrigins(), base.rateLimit(), base.rateLimitWindow(), base.exchangeTimeout(),
+                base.exchangeRenewBefore(), base.bindAddress());
     }
 
     static TokenGateway startGateway(GatewayConfig config) throws MalformedURLException {

@@ -2,24 +2,44 @@ package dev.mcpoauth.cookbook.tokengateway;
 
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.ALICE;
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.CLIENT_ID;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.BOB;
+import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CALENDAR_URL;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CONTRACT;
+import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.NOTES_URL;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import dev.mcpoauth.cookbook.testkit.browser.UserCredentials;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Limits and outages: each test starts its own gateway (fresh rate limits, empty exchange cache). */
+/**
+ * Limits, outages and misbehaving backends: each test starts its own gateway (fresh rate limits,
+ * empty exchange cache).
+ */
 class GatewayResilienceTest {
 
     private static final String WHOAMI = """
             {"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"whoami","arguments":{}}}""";
+    private static final String PING = """
+            {"jsonrpc":"2.0","id":7,"method":"ping"}""";
     private static final String INITIALIZE = """
             {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
              "capabilities":{},"clientInfo":{"name":"resilience-test","version":"1"}}}""";
@@ -82,13 +102,93 @@ class GatewayResilienceTest {
         }
     }
 
+    @Test
+    void aCookieOneUsersBackendResponseSetsNeverReachesTheClientOrAnotherUsersRequest() throws Exception {
+        List<Map<String, List<String>>> received = new CopyOnWriteArrayList<>();
+        HttpServer backend = misbehavingBackend("/mcp", exchange -> {
+            received.add(Map.copyOf(exchange.getRequestHeaders()));
+            exchange.getResponseHeaders().add("Set-Cookie", "backend_session=alice-only; Path=/");
+            answer(exchange, 200, "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{}}");
+        });
+        try {
+            gateway = GatewayEnvironment.startGateway(GatewayEnvironment.configWith(
+                    new Backend("calendar", backendUrl(backend, "/mcp"), CALENDAR_URL.toString())));
+
+            HttpResponse<String> alices = post("calendar", login(ALICE, "mcp:tools", "calendar:read"), PING, null);
+            HttpResponse<String> bobs = post("calendar", login(BOB, "mcp:tools", "calendar:read"), PING, null);
+
+            assertThat(alices.statusCode()).isEqualTo(200);
+            assertThat(bobs.statusCode()).isEqualTo(200);
+            assertThat(alices.headers().map().keySet()).noneMatch(name -> name.equalsIgnoreCase("Set-Cookie"));
+            assertThat(received).hasSize(2);
+            assertThat(received.get(1).keySet()).noneMatch(name -> name.equalsIgnoreCase("Cookie"));
+        } finally {
+            backend.stop(0);
+        }
+    }
+
+    @Test
+    void aBackendsRedirectIsNotFollowedSoItsTokenGoesNowhereElse() throws Exception {
+        AtomicInteger redirectTargetHits = new AtomicInteger();
+        HttpServer backend = misbehavingBackend("/mcp", exchange -> {
+            exchange.getResponseHeaders().add("Location", "/elsewhere");
+            answer(exchange, 307, "");
+        });
+        backend.createContext("/elsewhere", exchange -> {
+            redirectTargetHits.incrementAndGet();
+            answer(exchange, 200, "{}");
+        });
+        try {
+            gateway = GatewayEnvironment.startGateway(GatewayEnvironment.configWith(
+                    new Backend("notes", backendUrl(backend, "/mcp"), NOTES_URL.toString())));
+
+            HttpResponse<String> redirected = post("notes", login(ALICE, "mcp:tools"), PING, null);
+
+            assertThat(redirected.statusCode()).isEqualTo(307);
+            assertThat(redirected.headers().firstValue("Location")).isEmpty();
+            assertThat(redirectTargetHits).hasValue(0);
+        } finally {
+            backend.stop(0);
+        }
+    }
+
+    /** A plain loopback HTTP server standing in for a backend that does what an MCP server should not. */
+    private static HttpServer misbehavingBackend(String path, HttpHandler handler) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext(path, handler);
+        server.start();
+        return server;
+    }
+
+    private static URI backendUrl(HttpServer server, String path) {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+    }
+
+    private static void answer(HttpExchange exchange, int status, String json) throws IOException {
+        exchange.getRequestBody().readAllBytes();
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
+    }
+
     private static String login() {
-        return AuthorizationCodeFlow.with(CONTRACT.realm(), CLIENT_ID).scope("mcp:tools").resource(CONTRACT.mcpUrl())
-                .run(new HeadlessUserAgent(), ALICE).accessToken();
+        return login(ALICE, "mcp:tools");
+    }
+
+    private static String login(UserCredentials user, String... scopes) {
+        return AuthorizationCodeFlow.with(CONTRACT.realm(), CLIENT_ID).scope(scopes).resource(CONTRACT.mcpUrl())
+                .run(new HeadlessUserAgent(), user).accessToken();
     }
 
     private HttpResponse<String> post(String token, String body, String session) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(GatewayEnvironment.endpoint("notes"))
+        return post("notes", token, body, session);
+    }
+
+    private HttpResponse<String> post(String backend, String token, String body, String session) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(GatewayEnvironment.endpoint(backend))
+
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                 .header("Accept", "application/json, text/event-stream").timeout(Duration.ofSeconds(30));
         if (session != null) {
