@@ -23,6 +23,7 @@ import dev.mcpoauth.cookbook.testkit.mcp.McpTestClient;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
 import dev.mcpoauth.cookbook.testkit.tokens.TokenForge;
 import dev.mcpoauth.cookbook.tokengateway.TokenExchanger.ExchangedToken;
+import dev.mcpoauth.cookbook.tokengateway.backends.BackendServer;
 import dev.mcpoauth.cookbook.tokengateway.backends.BackendServer.ReceivedRequest;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -43,6 +44,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -333,14 +336,14 @@ class GatewayTest {
                                                                        byte[] body, int status, int code)
             throws Exception {
         String token = toolsOnlyToken(); // mcp:tools only: add_note needs notes:write
-        int before = NOTES.received().size();
+        List<ReceivedRequest> before = NOTES.received();
         int callsBefore = NOTES_CALLS.size();
 
         HttpResponse<String> refused = postBytes(GatewayEnvironment.endpoint("notes"), token, headers, body);
 
         assertThat(refused.statusCode()).isEqualTo(status);
         assertJsonRpcError(refused.body(), code, null);
-        assertThat(NOTES.received()).hasSize(before);
+        assertThat(postsSince(NOTES, before)).isEmpty();
         assertThat(NOTES_CALLS).hasSize(callsBefore);
     }
 
@@ -384,13 +387,13 @@ class GatewayTest {
         byte[] sent = utf8("""
                 { "jsonrpc" : "2.0", "id" : 1, "method" : "initialize", "params" : {"protocolVersion":"2025-11-25",
                   "capabilities":{}, "clientInfo":{"name":"gatewäy-tëst \u00e9", "version":"1"}} }""");
-        int before = NOTES.received().size();
+        List<ReceivedRequest> before = NOTES.received();
 
         HttpResponse<String> response = postBytes(GatewayEnvironment.endpoint("notes"), token,
                 Map.of("Content-Type", "Application/JSON; charset=\"UTF-8\""), sent);
 
         assertThat(response.statusCode()).isEqualTo(200);
-        List<ReceivedRequest> received = NOTES.received().subList(before, NOTES.received().size());
+        List<ReceivedRequest> received = postsSince(NOTES, before);
         assertThat(received).hasSize(1);
         assertThat(received.get(0).headers()).containsEntry("content-type", "application/json")
                 .doesNotContainKey("content-encoding");
@@ -409,15 +412,15 @@ class GatewayTest {
 
     @Test
     void anUnknownBackendIs404AndNoBackendHearsOfIt() throws Exception {
-        int notesBefore = NOTES.received().size();
-        int calendarBefore = CALENDAR.received().size();
+        List<ReceivedRequest> notesBefore = NOTES.received();
+        List<ReceivedRequest> calendarBefore = CALENDAR.received();
 
         HttpResponse<String> unknown = post(GatewayEnvironment.endpoint("billing"), toolsOnlyToken(), Map.of(), INITIALIZE);
 
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertJsonRpcError(unknown.body(), -32601, null);
-        assertThat(NOTES.received()).hasSize(notesBefore);
-        assertThat(CALENDAR.received()).hasSize(calendarBefore);
+        assertThat(postsSince(NOTES, notesBefore)).isEmpty();
+        assertThat(postsSince(CALENDAR, calendarBefore)).isEmpty();
     }
 
     @Test
@@ -427,7 +430,7 @@ class GatewayTest {
         String orphan = TokenForge.trustedBy(CONTRACT.realm()).valid(CONTRACT.mcpUrl().toString(), "no-session-user",
                 "mcp:tools");
         tokensSeen.add(orphan);
-        int before = NOTES.received().size();
+        List<ReceivedRequest> before = NOTES.received();
 
         HttpResponse<String> refused = postInitialize(GatewayEnvironment.endpoint("notes"), orphan, Map.of());
 
@@ -435,7 +438,7 @@ class GatewayTest {
         assertThat(refused.headers().firstValue("WWW-Authenticate").orElseThrow()).isEqualTo("Bearer error=\"invalid_token\", "
                 + "error_description=\"The authorization server no longer accepts this token\", resource_metadata=\""
                 + CONTRACT.mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp") + "\", scope=\"mcp:tools\"");
-        assertThat(NOTES.received().size()).isEqualTo(before);
+        assertThat(postsSince(NOTES, before)).isEmpty();
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
@@ -446,6 +449,18 @@ class GatewayTest {
             toolsOnlyToken = login(BOB, "mcp:tools");
         }
         return toolsOnlyToken;
+    }
+
+    /**
+     * The POSTs a backend received after the snapshot {@code before} (by identity: the record keeps
+     * its latest 1000). Only POSTs: an earlier test's client may still be closing its session (a
+     * DELETE) or its event stream.
+     */
+    private static List<ReceivedRequest> postsSince(BackendServer backend, List<ReceivedRequest> before) {
+        Set<ReceivedRequest> earlier = Collections.newSetFromMap(new IdentityHashMap<>());
+        earlier.addAll(before);
+        return backend.received().stream()
+                .filter(request -> !earlier.contains(request) && request.method().equals("POST")).toList();
     }
 
     /** Exactly a JSON-RPC error object: no other member, nothing of an exception. */
