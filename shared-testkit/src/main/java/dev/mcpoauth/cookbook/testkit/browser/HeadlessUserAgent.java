@@ -8,7 +8,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -67,9 +69,9 @@ public final class HeadlessUserAgent {
             Element login = Optional.ofNullable(page.getElementById("kc-form-login"))
                     .orElse(page.selectFirst("form:has(input[type=password])"));
             if (login != null && !loginSubmitted) {
-                Map<String, String> fields = formFields(login);
-                fields.put(login.selectFirst("input[name=login]") != null ? "login" : "username", user.username());
-                fields.put("password", user.password());
+                Map<String, List<String>> fields = formFields(login);
+                fields.put(login.selectFirst("input[name=login]") != null ? "login" : "username", List.of(user.username()));
+                fields.put("password", List.of(user.password()));
                 response = post(URI.create(login.absUrl("action")), fields);
                 loginSubmitted = true;
                 continue;
@@ -77,14 +79,14 @@ public final class HeadlessUserAgent {
             Element consent = page.selectFirst("form:has(input[name=accept]), form:has(button[name=accept])");
             Element authorizeApp = page.selectFirst("form:has(button[name=authorize])"); // GitHub's "Authorize app"
             if (consent == null && authorizeApp != null) {
-                Map<String, String> fields = formFields(authorizeApp);
-                fields.put("authorize", "1");
+                Map<String, List<String>> fields = formFields(authorizeApp);
+                fields.put("authorize", List.of("1"));
                 response = post(URI.create(authorizeApp.absUrl("action")), fields);
                 continue;
             }
             if (consent != null) {
-                Map<String, String> fields = formFields(consent);
-                fields.put("accept", "Yes");
+                Map<String, List<String>> fields = formFields(consent);
+                fields.put("accept", List.of("Yes"));
                 response = post(URI.create(consent.absUrl("action")), fields);
                 continue;
             }
@@ -98,10 +100,10 @@ public final class HeadlessUserAgent {
         return send(HttpRequest.newBuilder(uri).GET().build());
     }
 
-    private HttpResponse<String> post(URI uri, Map<String, String> fields) {
+    private HttpResponse<String> post(URI uri, Map<String, List<String>> fields) {
         String form = fields.entrySet().stream()
-                .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
-                        + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .flatMap(e -> e.getValue().stream().map(value -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)
+                        + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8)))
                 .collect(Collectors.joining("&"));
         return send(HttpRequest.newBuilder(uri)
                 .header("Content-Type", "application/x-www-form-urlencoded")
@@ -120,10 +122,14 @@ public final class HeadlessUserAgent {
         }
     }
 
-    private static Map<String, String> formFields(Element form) {
-        Map<String, String> fields = new LinkedHashMap<>();
+    /**
+     * The form's named inputs as a browser submits them: a name the form repeats (one {@code scope}
+     * input per requested scope on a consent page) is sent once per input, in order.
+     */
+    private static Map<String, List<String>> formFields(Element form) {
+        Map<String, List<String>> fields = new LinkedHashMap<>();
         for (Element input : form.select("input[name]")) {
-            fields.put(input.attr("name"), input.attr("value"));
+            fields.computeIfAbsent(input.attr("name"), name -> new ArrayList<>()).add(input.attr("value"));
         }
         return fields;
     }
