@@ -4,7 +4,7 @@
 MVNW      := ./mvnw -B
 RECIPE    ?= resource-server-spring
 
-.PHONY: help test run build clean conformance docs docs-serve bench eject eject-test probe
+.PHONY: help test run build clean conformance docs docs-serve bench eject eject-test probe fuzz
 
 help:
 	@echo "make test                 build every module and run every test (real Keycloak, real HTTP)"
@@ -14,6 +14,7 @@ help:
 	@echo "make probe URL=...        check any MCP server's OAuth as a compliant client sees it (PROBE_OPTS='--json --token-file f')"
 	@echo "make docs                 build the cookbook site (docs-site/target/site) and check it in headless Chromium"
 	@echo "make docs-serve           serve the built site on http://127.0.0.1:8000/ (DOCS_PORT to change)"
+	@echo "make fuzz                 differential fuzzing of every server recipe's body filter vs the MCP SDK (Jazzer, 5 min a target)"
 	@echo "make bench                what auth costs: figures against same-run baselines (benchmarks/target/results.md)"
 	@echo "make eject RECIPE=x DEST=dir  write one recipe as a standalone Maven project"
 	@echo "make build                compile and package without tests"
@@ -70,6 +71,23 @@ bench:
 		-Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
 	cd benchmarks && $(JAVA) -cp "target/classes:$$(cat target/classpath.txt)" \
 		-Dcookbook.keycloak.port=$${KEYCLOAK_PORT:-8180} $(BENCH_OPTS) dev.mcpoauth.cookbook.benchmarks.Bench
+
+# Not part of `make test` (which runs each *FuzzTest on its committed inputs only): Jazzer fuzzes every
+# *FuzzTest of every recipe for its @FuzzTest maxDuration (5 minutes), one JVM a target, with Jackson and
+# the MCP SDK instrumented too. A finding fails the run and lands as a new input under the test's
+# src/test/resources/.../<Test>Inputs folder, so `make test` replays it from then on. Logs: target/fuzz/.
+FUZZ_INCLUDES := dev.mcpoauth.**:tools.jackson.**:io.modelcontextprotocol.**
+
+fuzz:
+	@mkdir -p target/fuzz; status=0; \
+	for test in $$(find recipes -path '*/src/test/java/*' -name '*FuzzTest.java' | sort); do \
+	  recipe=$$(echo $$test | cut -d/ -f1-2); class=$$(basename $$test .java); log=target/fuzz/$$(basename $$recipe)-$$class.log; \
+	  echo "== $$recipe $$class (log: $$log)"; \
+	  JAZZER_FUZZ=1 $(MVNW) test -pl $$recipe -am -Dtest=$$class -Dsurefire.failIfNoSpecifiedTests=false \
+	    -Djazzer.instrumentation_includes='$(FUZZ_INCLUDES)' > $$log 2>&1 || status=1; \
+	  grep -E '^Done [0-9]+ runs|^#[0-9]+.*(DONE|pulse)' $$log | tail -n 2; \
+	  grep -E 'Tests run:.*Fail|== Java Exception|AssertionError|crash-' $$log | head -n 5; \
+	done; exit $$status
 
 # A recipe as a project of its own; the test kit goes into your local Maven repository.
 eject:

@@ -39,20 +39,30 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateKey;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -163,6 +173,28 @@ public abstract class ResourceServerContract {
      */
     protected List<String> expectedWalkthroughAnswers() {
         return List.of("You are bob", "Saved. You have 1 note(s).");
+    }
+
+    /**
+     * What {@link #stepUpCall()} would change for the user of {@code client}, read through the tools:
+     * the body tests compare it before and after every refused attempt, so a call that ran anyway
+     * shows. Default: the user's notes.
+     *
+     * @param client a session of alice whose token has the base scope only
+     */
+    protected Object stateTheStepUpCallChanges(McpSyncClient client) {
+        return client.callTool(new CallToolRequest("list_notes", Map.of())).structuredContent();
+    }
+
+    /**
+     * Puts in place what {@link #stepUpCall()} would visibly change, before the body tests. Default:
+     * nothing, as {@code add_note} always adds a note. A recipe whose step-up tool removes something
+     * creates it here (called once), and removes it again in its own {@code @AfterAll} before it stops
+     * the server, so that other tests find the user as before.
+     *
+     * @param client a session of alice whose token has the base scope only
+     */
+    protected void prepareStateTheStepUpCallChanges(McpSyncClient client) {
     }
 
     /**
@@ -507,6 +539,233 @@ public abstract class ResourceServerContract {
         assertThat(allowed.statusCode()).isEqualTo(200);
     }
 
+    // ---- the body a scope decision reads is the body the transport executes (issue 18) -------------
+
+    /**
+     * A {@link #stepUpCall()} for a token without {@link #stepUpScope()}, sent in every form a filter
+     * and the MCP transport could read differently: each is refused with the exact answer, and the
+     * tool did not run. The same call in plain UTF-8 gets the 403 step-up challenge
+     * ({@link #toolNeedingAnExtraScopeAnswers403InsufficientScopeThenWorksAfterStepUp()}).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("bodyAttacks")
+    void refusesAToolCallTheTransportCouldReadDifferentlyAndRunsNothing(BodyAttack attack) throws Exception {
+        String token = bodyTestToken();
+        try (McpSyncClient alice = McpTestClient.connect(mcpEndpoint(), () -> token)) {
+            if (!bodyTestStatePrepared) {
+                prepareStateTheStepUpCallChanges(alice);
+                bodyTestStatePrepared = true;
+            }
+            Object before = stateTheStepUpCallChanges(alice);
+
+            HttpResponse<String> response = sendInSession(attack.contentType(), attack.contentEncoding(),
+                    attack.body().apply(toolCallJson(stepUpCall(), 41)));
+
+            assertRefusal(attack, response);
+            assertThat(stateTheStepUpCallChanges(alice)).as("what the tool would have changed").isEqualTo(before);
+        }
+    }
+
+    private void assertRefusal(BodyAttack attack, HttpResponse<String> response) {
+
+        if (attack.status() == 403) {
+            assertThat(response.statusCode()).isEqualTo(403);
+            BearerChallenge challenge = challenge(response);
+            assertThat(challenge.get("error")).isEqualTo("insufficient_scope");
+            assertThat(challenge.get("scope")).isEqualTo(BASE_SCOPE + " " + stepUpScope());
+        } else {
+            assertJsonRpcError(response, attack.status(), attack.jsonRpcCode());
+        }
+    }
+
+    /** The control for the test above: the same hand-made request, in plain UTF-8, of a tool the token may call, runs. */
+    @Test
+    void runsAHandMadeToolCallInUtf8WhenTheTokenMayCallTheTool() throws Exception {
+        HttpResponse<String> response = sendInSession("application/json", null,
+                toolCallJson(identityCall(), 42).getBytes(StandardCharsets.UTF_8));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("\"id\":42").contains("\"result\"").doesNotContain("\"error\"");
+    }
+
+    @Test
+    void answersARequestWithoutSessionWithAJsonRpcErrorNotAJavaException() throws Exception {
+        HttpResponse<String> response = send(mcpRequest().header("Authorization", "Bearer " + bodyTestToken())
+                .POST(HttpRequest.BodyPublishers.ofString(TOOLS_LIST)));
+
+        assertJsonRpcError(response, 400, -32600);
+    }
+
+    @Test
+    void answersAGetWithoutSessionWithAJsonRpcError() throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(mcpEndpoint())
+                .header("Accept", "text/event-stream").header("Authorization", "Bearer " + bodyTestToken()).GET());
+
+        assertJsonRpcError(response, 400, -32600);
+    }
+
+    @Test
+    void answersAnUnknownSessionWithAJsonRpcError() throws Exception {
+        HttpResponse<String> response = send(mcpRequest().header("Authorization", "Bearer " + bodyTestToken())
+                .header("Mcp-Session-Id", "no-such-session").POST(HttpRequest.BodyPublishers.ofString(TOOLS_LIST)));
+
+        assertJsonRpcError(response, 404, -32600);
+    }
+
+    @Test
+    void answersAForeignOriginWithAJsonRpcError() throws Exception {
+        HttpResponse<String> response = send(mcpRequest().header("Authorization", "Bearer " + bodyTestToken())
+                .header("Origin", "http://evil.example").POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+
+        assertJsonRpcError(response, 403, -32600);
+    }
+
+    /** One way to send a tool call that a filter and the transport could read differently, and its exact refusal. */
+    protected record BodyAttack(String name, String contentType, String contentEncoding,
+                                Function<String, byte[]> body, int status, int jsonRpcCode) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static List<BodyAttack> bodyAttacks() {
+        Charset utf32 = Charset.forName("UTF-32");
+        Charset utf32le = Charset.forName("UTF-32LE");
+        return List.of(
+                refused("declared EBCDIC (IBM037)", "application/json; charset=IBM037", json -> json.getBytes(Charset.forName("IBM037")), 415, -32700),
+                refused("declared ISO-8859-1", "application/json; charset=ISO-8859-1", json -> json.getBytes(StandardCharsets.ISO_8859_1), 415, -32700),
+                refused("declared UTF-16, with BOM", "application/json; charset=UTF-16", json -> json.getBytes(StandardCharsets.UTF_16), 415, -32700),
+                refused("declared UTF-16LE, no BOM", "application/json; charset=UTF-16LE", json -> json.getBytes(StandardCharsets.UTF_16LE), 415, -32700),
+                refused("declared UTF-32", "application/json; charset=UTF-32", json -> json.getBytes(utf32), 415, -32700),
+                refused("UTF-16 with BOM, declared UTF-8", "application/json; charset=utf-8", json -> json.getBytes(StandardCharsets.UTF_16), 400, -32700),
+                refused("UTF-16LE without BOM, declared UTF-8", "application/json; charset=utf-8", json -> json.getBytes(StandardCharsets.UTF_16LE), 400, -32700),
+                refused("UTF-16BE with BOM, no charset", "application/json", json -> json.getBytes(StandardCharsets.UTF_16), 400, -32700),
+                refused("UTF-32LE with BOM, no charset", "application/json", json -> concat(new byte[] {(byte) 0xFF, (byte) 0xFE, 0, 0}, json.getBytes(utf32le)), 400, -32700),
+                refused("UTF-32 without BOM, declared UTF-8", "application/json; charset=UTF-8", json -> json.getBytes(utf32), 400, -32700),
+                refused("UTF-8 with BOM", "application/json", json -> concat(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}, utf8(json)), 400, -32700),
+                refused("duplicate method key", "application/json", json -> utf8(json.replaceFirst("\"method\":\"tools/call\"",
+                        "\"method\":\"tools/list\",\"method\":\"tools/call\"")), 400, -32700),
+                refused("duplicate name key", "application/json", json -> utf8(json.replaceFirst("\"params\":\\{",
+                        "\"params\":{\"name\":\"" + "no_such_tool" + "\",")), 400, -32700),
+                refused("trailing object", "application/json", json -> utf8(json + json), 400, -32700),
+                refused("trailing garbage", "application/json", json -> utf8(json + " x"), 400, -32700),
+                refused("batch mixing an allowed and the forbidden call", "application/json",
+                        json -> utf8("[" + TOOLS_LIST + "," + json + "]"), 400, -32600),
+                refused("no Content-Type", null, ResourceServerContract::utf8, 415, -32700),
+                refused("text/plain", "text/plain", ResourceServerContract::utf8, 415, -32700),
+                refused("a form", "application/x-www-form-urlencoded", ResourceServerContract::utf8, 415, -32700),
+                refused("application/json with two charsets", "application/json; charset=utf-8; charset=utf-16", ResourceServerContract::utf8, 415, -32700),
+                new BodyAttack("gzip Content-Encoding", "application/json", "gzip", ResourceServerContract::gzip, 415, -32700),
+                refused("tool name not a string", "application/json", json -> utf8(json.replaceFirst("\"name\":(\"[^\"]*\")", "\"name\":[$1]")), 400, -32602),
+                refused("tool name in escapes: judged as the same call", "application/json", json -> utf8(escapeFirstNameCharacter(json)), 403, 0),
+                refused("method in escapes: judged as the same call", "application/json", json -> utf8(json.replace("\"tools/call\"", "\"tools\\/call\"")), 403, 0));
+    }
+
+    private static BodyAttack refused(String name, String contentType, Function<String, byte[]> body, int status, int code) {
+        return new BodyAttack(name, contentType, null, body, status, code);
+    }
+
+    /** Every error answer: a JSON-RPC error object with this code, never a serialized Java exception. */
+    protected static void assertJsonRpcError(HttpResponse<String> response, int status, int code) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type").orElse("(none)")).startsWith("application/json");
+        JsonNode answer = JsonMapper.shared().readTree(response.body());
+        assertThat(answer.path("jsonrpc").asString("")).isEqualTo("2.0");
+        assertThat(answer.has("id")).as("JSON-RPC 2.0 section 5: an error answer has an id, null when unknown").isTrue();
+        assertThat(answer.path("error").path("code").asInt()).as(response.body()).isEqualTo(code);
+        assertThat(answer.path("error").path("message").isString()).isTrue();
+        assertThat(answer.path("error").size()).as("code, message and at most data").isLessThanOrEqualTo(3);
+        assertNoJavaInternals(response.body());
+    }
+
+    private static void assertNoJavaInternals(String body) {
+        assertThat(body).doesNotContain("stackTrace", "localizedMessage", "\"cause\"", "Exception", "java.", "dev.mcpoauth", "\tat ");
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
+    }
+
+    private static byte[] gzip(String text) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(bytes)) {
+            gzip.write(utf8(text));
+        } catch (java.io.IOException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** {@code "name":"add_note"} as {@code "name":"\u0061dd_note"}: the same string to every JSON parser. */
+    private static String escapeFirstNameCharacter(String json) {
+        Matcher name = Pattern.compile("\"name\":\"(.)").matcher(json);
+        assertThat(name.find()).isTrue();
+        return json.substring(0, name.start(1)) + String.format("\\u%04x", (int) name.group(1).charAt(0)) + json.substring(name.end(1));
+    }
+
+    private static String toolCallJson(CallToolRequest call, int id) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("name", call.name());
+        params.put("arguments", call.arguments() == null ? Map.of() : call.arguments());
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("jsonrpc", "2.0");
+        message.put("id", id);
+        message.put("method", "tools/call");
+        message.put("params", params);
+        return JsonMapper.shared().writeValueAsString(message);
+    }
+
+    private String bodyTestToken;
+    private String bodyTestSessionId;
+    private boolean bodyTestStatePrepared;
+
+    /** Alice with the base scope only: the token every body test sends. */
+    private synchronized String bodyTestToken() {
+        if (bodyTestToken == null) {
+            bodyTestToken = login(ALICE, BASE_SCOPE).accessToken();
+        }
+        return bodyTestToken;
+    }
+
+    /** A POST in alice's hand-made session (initialized as a client would), with this Content-Type and body. */
+    private HttpResponse<String> sendInSession(String contentType, String contentEncoding, byte[] body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(mcpEndpoint())
+                .header("Accept", "application/json, text/event-stream")
+                .header("Authorization", "Bearer " + bodyTestToken())
+                .header("Mcp-Session-Id", bodyTestSessionId())
+                .header("MCP-Protocol-Version", "2025-11-25")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        if (contentEncoding != null) {
+            request.header("Content-Encoding", contentEncoding);
+        }
+        return send(request);
+    }
+
+    private synchronized String bodyTestSessionId() throws Exception {
+        if (bodyTestSessionId == null) {
+            HttpResponse<String> initialized = send(mcpRequest().header("Authorization", "Bearer " + bodyTestToken())
+                    .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+            assertThat(initialized.statusCode()).isEqualTo(200);
+            String sessionId = initialized.headers().firstValue("Mcp-Session-Id").orElseThrow();
+            HttpResponse<String> notified = send(mcpRequest().header("Authorization", "Bearer " + bodyTestToken())
+                    .header("Mcp-Session-Id", sessionId).header("MCP-Protocol-Version", "2025-11-25")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")));
+            assertThat(notified.statusCode()).isEqualTo(202);
+            bodyTestSessionId = sessionId;
+        }
+        return bodyTestSessionId;
+    }
+
     // ---- sessions, keys, outages ------------------------------------------------------------------
 
     @Test
@@ -680,6 +939,7 @@ public abstract class ResourceServerContract {
     private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("never a server error").isLessThan(500);
+        assertNoJavaInternals(response.body());
         for (String token : tokensSent) {
             assertThat(response.body()).doesNotContain(token);
             assertThat(response.headers().map().toString()).doesNotContain(token);
