@@ -608,9 +608,9 @@ final class McpAuthFilter extends HttpFilter {
                 holdBack();
             }
 
-            /** Writes the held-back error answer, if there is one, as a JSON-RPC error object. */
+            /** Writes the error answer, if the transport gave one, as a JSON-RPC error object. */
             void finish() throws IOException {
-                if (heldBack == null) {
+                if (heldBack == null && (status < 400 || isCommitted())) {
                     return;
                 }
                 if (heldBackWriter != null) {
@@ -643,6 +643,9 @@ final class McpAuthFilter extends HttpFilter {
             }
 
             private String sdkText() {
+                if (heldBack == null) {
+                    return null;
+                }
                 try {
                     JsonNode written = JsonMapper.shared().readTree(heldBack.toByteArray());
                     String text = written.path("jsonRpcError").path("message").asString("");
