@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 
@@ -18,6 +19,15 @@ import tools.jackson.databind.JsonNode;
  */
 @Component
 class GitHubTools {
+
+    static final String REPOS_READ = "repos:read";
+
+    /**
+     * Tool name -> scope it needs beyond the base scope ({@link McpAuthFilter} refuses the call with
+     * 403 {@code insufficient_scope} without it). Every scope here is also in {@code proxy.scopes}, so
+     * clients can ask for it.
+     */
+    private static final Map<String, String> EXTRA_SCOPE_BY_TOOL = Map.of("list_repositories", REPOS_READ);
 
     private final McpJsonMapper json;
     private final GitHubAccess github;
@@ -35,11 +45,16 @@ class GitHubTools {
         return List.of(
                 tool("whoami", "Your GitHub account (login, name, id) and the MCP client you are calling through.",
                         this::whoami),
-                tool("list_repositories", "Your GitHub repositories, most recently updated first (up to 30).",
-                        this::listRepositories));
+                tool("list_repositories", "Your GitHub repositories, most recently updated first (up to 30). Needs the "
+                        + REPOS_READ + " scope.", this::listRepositories));
     }
 
-    private CallToolResult whoami(McpCaller caller) throws ReconnectRequiredException {
+    /** The extra scope a tool needs, if any. */
+    static Optional<String> requiredScope(String toolName) {
+        return Optional.ofNullable(EXTRA_SCOPE_BY_TOOL.get(toolName));
+    }
+
+    private CallToolResult whoami(AuthenticatedUser caller) throws ReconnectRequiredException {
         JsonNode user = github.call(caller.userId(), api::user);
         Map<String, Object> who = new LinkedHashMap<>();
         who.put("login", user.path("login").asString());
@@ -52,7 +67,7 @@ class GitHubTools {
                 .build();
     }
 
-    private CallToolResult listRepositories(McpCaller caller) throws ReconnectRequiredException {
+    private CallToolResult listRepositories(AuthenticatedUser caller) throws ReconnectRequiredException {
         JsonNode repositories = github.call(caller.userId(), api::repositories);
         List<String> names = new ArrayList<>();
         repositories.values().forEach(repository -> names.add(repository.path("full_name").asString()));
@@ -64,14 +79,14 @@ class GitHubTools {
 
     @FunctionalInterface
     private interface Handler {
-        CallToolResult handle(McpCaller caller) throws ReconnectRequiredException;
+        CallToolResult handle(AuthenticatedUser caller) throws ReconnectRequiredException;
     }
 
     private SyncToolSpecification tool(String name, String description, Handler handler) {
         Tool tool = Tool.builder().name(name).description(description)
                 .inputSchema(json, "{\"type\":\"object\",\"properties\":{}}").build();
         return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> {
-            McpCaller caller = McpCaller.of(exchange);
+            AuthenticatedUser caller = AuthenticatedUser.of(exchange);
             try {
                 CallToolResult result = handler.handle(caller);
                 audit.record("tool_call", caller.clientId(), caller.userId(), "ok", Map.of("tool", name));

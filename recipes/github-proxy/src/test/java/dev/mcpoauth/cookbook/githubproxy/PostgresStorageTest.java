@@ -28,7 +28,7 @@ class PostgresStorageTest {
                 "spring.sql.init.platform", "postgresql",
                 "proxy.refresh-reuse-grace", "0s"))) {
             String clientId = stack.registerClient("On PostgreSQL");
-            Tokens tokens = stack.login(new HeadlessUserAgent(), clientId, ALICE);
+            Tokens tokens = stack.loginForEveryTool(new HeadlessUserAgent(), clientId, ALICE);
 
             stack.stopProxy();
             stack.startProxy(); // schema creation is idempotent; the signing key comes back from the database

@@ -47,7 +47,7 @@ class ProxyFlowTest {
     void registeredClientGetsAResourceBoundTokenAndToolsCallGitHubForTheSignedInUser() throws Exception {
         String clientId = stack.registerClient("Test MCP client");
 
-        Tokens tokens = stack.login(new HeadlessUserAgent(), clientId, ALICE);
+        Tokens tokens = stack.loginForEveryTool(new HeadlessUserAgent(), clientId, ALICE);
 
         var claims = SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet();
         assertThat(claims.getAudience()).containsExactly(stack.mcpUrl().toString());

@@ -25,6 +25,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
@@ -77,7 +78,7 @@ class ProxySecurityTest {
         assertThat(strings(metadata.get("code_challenge_methods_supported"))).containsExactly("S256");
         assertThat(strings(metadata.get("token_endpoint_auth_methods_supported"))).containsExactly("none");
         assertThat(strings(metadata.get("grant_types_supported"))).containsExactly("authorization_code", "refresh_token");
-        assertThat(strings(metadata.get("scopes_supported"))).containsExactly("mcp:tools");
+        assertThat(strings(metadata.get("scopes_supported"))).containsExactly("mcp:tools", "repos:read");
         assertThat(metadata.get("client_id_metadata_document_supported").asBoolean()).isTrue();
         assertThat(metadata.get("authorization_response_iss_parameter_supported").asBoolean()).isTrue(); // RFC 9207
     }
@@ -189,7 +190,7 @@ class ProxySecurityTest {
                 {"client_name":"Two redirects","redirect_uris":["http://127.0.0.1/callback","http://127.0.0.1/elsewhere"],
                  "token_endpoint_auth_method":"none","scope":"mcp:tools"}""");
         String clientId = JsonMapper.shared().readTree(registered.body()).get("client_id").asString();
-        stack.login(browser, clientId, ALICE); // approved for http://127.0.0.1:<some port>/callback
+        stack.login(browser, clientId, ALICE, ProxyStack.BASE_SCOPE); // approved for http://127.0.0.1:<some port>/callback
 
         HttpResponse<String> sameRedirectOtherPort = Browser.follow(browser,
                 Browser.authorizationUrl(stack, clientId, Pkce.create(), Map.of()));
@@ -458,6 +459,7 @@ class ProxySecurityTest {
         HttpResponse<String> metadataPreflight = preflight("/.well-known/oauth-protected-resource/mcp", "https://some-web-client.example");
 
         assertThat(foreignPage.statusCode()).isEqualTo(403);
+        assertJsonRpcError(foreignPage, -32600);
         assertThat(foreignPage.headers().firstValue("Access-Control-Allow-Origin")).isEmpty();
         assertThat(foreignPreflight.statusCode()).isEqualTo(403);
         assertThat(inspector.statusCode()).isEqualTo(200);
@@ -468,6 +470,127 @@ class ProxySecurityTest {
             assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://some-web-client.example");
             assertThat(preflight.headers().firstValue("Access-Control-Allow-Credentials")).isEmpty();
         }
+    }
+
+    // ---- the JSON-RPC body: one reading, UTF-8 only, refused before the transport -------------------
+
+    private static final String LIST_REPOSITORIES = """
+            {"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"list_repositories","arguments":{}}}""";
+
+    /**
+     * Issue 18: the scope filter read raw bytes with Jackson (which guesses UTF-8, 16 or 32) while the
+     * MCP SDK decodes the charset the request declares, so an EBCDIC tools/call got past it. Only
+     * {@code application/json} in UTF-8 reaches the transport now (RFC 8259 section 8.1).
+     */
+    @Test
+    void anEbcdicToolCallNeedingAScopeTheTokenLacksIsRefusedAndTheToolDoesNotRun() throws Exception {
+        String clientId = stack.registerClient("EBCDIC caller");
+        String baseOnly = stack.login(new HeadlessUserAgent(), clientId, ALICE, ProxyStack.BASE_SCOPE).accessToken();
+        String stepped = stack.loginForEveryTool(new HeadlessUserAgent(), clientId, ALICE).accessToken();
+        String session = openSession(baseOnly);
+        Map<String, String> inSession = Map.of("Mcp-Session-Id", session, "MCP-Protocol-Version", "2025-11-25");
+        long listed = repositoryListings();
+
+        HttpResponse<String> ebcdic = mcpPost(baseOnly, "application/json; charset=IBM037", LIST_REPOSITORIES.getBytes("IBM037"), inSession);
+        HttpResponse<String> ebcdicWithTheScope = mcpPost(stepped, "application/json; charset=IBM037",
+                LIST_REPOSITORIES.getBytes("IBM037"), inSession);
+        HttpResponse<String> utf8 = mcpPost(baseOnly, "application/json", LIST_REPOSITORIES.getBytes(StandardCharsets.UTF_8), inSession);
+
+        assertThat(ebcdic.statusCode()).isEqualTo(415);
+        assertJsonRpcError(ebcdic, -32700);
+        assertThat(ebcdicWithTheScope.statusCode()).isEqualTo(415); // refused for its charset, whatever the token
+        assertThat(utf8.statusCode()).isEqualTo(403);
+        BearerChallenge challenge = BearerChallenge.parse(utf8.headers().firstValue("WWW-Authenticate").orElseThrow());
+        assertThat(challenge.get("error")).isEqualTo("insufficient_scope");
+        assertThat(challenge.get("scope")).isEqualTo("mcp:tools repos:read");
+        assertThat(challenge.get("resource_metadata")).isEqualTo(stack.baseUrl + "/.well-known/oauth-protected-resource/mcp");
+        assertThat(repositoryListings()).as("GitHub calls for /user/repos").isEqualTo(listed);
+        // The control: in the same session, the UTF-8 call with the scope runs the tool.
+        assertThat(mcpPost(stepped, "application/json", LIST_REPOSITORIES.getBytes(StandardCharsets.UTF_8), inSession).statusCode())
+                .isEqualTo(200);
+        assertThat(repositoryListings()).isEqualTo(listed + 1);
+    }
+
+    @Test
+    void aBatchIsRefusedAsAnInvalidRequest() throws Exception {
+        String token = stack.login(new HeadlessUserAgent(), stack.registerClient("Batch sender"), ALICE).accessToken();
+
+        HttpResponse<String> batch = mcpPost(token, "application/json",
+                ("[" + INITIALIZE + "," + LIST_REPOSITORIES + "]").getBytes(StandardCharsets.UTF_8), Map.of());
+
+        assertThat(batch.statusCode()).isEqualTo(400); // MCP has had no batches since 2025-06-18
+        assertJsonRpcError(batch, -32600);
+    }
+
+    @Test
+    void aBodyWithADuplicateKeyIsRefusedAsAParseError() throws Exception {
+        String token = stack.login(new HeadlessUserAgent(), stack.registerClient("Duplicate keys"), ALICE).accessToken();
+        String duplicateName = """
+                {"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"whoami","name":"list_repositories"}}""";
+
+        HttpResponse<String> response = mcpPost(token, "application/json", duplicateName.getBytes(StandardCharsets.UTF_8), Map.of());
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertJsonRpcError(response, -32700);
+    }
+
+    /**
+     * What a 2026-07-28 client sends first. The MCP SDK answers it with a serialized exception and
+     * its stack trace (through the whole Spring Security filter chain); the client gets a JSON-RPC error.
+     */
+    @Test
+    void aSessionlessRequestOtherThanInitializeGetsAJsonRpcErrorWithoutJavaInternals() throws Exception {
+        String token = stack.login(new HeadlessUserAgent(), stack.registerClient("Stateless client"), ALICE).accessToken();
+
+        HttpResponse<String> response = mcpPost(token, "application/json",
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"server/discover\"}".getBytes(StandardCharsets.UTF_8), Map.of());
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertJsonRpcError(response, -32600);
+        assertThat(JsonMapper.shared().readTree(response.body()).get("id").asInt()).isEqualTo(1);
+    }
+
+    /**
+     * Spring Security's firewall answers a URL it rejects with {@code sendError(400)}; Spring Boot would
+     * dispatch that to its error page, which this server's other chains answer. On /mcp: a JSON-RPC error.
+     */
+    @Test
+    void aUrlSpringSecuritysFirewallRejectsGetsAJsonRpcError() throws Exception {
+        String token = stack.login(new HeadlessUserAgent(), stack.registerClient("Odd URLs"), ALICE).accessToken();
+
+        HttpResponse<String> response = stack.send(HttpRequest.newBuilder(URI.create(stack.mcpUrl() + ";jsessionid=x"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)).build());
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertJsonRpcError(response, -32600);
+    }
+
+    private String openSession(String token) {
+        return mcpRequest(token, INITIALIZE, Map.of()).headers().firstValue("Mcp-Session-Id").orElseThrow();
+    }
+
+    private long repositoryListings() {
+        return stack.github.apiCalls().stream().filter(call -> call.path().equals("/user/repos")).count();
+    }
+
+    private HttpResponse<String> mcpPost(String accessToken, String contentType, byte[] body, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(stack.mcpUrl())
+                .header("Authorization", "Bearer " + accessToken)
+                .header("Content-Type", contentType).header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(request::header);
+        return stack.send(request.build());
+    }
+
+    /** A JSON-RPC error object and nothing else: no Spring Boot error fields, nothing of an exception. */
+    private static void assertJsonRpcError(HttpResponse<String> response, int code) {
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+        JsonNode body = JsonMapper.shared().readTree(response.body());
+        assertThat(body.propertyNames()).containsExactlyInAnyOrder("jsonrpc", "id", "error");
+        assertThat(body.path("error").path("code").asInt()).isEqualTo(code);
+        assertThat(response.body()).doesNotContain("timestamp", "stackTrace", "cause", "localizedMessage", "Exception");
     }
 
     private HttpResponse<String> preflight(String path, String origin) {

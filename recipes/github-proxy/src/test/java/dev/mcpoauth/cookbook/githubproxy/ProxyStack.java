@@ -18,6 +18,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jsoup.Jsoup;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
@@ -34,6 +35,8 @@ final class ProxyStack implements AutoCloseable {
     static final String GITHUB_CLIENT_ID = "Iv1.proxy-demo-app";
     static final String GITHUB_CLIENT_SECRET = "proxy-demo-app-secret";
     static final String BASE_SCOPE = "mcp:tools";
+    /** What {@code list_repositories} needs beyond the base scope. */
+    static final String REPOS_READ = "repos:read";
 
     final GitHubEmulator github;
     final URI baseUrl;
@@ -121,7 +124,7 @@ final class ProxyStack implements AutoCloseable {
     String registerClient(String name) {
         HttpResponse<String> response = register("""
                 {"client_name":%s,"redirect_uris":["http://127.0.0.1/callback"],"grant_types":["authorization_code","refresh_token"],
-                 "response_types":["code"],"token_endpoint_auth_method":"none","scope":"mcp:tools"}"""
+                 "response_types":["code"],"token_endpoint_auth_method":"none","scope":"mcp:tools repos:read"}"""
                 .formatted(JsonMapper.shared().writeValueAsString(name)));
         if (response.statusCode() != 201) {
             throw new IllegalStateException("Registration refused: " + response.statusCode() + " " + response.body());
@@ -137,7 +140,36 @@ final class ProxyStack implements AutoCloseable {
 
     /** The whole front channel (GitHub sign-in, GitHub's app approval, the proxy's consent) and the token request. */
     Tokens login(HeadlessUserAgent browser, String clientId, UserCredentials user) {
-        return flow(clientId).scope(BASE_SCOPE).resource(mcpUrl()).run(browser, user);
+        return login(browser, clientId, user, BASE_SCOPE);
+    }
+
+    Tokens login(HeadlessUserAgent browser, String clientId, UserCredentials user, String... scopes) {
+        return flow(clientId).scope(scopes).resource(mcpUrl()).run(browser, user);
+    }
+
+    /**
+     * A token for every tool, as an MCP client gets one: the base scope first (the 401 names it), then
+     * a step-up to the tools' scopes (a 403 names them), approved on the proxy's consent page. The
+     * step-up's consent form is submitted here as a browser submits it, with one {@code scope} field
+     * per scope: the test kit's headless agent keeps one value per field name.
+     */
+    Tokens loginForEveryTool(HeadlessUserAgent browser, String clientId, UserCredentials user) {
+        login(browser, clientId, user, BASE_SCOPE); // signs the user in at GitHub and at the proxy
+        Browser.Pkce pkce = Browser.Pkce.create();
+        HttpResponse<String> consentPage = Browser.follow(browser, Browser.authorizationUrl(this, clientId, pkce,
+                Map.of("scope", BASE_SCOPE + " " + REPOS_READ)));
+        StringBuilder consent = new StringBuilder("accept=yes");
+        Jsoup.parse(consentPage.body()).select("form input[type=hidden]").forEach(input -> consent.append('&')
+                .append(Browser.form(Map.of(input.attr("name"), input.attr("value")))));
+        HttpResponse<String> approved = Browser.send(browser, HttpRequest.newBuilder(baseUrl.resolve("/oauth2/authorize"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(consent.toString())).build());
+        String code = Browser.redirectParameters(approved).get("code");
+        JsonNode tokens = JsonMapper.shared().readTree(postForm(baseUrl.resolve("/oauth2/token"), Browser.form(Map.of(
+                "grant_type", "authorization_code", "code", code, "redirect_uri", Browser.REDIRECT_URI,
+                "client_id", clientId, "code_verifier", pkce.verifier(), "resource", mcpUrl().toString()))).body());
+        return new Tokens(tokens.get("access_token").asString(), tokens.path("refresh_token").asString(null),
+                List.of(tokens.get("scope").asString().split(" ")));
     }
 
     AuthorizationCodeFlow flow(String clientId) {

@@ -75,7 +75,7 @@ class ProxyStorageTest {
     @Test
     void aGitHub401OnAnUnexpiredTokenTriggersOneRefreshWhenGitHubIssuedARefreshToken(@TempDir Path data) throws Exception {
         try (ProxyStack stack = ProxyStack.start(data, Map.of(), true)) {
-            Tokens tokens = stack.login(new HeadlessUserAgent(), stack.registerClient("Client"), ALICE);
+            Tokens tokens = stack.loginForEveryTool(new HeadlessUserAgent(), stack.registerClient("Client"), ALICE);
             GitHubTokenStore store = stack.bean(GitHubTokenStore.class);
             var stored = store.find(subject(tokens)).orElseThrow();
             // An access token GitHub no longer honours before its expiry, with a refresh token it still does.
@@ -96,7 +96,7 @@ class ProxyStorageTest {
     @Test
     void aClassicTokenRevokedAtGitHubGivesAClearReconnectAnswer(@TempDir Path data) throws Exception {
         try (ProxyStack stack = ProxyStack.start(data, Map.of())) {
-            Tokens tokens = stack.login(new HeadlessUserAgent(), stack.registerClient("Client"), ALICE);
+            Tokens tokens = stack.loginForEveryTool(new HeadlessUserAgent(), stack.registerClient("Client"), ALICE);
             String githubToken = stack.bean(GitHubTokenStore.class).find(subject(tokens)).orElseThrow().accessToken();
             stack.bean(GitHubApi.class).revoke(githubToken); // as if the user revoked the app in GitHub's settings
 

@@ -113,9 +113,9 @@ public final class RunDemo {
         String clientId = demo.registerClient("Cookbook walk-through");
         System.out.println("  client_id " + clientId + " (public client, token_endpoint_auth_method none)");
 
-        System.out.println("\n=== 4. Authorization: GitHub sign-in, the proxy's consent page, code + PKCE + resource ===");
-        Tokens tokens = demo.flow(clientId).scope(ProxyStack.BASE_SCOPE).resource(mcp)
-                .run(new HeadlessUserAgent(), new dev.mcpoauth.cookbook.testkit.browser.UserCredentials("octocat", "octocat-demo-password"));
+        System.out.println("\n=== 4. Authorization: GitHub sign-in, the proxy's consent page, code + PKCE + resource; then a step-up to repos:read ===");
+        Tokens tokens = demo.loginForEveryTool(new HeadlessUserAgent(), clientId,
+                new dev.mcpoauth.cookbook.testkit.browser.UserCredentials("octocat", "octocat-demo-password"));
         var claims = com.nimbusds.jwt.SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet();
         System.out.println("  the proxy's own access token: iss " + claims.getIssuer() + ", aud " + claims.getAudience()
                 + ", sub " + claims.getSubject() + " (GitHub user id), lifetime "

@@ -4,6 +4,13 @@ import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.SecurityContext;
+import dev.mcpoauth.cookbook.resourceserverspring.McpAuthFilter.JsonRpcErrors;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+import java.io.IOException;
 import java.net.MalformedURLException;
 import java.util.List;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -11,6 +18,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.ServerHttpResponse;
+import org.springframework.http.server.ServletServerHttpResponse;
+import org.springframework.security.authentication.InsufficientAuthenticationException;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
@@ -30,13 +40,25 @@ import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.DefaultCorsProcessor;
 import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
+import org.springframework.web.filter.CorsFilter;
 
 /**
- * The OAuth 2.1 resource-server half of the MCP server, built from Spring Security's own parts:
- * bearer-token authentication with JWT validation, the RFC 9728 metadata endpoint, and RFC 6750
- * challenges that carry {@code resource_metadata} and {@code scope} as the MCP authorization spec asks.
+ * The security path of {@code /mcp}, first half: what Spring Security does, in the order a request
+ * meets it.
+ * <ol>
+ *   <li>{@link QueryStringTokenRefusal}: no token in the URL (401), before Spring Security logs the URL;</li>
+ *   <li>CORS: listed browser origins only, preflights answered (Spring's {@code CorsFilter});</li>
+ *   <li>the bearer token from the {@code Authorization} header only, of sane size (RFC 6750 section 2.1),
+ *       validated by the {@link #jwtDecoder JWT decoder}: signature, issuer, audience, expiry; else 401
+ *       with the challenge that leads the client to the metadata (RFC 9728 section 5.1);</li>
+ *   <li>the server's base scope, else 403 {@code insufficient_scope} naming it (MCP step-up).</li>
+ * </ol>
+ * The second half is {@link McpAuthFilter}: the MCP session and the JSON-RPC body, which Spring
+ * Security cannot see. Spring Security also serves the RFC 9728 metadata.
  */
 @Configuration
 class SecurityConfig {
@@ -55,13 +77,25 @@ class SecurityConfig {
         return bearerChallenge;
     }
 
-    /** Runs before Spring Security's filter chain, which would log the URL (see the class). */
+    /**
+     * First on every request, before Spring Security's filter chain, which logs the URL at DEBUG
+     * ("Securing POST /mcp?access_token=..."; this recipe's tests caught exactly that). Then, on
+     * {@code /mcp} only, the guard that keeps Spring Boot's error page from answering there.
+     */
     @Bean
-    FilterRegistrationBean<QueryStringTokenFilter> queryStringTokenFilter(
+    FilterRegistrationBean<QueryStringTokenRefusal> queryStringTokenRefusal(
             BearerTokenAuthenticationEntryPoint bearerChallenge, McpServerProperties mcp) {
-        FilterRegistrationBean<QueryStringTokenFilter> registration = new FilterRegistrationBean<>(
-                new QueryStringTokenFilter(withScope(bearerChallenge, mcp.requiredScope())));
+        FilterRegistrationBean<QueryStringTokenRefusal> registration = new FilterRegistrationBean<>(
+                new QueryStringTokenRefusal(withScope(bearerChallenge, mcp.requiredScope())));
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        return registration;
+    }
+
+    @Bean
+    FilterRegistrationBean<NoErrorPageOnMcp> noErrorPageOnMcp() {
+        FilterRegistrationBean<NoErrorPageOnMcp> registration = new FilterRegistrationBean<>(new NoErrorPageOnMcp());
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
+        registration.addUrlPatterns("/mcp", "/mcp/*");
         return registration;
     }
 
@@ -73,7 +107,7 @@ class SecurityConfig {
             // Bearer tokens in a header, no cookies: CSRF does not apply, and a tokenless POST must get 401, not 403.
             .csrf(csrf -> csrf.disable())
             .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-            .cors(cors -> cors.configurationSource(corsConfiguration(mcp)))
+            .cors(cors -> cors.disable()).addFilter(corsFilter(mcp)) // Spring's CORS, with a JSON-RPC refusal
             .authorizeHttpRequests(authorize -> authorize
                 .requestMatchers("/mcp", "/mcp/**").hasAuthority("SCOPE_" + mcp.requiredScope())
                 .anyRequest().denyAll())
@@ -89,9 +123,9 @@ class SecurityConfig {
                     .scopes(scopes -> scopes.addAll(tools.scopesSupported(mcp.requiredScope())))
                     .resourceName("MCP OAuth Cookbook: Spring resource server")
                     .tlsClientCertificateBoundAccessTokens(false))))
-            // After authentication: sessions belong to their creator; per-tool scopes live in the JSON-RPC body.
-            .addFilterAfter(new SessionBindingFilter(), AuthorizationFilter.class)
-            .addFilterAfter(new ToolScopeFilter(tools, mcp.requiredScope()), SessionBindingFilter.class);
+            // What Spring Security cannot see: the MCP session and the JSON-RPC body (the tool called).
+            .addFilterAfter(new McpAuthFilter(bearerChallenge, mcp.requiredScope(), tools::requiredScope),
+                    AuthorizationFilter.class);
         return http.build();
     }
     // end::filter-chain[]
@@ -156,17 +190,29 @@ class SecurityConfig {
     }
 
     /**
-     * 403 {@code insufficient_scope} with the scopes this request needs (MCP "Scope Challenge
-     * Handling"), so the client can step up: ask again with them and retry.
+     * 403 {@code insufficient_scope} naming the base scope (MCP "Scope Challenge Handling"), so the
+     * client can step up; {@link McpAuthFilter} writes the same challenge for a tool's extra scope.
      */
     private static AccessDeniedHandler insufficientScope(BearerTokenAuthenticationEntryPoint challenge, McpServerProperties mcp) {
-        return (request, response, denied) -> {
-            String needed = denied instanceof InsufficientScopeException insufficient
-                    ? insufficient.requiredScopes()
-                    : mcp.requiredScope();
-            challenge.commence(request, response, new OAuth2AuthenticationException(
-                    BearerTokenErrors.insufficientScope("This request needs scope: " + needed, needed)));
-        };
+        return (request, response, denied) -> challenge.commence(request, response, new OAuth2AuthenticationException(
+                BearerTokenErrors.insufficientScope("This request needs scope: " + mcp.requiredScope(), mcp.requiredScope())));
+    }
+
+    /**
+     * Spring's CORS processing, except that a foreign origin gets a JSON-RPC error instead of the
+     * text "Invalid CORS request". The MCP SDK's Origin validator is the second line of defence.
+     */
+    private static CorsFilter corsFilter(McpServerProperties mcp) {
+        CorsFilter filter = new CorsFilter(corsConfiguration(mcp));
+        filter.setCorsProcessor(new DefaultCorsProcessor() {
+            @Override
+            protected void rejectRequest(ServerHttpResponse response) throws IOException {
+                response.getBody(); // writes the Vary headers set so far
+                JsonRpcErrors.write(((ServletServerHttpResponse) response).getServletResponse(), 403,
+                        JsonRpcErrors.INVALID_REQUEST, "Origin not allowed", null);
+            }
+        });
+        return filter;
     }
 
     /** Browser clients (MCP Inspector) read metadata from any origin; only listed origins may call /mcp. */
@@ -188,5 +234,78 @@ class SecurityConfig {
         source.registerCorsConfiguration("/.well-known/**", metadata);
         source.registerCorsConfiguration("/mcp", endpoint);
         return source;
+    }
+
+    /**
+     * Refuses {@code ?access_token=} with the same 401 challenge as a request without a token: OAuth 2.1
+     * forbids tokens in URLs because URLs get logged. Looks at parameter names only, never at values.
+     */
+    static final class QueryStringTokenRefusal extends OncePerRequestFilter {
+
+        private final AuthenticationEntryPoint challenge;
+
+        QueryStringTokenRefusal(AuthenticationEntryPoint challenge) {
+            this.challenge = challenge;
+        }
+
+        @Override
+        protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+                throws ServletException, IOException {
+            if (hasAccessTokenInQuery(request.getQueryString())) {
+                challenge.commence(request, response,
+                        new InsufficientAuthenticationException("Access tokens are not accepted in the query string"));
+                return;
+            }
+            chain.doFilter(request, response);
+        }
+
+        static boolean hasAccessTokenInQuery(String query) {
+            if (query == null) {
+                return false;
+            }
+            for (String pair : query.split("&")) {
+                String name = pair.split("=", 2)[0];
+                if (name.equalsIgnoreCase("access_token") || name.equalsIgnoreCase("access%5Ftoken")) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Spring Boot answers a {@code sendError} or an escaped exception with its {@code /error} page, a
+     * JSON document of its own (and Spring Security's firewall answers a URL it rejects with
+     * {@code sendError(400)}). On {@code /mcp} every error is a JSON-RPC error object instead; the
+     * MCP transport's own errors are already rewritten by {@link McpAuthFilter}.
+     */
+    static final class NoErrorPageOnMcp extends OncePerRequestFilter {
+
+        @Override
+        protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+                throws ServletException, IOException {
+            HttpServletResponse noSendError = new HttpServletResponseWrapper(response) {
+                @Override
+                public void sendError(int status) throws IOException {
+                    resetBuffer();
+                    JsonRpcErrors.write(response, status, status >= 500 ? JsonRpcErrors.INTERNAL_ERROR
+                            : JsonRpcErrors.INVALID_REQUEST, status >= 500 ? "Internal error" : "Request refused", null);
+                }
+
+                @Override
+                public void sendError(int status, String ignoredMessage) throws IOException {
+                    sendError(status);
+                }
+            };
+            try {
+                chain.doFilter(request, noSendError);
+            } catch (IOException | ServletException | RuntimeException failure) {
+                if (response.isCommitted()) {
+                    throw failure;
+                }
+                response.resetBuffer();
+                JsonRpcErrors.write(response, 500, JsonRpcErrors.INTERNAL_ERROR, "Internal error", null);
+            }
+        }
     }
 }

@@ -32,10 +32,10 @@ final class ClientTokenFilter extends HttpFilter {
 
     private final GatewayConfig config;
     private final AccessTokenValidator validator;
-    private final Challenges challenges;
+    private final BearerChallenges challenges;
     private final AuditLog audit;
 
-    ClientTokenFilter(GatewayConfig config, AccessTokenValidator validator, Challenges challenges, AuditLog audit) {
+    ClientTokenFilter(GatewayConfig config, AccessTokenValidator validator, BearerChallenges challenges, AuditLog audit) {
         this.config = config;
         this.validator = validator;
         this.challenges = challenges;
@@ -57,14 +57,14 @@ final class ClientTokenFilter extends HttpFilter {
             return;
         }
         // Refused requests are audited too: they are what an operator looks for after an attack.
-        Caller caller = Caller.ofNullable(request);
+        AuthenticatedUser user = AuthenticatedUser.ofNullable(request);
         String path = request.getPathInfo();
-        audit.record(new AuditLog.Entry(Instant.now(), caller == null ? null : caller.subject(),
-                caller == null ? null : caller.clientId(), path == null ? null : path.substring(1), request.getMethod(),
+        audit.record(new AuditLog.Entry(Instant.now(), user == null ? null : user.subject(),
+                user == null ? null : user.clientId(), path == null ? null : path.substring(1), request.getMethod(),
                 null, refusal, response.getStatus(), (System.nanoTime() - started) / 1_000_000));
     }
 
-    /** Null when the caller may go on (and is on the request); otherwise the refusal, already answered. */
+    /** Null when the user may go on (and is on the request); otherwise the refusal, already answered. */
     private String authenticate(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (hasAccessTokenInQuery(request.getQueryString())) {
             challenges.bearer(response, 401, null, null, null); // treated as no credentials; never read, never logged
@@ -84,22 +84,23 @@ final class ClientTokenFilter extends HttpFilter {
             challenges.bearer(response, 401, "invalid_token", "Bearer token is malformed", null);
             return "invalid_token";
         }
-        Caller caller;
+        AuthenticatedUser user;
         try {
-            caller = Caller.from(validator.validate(token), token);
+            user = AuthenticatedUser.from(validator.validate(token), token);
         } catch (InvalidTokenException | ParseException invalid) {
             challenges.bearer(response, 401, "invalid_token", invalid.getMessage(), null);
             return "invalid_token";
         }
-        caller.attachTo(request);
-        if (!caller.scopes().contains(config.requiredScope())) {
+        user.attachTo(request);
+        if (!user.scopes().contains(config.requiredScope())) {
             challenges.bearer(response, 403, "insufficient_scope",
                     "This request needs scope: " + config.requiredScope(), config.requiredScope());
             return "insufficient_scope";
         }
         String origin = request.getHeader("Origin");
         if (origin != null && !config.allowedOrigins().contains(origin)) {
-            Challenges.jsonRpcError(response, 403, null, -32600, "Origin not allowed");
+            GatewayServlet.JsonRpcErrors.write(response, 403, GatewayServlet.JsonRpcErrors.INVALID_REQUEST,
+                    "Origin not allowed", null);
             return "origin_refused";
         }
         return null;

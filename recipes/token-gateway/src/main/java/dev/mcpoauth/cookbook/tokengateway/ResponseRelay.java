@@ -18,11 +18,11 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Copies a backend's answer to the client. An event stream goes event by event, each flushed as it
  * arrives (progress notifications must not wait for the result); the answer to a {@code tools/list}
- * request loses the tools the caller may not call.
+ * request loses the tools the user may not call.
  */
 final class ResponseRelay {
 
-    /** Which tools the caller may see. */
+    /** Which tools the user may see. */
     @FunctionalInterface
     interface ToolFilter {
         boolean isListed(String tool);
@@ -32,7 +32,7 @@ final class ResponseRelay {
     }
 
     /** {@code text/event-stream} (WHATWG HTML, server-sent events): one event per blank-line-terminated block. */
-    static void events(InputStream in, HttpServletResponse response, JsonNode request, ToolFilter filter)
+    static void events(InputStream in, HttpServletResponse response, ToolFilter filter)
             throws IOException {
         ServletOutputStream out = response.getOutputStream();
         response.flushBuffer(); // status and headers now: the client knows the stream is open
@@ -44,7 +44,7 @@ final class ResponseRelay {
                 event.add(line);
                 continue;
             }
-            writeEvent(out, filter == null ? event : filtered(event, request, filter));
+            writeEvent(out, filter == null ? event : filtered(event, filter));
             event.clear();
         }
         if (!event.isEmpty()) {
@@ -53,14 +53,14 @@ final class ResponseRelay {
     }
 
     /** {@code application/json}: one JSON-RPC response. */
-    static void json(InputStream in, HttpServletResponse response, JsonNode request, ToolFilter filter)
+    static void json(InputStream in, HttpServletResponse response, ToolFilter filter)
             throws IOException {
         if (filter == null) {
             in.transferTo(response.getOutputStream());
             return;
         }
         byte[] body = in.readAllBytes();
-        byte[] filtered = filterToolsList(new String(body, StandardCharsets.UTF_8), request, filter)
+        byte[] filtered = filterToolsList(new String(body, StandardCharsets.UTF_8), filter)
                 .getBytes(StandardCharsets.UTF_8);
         response.setContentLength(filtered.length);
         response.getOutputStream().write(filtered);
@@ -73,8 +73,8 @@ final class ResponseRelay {
         out.flush();
     }
 
-    /** The event with its {@code data} rewritten when it is the response to this tools/list request. */
-    private static List<String> filtered(List<String> event, JsonNode request, ToolFilter filter) {
+    /** The event with its {@code data} rewritten when it carries a tools/list result. */
+    private static List<String> filtered(List<String> event, ToolFilter filter) {
         StringBuilder data = new StringBuilder();
         List<String> others = new ArrayList<>();
         for (String line : event) {
@@ -87,19 +87,23 @@ final class ResponseRelay {
         if (data.length() == 0) {
             return event;
         }
-        others.add("data: " + filterToolsList(data.toString(), request, filter));
+        others.add("data: " + filterToolsList(data.toString(), filter));
         return others;
     }
 
-    /** A JSON-RPC response to {@code request} with {@code result.tools} filtered; anything else unchanged. */
-    static String filterToolsList(String json, JsonNode request, ToolFilter filter) {
+    /**
+     * A JSON-RPC response with {@code result.tools} filtered; anything else unchanged. Called only on
+     * the answer to a {@code tools/list} request, where any tool list is that answer: it is filtered
+     * whatever its {@code id}, so an id the backend writes in another form (1.0 for 1) cannot unhide a tool.
+     */
+    static String filterToolsList(String json, ToolFilter filter) {
         JsonNode message;
         try {
             message = JsonMapper.shared().readTree(json);
         } catch (JacksonException notJson) {
             return json;
         }
-        if (!(message instanceof ObjectNode response) || !response.path("id").equals(request.path("id"))
+        if (!(message instanceof ObjectNode response)
                 || !(response.path("result").path("tools") instanceof ArrayNode tools)) {
             return json;
         }

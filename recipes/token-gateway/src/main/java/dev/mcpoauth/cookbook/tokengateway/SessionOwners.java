@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Which user each backend MCP session belongs to (MCP security best practices, session hijacking).
  * A session the gateway did not see created, or created for someone else, does not exist for the
- * caller: 404, and a real client starts its own.
+ * user: 404, and a real client starts its own.
  */
 final class SessionOwners {
 

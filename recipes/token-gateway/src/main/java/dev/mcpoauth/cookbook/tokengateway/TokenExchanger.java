@@ -97,13 +97,13 @@ public final class TokenExchanger {
     }
 
     /** A token for {@code backend}, from the cache when one is fresh enough. */
-    public ExchangedToken tokenFor(Caller caller, Backend backend, Set<String> scopes) throws ExchangeException {
-        Key key = new Key(caller.subject(), caller.clientId(), backend.name(), Set.copyOf(scopes));
+    public ExchangedToken tokenFor(AuthenticatedUser user, Backend backend, Set<String> scopes) throws ExchangeException {
+        Key key = new Key(user.subject(), user.clientId(), backend.name(), Set.copyOf(scopes));
         CompletableFuture<ExchangedToken> mine = new CompletableFuture<>();
         CompletableFuture<ExchangedToken> current = cache.compute(key,
                 (k, existing) -> existing != null && (!existing.isDone() || isFresh(existing)) ? existing : mine);
         if (current == mine) {
-            return exchangeInto(mine, key, caller.token(), backend, scopes);
+            return exchangeInto(mine, key, user.token(), backend, scopes);
         }
         try {
             return current.join(); // in flight for another request of the same user and client, or cached
@@ -120,9 +120,9 @@ public final class TokenExchanger {
         return exchanges.sum();
     }
 
-    /** Forgets what was exchanged for this caller and backend (a backend refused it). */
-    public void forget(Caller caller, Backend backend, Set<String> scopes) {
-        cache.remove(new Key(caller.subject(), caller.clientId(), backend.name(), Set.copyOf(scopes)));
+    /** Forgets what was exchanged for this user and backend (a backend refused it). */
+    public void forget(AuthenticatedUser user, Backend backend, Set<String> scopes) {
+        cache.remove(new Key(user.subject(), user.clientId(), backend.name(), Set.copyOf(scopes)));
     }
 
     private ExchangedToken exchangeInto(CompletableFuture<ExchangedToken> mine, Key key, String subjectToken,

@@ -41,7 +41,7 @@ public final class TokenGateway {
                 throw new IllegalArgumentException("The policy file has no entry for backend " + backend);
             }
         }
-        Challenges challenges = new Challenges(config);
+        BearerChallenges challenges = new BearerChallenges(config);
         AuditLog audit = new AuditLog();
         ClientTokenFilter clientTokens = new ClientTokenFilter(config, new AccessTokenValidator(
                 config.authorizationServer(), config.jwksUri(), config.resource().toString(), config.clockSkew(), null),

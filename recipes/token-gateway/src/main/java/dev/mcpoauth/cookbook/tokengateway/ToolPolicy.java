@@ -108,15 +108,15 @@ public final class ToolPolicy {
         return scopes;
     }
 
-    public Decision decide(String backend, String tool, Caller caller) {
+    public Decision decide(String backend, String tool, AuthenticatedUser user) {
         ToolRule rule = rules(backend).tools().get(tool);
         if (rule == null) {
             return new Decision.Deny("Tool '" + tool + "' is not available through this gateway");
         }
-        if (rule.deny() || !caller.roles().containsAll(rule.roles())) {
+        if (rule.deny() || !user.roles().containsAll(rule.roles())) {
             return new Decision.Deny("The gateway's policy does not allow you to call '" + tool + "'");
         }
-        if (!caller.scopes().containsAll(rule.scopes())) {
+        if (!user.scopes().containsAll(rule.scopes())) {
             Set<String> needed = new LinkedHashSet<>(List.of(baseScope));
             needed.addAll(rule.scopes());
             return new Decision.NeedsScopes(needed);
@@ -124,9 +124,9 @@ public final class ToolPolicy {
         return new Decision.Allow();
     }
 
-    /** {@code tools/list} shows what the caller may call now or after a step-up; denied tools are hidden. */
-    public boolean isListed(String backend, String tool, Caller caller) {
-        return !(decide(backend, tool, caller) instanceof Decision.Deny);
+    /** {@code tools/list} shows what the user may call now or after a step-up; denied tools are hidden. */
+    public boolean isListed(String backend, String tool, AuthenticatedUser user) {
+        return !(decide(backend, tool, user) instanceof Decision.Deny);
     }
 
     public boolean knows(String backend) {

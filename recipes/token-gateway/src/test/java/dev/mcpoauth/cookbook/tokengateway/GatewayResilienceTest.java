@@ -27,8 +27,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Limits, outages and misbehaving backends: each test starts its own gateway (fresh rate limits,
@@ -67,7 +71,8 @@ class GatewayResilienceTest {
         assertThat(limited.statusCode()).isEqualTo(429);
         // 5 per minute refill one every 12 s: the client is told to wait that long, not a whole minute.
         assertThat(Long.parseLong(limited.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 12L);
-        assertThat(limited.body()).contains("\"code\":-32000").contains("Too many requests");
+        assertThat(limited.body()).isEqualTo("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32000,"
+                + "\"message\":\"Too many requests from this client; slow down\"}}");
     }
 
     @Test
@@ -95,8 +100,8 @@ class GatewayResilienceTest {
             assertThat(Duration.between(asked, Instant.now())).isLessThan(Duration.ofSeconds(6)); // not a hang
             assertThat(unavailable.statusCode()).isEqualTo(503);
             assertThat(unavailable.headers().firstValue("Retry-After")).contains("5");
-            assertThat(unavailable.body()).contains("\"id\":3")
-                    .contains("The gateway cannot reach its authorization server; try again shortly");
+            assertThat(unavailable.body()).isEqualTo("{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32603,"
+                    + "\"message\":\"The gateway cannot reach its authorization server; try again shortly\"}}");
         } finally {
             CONTRACT.realm().server().start();
         }
@@ -150,6 +155,58 @@ class GatewayResilienceTest {
         } finally {
             backend.stop(0);
         }
+    }
+
+    /**
+     * What a backend answers with an error status reaches the client as a JSON-RPC error object: a
+     * well-formed one as it is, anything else (the MCP SDK's serialized exception, an HTML error page)
+     * replaced, keeping the status.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backendErrorAnswers")
+    void aBackendsErrorAnswerReachesTheClientOnlyAsAJsonRpcError(String name, int status, String contentType,
+                                                                 String backendBody, String expectedBody)
+            throws Exception {
+        HttpServer backend = misbehavingBackend("/mcp", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] body = backendBody.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", contentType);
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        try {
+            gateway = GatewayEnvironment.startGateway(GatewayEnvironment.configWith(
+                    new Backend("notes", backendUrl(backend, "/mcp"), NOTES_URL.toString())));
+
+            HttpResponse<String> answer = post("notes", login(ALICE, "mcp:tools"), PING, null);
+
+            assertThat(answer.statusCode()).isEqualTo(status);
+            assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/json");
+            assertThat(answer.body()).isEqualTo(expectedBody);
+        } finally {
+            backend.stop(0);
+        }
+    }
+
+    static Stream<Arguments> backendErrorAnswers() {
+        String wellFormed = "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32600,\"message\":\"Bad Request\"}}";
+        return Stream.of(
+                Arguments.of("a JSON-RPC error, passed on", 400, "application/json", wellFormed, wellFormed),
+                Arguments.of("a serialized exception", 400, "application/json",
+                        "{\"jsonRpcError\":{\"code\":-32601,\"message\":\"Session ID required\"},\"cause\":null,"
+                                + "\"stackTrace\":[{\"className\":\"io.modelcontextprotocol.Servlet\"}]}",
+                        "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32600,"
+                                + "\"message\":\"The MCP server behind the gateway refused the request\"}}"),
+                Arguments.of("a JSON-RPC error with a data member", 500, "application/json",
+                        "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32603,\"message\":\"x\","
+                                + "\"data\":\"java.lang.IllegalStateException at Backend.java:12\"}}",
+                        "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32603,"
+                                + "\"message\":\"The MCP server behind the gateway failed\"}}"),
+                Arguments.of("an HTML error page", 500, "text/html",
+                        "<html><body><h2>HTTP ERROR 500 java.lang.NullPointerException</h2></body></html>",
+                        "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32603,"
+                                + "\"message\":\"The MCP server behind the gateway failed\"}}"));
     }
 
     /** A plain loopback HTTP server standing in for a backend that does what an MCP server should not. */

@@ -23,6 +23,7 @@ import dev.mcpoauth.cookbook.testkit.mcp.McpTestClient;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
 import dev.mcpoauth.cookbook.testkit.tokens.TokenForge;
 import dev.mcpoauth.cookbook.tokengateway.TokenExchanger.ExchangedToken;
+import dev.mcpoauth.cookbook.tokengateway.backends.BackendServer;
 import dev.mcpoauth.cookbook.tokengateway.backends.BackendServer.ReceivedRequest;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -37,19 +38,29 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What the gateway adds to a resource server, end to end: real Keycloak (token exchange), real
@@ -61,10 +72,15 @@ class GatewayTest {
     private static final String INITIALIZE = """
             {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
              "capabilities":{},"clientInfo":{"name":"gateway-test","version":"1"}}}""";
+    private static final String WHOAMI = """
+            {"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"whoami","arguments":{}}}""";
+    private static final String ADD_NOTE = """
+            {"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"add_note","arguments":{"text":"from a test"}}}""";
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final List<String> tokensSeen = new CopyOnWriteArrayList<>();
     private TokenGateway gateway;
+    private String toolsOnlyToken;
 
     @BeforeAll
     void startGateway() throws Exception {
@@ -309,20 +325,102 @@ class GatewayTest {
                         + "\"tool\":null,\"decision\":\"no_token\",\"status\":401");
     }
 
-    @Test
-    void malformedAndBatchedMessagesAreRefusedBeforeTheBackend() throws Exception {
-        String token = login(BOB, "mcp:tools");
-        int before = NOTES.received().size();
-        // A duplicate "method" key could be read as tools/list here and tools/call there: refused.
-        HttpResponse<String> duplicate = post(GatewayEnvironment.endpoint("notes"), token, Map.of(), """
-                {"jsonrpc":"2.0","id":1,"method":"tools/list","method":"tools/call","params":{"name":"purge_notes"}}""");
-        HttpResponse<String> batch = post(GatewayEnvironment.endpoint("notes"), token, Map.of(), "[" + INITIALIZE + "]");
-        HttpResponse<String> unknownBackend = post(GatewayEnvironment.endpoint("billing"), token, Map.of(), INITIALIZE);
+    /**
+     * Each body the backend's transport could read otherwise than the gateway (issue 18: the EBCDIC
+     * tools/call that passed the scope check) is refused with its JSON-RPC error, and the backend
+     * records nothing: the policy decides on what the backend would execute, or nothing goes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("bodiesTheGatewayCannotJudgeAsTheBackendWouldRead")
+    void aBodyTheBackendCouldReadDifferentlyIsRefusedAndNeverReachesIt(String name, Map<String, String> headers,
+                                                                       byte[] body, int status, int code)
+            throws Exception {
+        String token = toolsOnlyToken(); // mcp:tools only: add_note needs notes:write
+        List<ReceivedRequest> before = NOTES.received();
+        int callsBefore = NOTES_CALLS.size();
 
-        assertThat(duplicate.statusCode()).isEqualTo(400);
-        assertThat(batch.statusCode()).isEqualTo(400);
-        assertThat(unknownBackend.statusCode()).isEqualTo(404);
-        assertThat(NOTES.received().size()).isEqualTo(before);
+        HttpResponse<String> refused = postBytes(GatewayEnvironment.endpoint("notes"), token, headers, body);
+
+        assertThat(refused.statusCode()).isEqualTo(status);
+        assertJsonRpcError(refused.body(), code, null);
+        assertThat(postsSince(NOTES, before)).isEmpty();
+        assertThat(NOTES_CALLS).hasSize(callsBefore);
+    }
+
+    static Stream<Arguments> bodiesTheGatewayCannotJudgeAsTheBackendWouldRead() {
+        String json = "application/json";
+        return Stream.of(
+                Arguments.of("EBCDIC (IBM037) declared", Map.of("Content-Type", json + "; charset=IBM037"),
+                        ADD_NOTE.getBytes(Charset.forName("IBM037")), 415, -32700),
+                Arguments.of("Latin-1 declared", Map.of("Content-Type", json + "; charset=ISO-8859-1"),
+                        ADD_NOTE.getBytes(StandardCharsets.ISO_8859_1), 415, -32700),
+                Arguments.of("UTF-16 with BOM, declared UTF-8", Map.of("Content-Type", json + "; charset=utf-8"),
+                        ADD_NOTE.getBytes(StandardCharsets.UTF_16), 400, -32700),
+                Arguments.of("UTF-32LE without BOM, undeclared", Map.of("Content-Type", json),
+                        ADD_NOTE.getBytes(Charset.forName("UTF-32LE")), 400, -32700),
+                Arguments.of("UTF-8 with a byte order mark", Map.of("Content-Type", json),
+                        ("\uFEFF" + ADD_NOTE).getBytes(StandardCharsets.UTF_8), 400, -32700),
+                Arguments.of("a batch of an allowed and a forbidden call", Map.of("Content-Type", json),
+                        ("[" + WHOAMI + "," + ADD_NOTE + "]").getBytes(StandardCharsets.UTF_8), 400, -32600),
+                Arguments.of("duplicate method key", Map.of("Content-Type", json), utf8("""
+                        {"jsonrpc":"2.0","id":1,"method":"tools/list","method":"tools/call","params":{"name":"add_note"}}"""),
+                        400, -32700),
+                Arguments.of("duplicate name key", Map.of("Content-Type", json), utf8("""
+                        {"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","name":"add_note"}}"""),
+                        400, -32700),
+                Arguments.of("trailing content after the object", Map.of("Content-Type", json),
+                        utf8(WHOAMI + ADD_NOTE), 400, -32700),
+                Arguments.of("gzip Content-Encoding", Map.of("Content-Type", json, "Content-Encoding", "gzip"),
+                        utf8(ADD_NOTE), 415, -32700),
+                Arguments.of("text/plain", Map.of("Content-Type", "text/plain"), utf8(ADD_NOTE), 415, -32700),
+                Arguments.of("no Content-Type", Map.of(), utf8(ADD_NOTE), 415, -32700),
+                Arguments.of("tools/call without a tool name", Map.of("Content-Type", json), utf8("""
+                        {"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{}}}"""), 400, -32602),
+                Arguments.of("larger than 1 MiB", Map.of("Content-Type", json),
+                        utf8(ADD_NOTE.replace("from a test", "x".repeat(1024 * 1024))), 413, -32600));
+    }
+
+    @Test
+    void theBackendReceivesExactlyTheJudgedBytesDeclaredAsApplicationJson() throws Exception {
+        String token = toolsOnlyToken();
+        // Not ASCII, odd spacing, a quoted upper-case charset: all of it must arrive byte for byte.
+        byte[] sent = utf8("""
+                { "jsonrpc" : "2.0", "id" : 1, "method" : "initialize", "params" : {"protocolVersion":"2025-11-25",
+                  "capabilities":{}, "clientInfo":{"name":"gatewäy-tëst \u00e9", "version":"1"}} }""");
+        List<ReceivedRequest> before = NOTES.received();
+
+        HttpResponse<String> response = postBytes(GatewayEnvironment.endpoint("notes"), token,
+                Map.of("Content-Type", "Application/JSON; charset=\"UTF-8\""), sent);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<ReceivedRequest> received = postsSince(NOTES, before);
+        assertThat(received).hasSize(1);
+        assertThat(received.get(0).headers()).containsEntry("content-type", "application/json")
+                .doesNotContainKey("content-encoding");
+        assertThat(received.get(0).body()).isEqualTo(sent);
+    }
+
+    @Test
+    void aBackendsRefusalOfASessionlessCallReachesTheClientAsAJsonRpcError() throws Exception {
+        // The MCP SDK 2.1.0 servlet answers this with a serialized exception, stack trace included.
+        HttpResponse<String> refused = post(GatewayEnvironment.endpoint("notes"), toolsOnlyToken(), Map.of(), WHOAMI);
+
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertJsonRpcError(refused.body(), -32600, 3);
+        assertThat(refused.body()).doesNotContain("stackTrace", "cause", "Exception");
+    }
+
+    @Test
+    void anUnknownBackendIs404AndNoBackendHearsOfIt() throws Exception {
+        List<ReceivedRequest> notesBefore = NOTES.received();
+        List<ReceivedRequest> calendarBefore = CALENDAR.received();
+
+        HttpResponse<String> unknown = post(GatewayEnvironment.endpoint("billing"), toolsOnlyToken(), Map.of(), INITIALIZE);
+
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertJsonRpcError(unknown.body(), -32601, null);
+        assertThat(postsSince(NOTES, notesBefore)).isEmpty();
+        assertThat(postsSince(CALENDAR, calendarBefore)).isEmpty();
     }
 
     @Test
@@ -332,7 +430,7 @@ class GatewayTest {
         String orphan = TokenForge.trustedBy(CONTRACT.realm()).valid(CONTRACT.mcpUrl().toString(), "no-session-user",
                 "mcp:tools");
         tokensSeen.add(orphan);
-        int before = NOTES.received().size();
+        List<ReceivedRequest> before = NOTES.received();
 
         HttpResponse<String> refused = postInitialize(GatewayEnvironment.endpoint("notes"), orphan, Map.of());
 
@@ -340,10 +438,54 @@ class GatewayTest {
         assertThat(refused.headers().firstValue("WWW-Authenticate").orElseThrow()).isEqualTo("Bearer error=\"invalid_token\", "
                 + "error_description=\"The authorization server no longer accepts this token\", resource_metadata=\""
                 + CONTRACT.mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp") + "\", scope=\"mcp:tools\"");
-        assertThat(NOTES.received().size()).isEqualTo(before);
+        assertThat(postsSince(NOTES, before)).isEmpty();
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
+
+    /** Bob with only the base scope, logged in once for the tests that need no fresh token. */
+    private String toolsOnlyToken() {
+        if (toolsOnlyToken == null) {
+            toolsOnlyToken = login(BOB, "mcp:tools");
+        }
+        return toolsOnlyToken;
+    }
+
+    /**
+     * The POSTs a backend received after the snapshot {@code before} (by identity: the record keeps
+     * its latest 1000). Only POSTs: an earlier test's client may still be closing its session (a
+     * DELETE) or its event stream.
+     */
+    private static List<ReceivedRequest> postsSince(BackendServer backend, List<ReceivedRequest> before) {
+        Set<ReceivedRequest> earlier = Collections.newSetFromMap(new IdentityHashMap<>());
+        earlier.addAll(before);
+        return backend.received().stream()
+                .filter(request -> !earlier.contains(request) && request.method().equals("POST")).toList();
+    }
+
+    /** Exactly a JSON-RPC error object: no other member, nothing of an exception. */
+    private static void assertJsonRpcError(String body, int code, Integer id) {
+        JsonNode error = JsonMapper.shared().readTree(body);
+        assertThat(error.propertyNames()).containsExactlyInAnyOrder("jsonrpc", "id", "error");
+        assertThat(error.path("jsonrpc").asString()).isEqualTo("2.0");
+        assertThat(error.get("id").isNull() ? null : error.get("id").asInt()).isEqualTo(id);
+        assertThat(error.path("error").propertyNames()).containsExactlyInAnyOrder("code", "message");
+        assertThat(error.path("error").path("code").asInt()).isEqualTo(code);
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A POST with exactly these headers (no Content-Type unless given) and these bytes. */
+    private HttpResponse<String> postBytes(URI url, String token, Map<String, String> headers, byte[] body)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(url).header("Authorization", "Bearer " + token)
+                .header("Accept", "application/json, text/event-stream").timeout(Duration.ofSeconds(20));
+        headers.forEach(request::header);
+        return http.send(request.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
 
     private String login(UserCredentials user, String... scopes) {
         String token = AuthorizationCodeFlow.with(CONTRACT.realm(), CLIENT_ID).scope(scopes).resource(CONTRACT.mcpUrl())

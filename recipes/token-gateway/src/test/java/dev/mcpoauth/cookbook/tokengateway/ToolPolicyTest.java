@@ -15,28 +15,28 @@ class ToolPolicyTest {
                        "tools": {"list_notes": {}, "add_note": {"scopes": ["notes:write"]},
                                  "purge_notes": {"deny": true}, "audit": {"roles": ["auditor"]}}}}""", "mcp:tools");
 
-    private static Caller caller(Set<String> scopes, Set<String> roles) {
-        return new Caller("sub", "user", "client", scopes, roles, "token");
+    private static AuthenticatedUser user(Set<String> scopes, Set<String> roles) {
+        return new AuthenticatedUser("sub", "user", "client", scopes, roles, "token");
     }
 
     @Test
     void decidesPerToolAndDeniesWhatTheFileDoesNotName() {
-        Caller reader = caller(Set.of("mcp:tools"), Set.of());
+        AuthenticatedUser reader = user(Set.of("mcp:tools"), Set.of());
 
         assertThat(POLICY.decide("notes", "list_notes", reader)).isInstanceOf(Decision.Allow.class);
         assertThat(POLICY.decide("notes", "add_note", reader))
                 .isEqualTo(new Decision.NeedsScopes(new java.util.LinkedHashSet<>(java.util.List.of("mcp:tools", "notes:write"))));
-        assertThat(POLICY.decide("notes", "purge_notes", caller(Set.of("mcp:tools", "notes:write"), Set.of("auditor"))))
+        assertThat(POLICY.decide("notes", "purge_notes", user(Set.of("mcp:tools", "notes:write"), Set.of("auditor"))))
                 .isInstanceOf(Decision.Deny.class);
         assertThat(POLICY.decide("notes", "audit", reader)).isInstanceOf(Decision.Deny.class);
-        assertThat(POLICY.decide("notes", "audit", caller(Set.of("mcp:tools"), Set.of("auditor"))))
+        assertThat(POLICY.decide("notes", "audit", user(Set.of("mcp:tools"), Set.of("auditor"))))
                 .isInstanceOf(Decision.Allow.class);
         assertThat(POLICY.decide("notes", "not_in_the_file", reader)).isInstanceOf(Decision.Deny.class);
     }
 
     @Test
     void listsWhatTheCallerMayCallNowOrAfterAStepUp() {
-        Caller reader = caller(Set.of("mcp:tools"), Set.of());
+        AuthenticatedUser reader = user(Set.of("mcp:tools"), Set.of());
 
         assertThat(POLICY.isListed("notes", "add_note", reader)).isTrue();
         assertThat(POLICY.isListed("notes", "purge_notes", reader)).isFalse();

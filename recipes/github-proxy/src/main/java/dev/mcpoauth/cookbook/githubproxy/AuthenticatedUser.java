@@ -12,22 +12,22 @@ import org.springframework.security.oauth2.server.resource.authentication.JwtAut
  * the MCP client ({@code client_id}). Tools read it from the MCP request context, never from a
  * thread-bound global: the SDK may run a tool on another thread than the HTTP request's.
  */
-record McpCaller(String userId, String clientId) {
+record AuthenticatedUser(String userId, String clientId) {
 
-    private static final String CONTEXT_KEY = McpCaller.class.getName();
+    private static final String CONTEXT_KEY = AuthenticatedUser.class.getName();
 
     /** The MCP transport's context extractor: runs on the request thread, after Spring Security authenticated it. */
     static McpTransportContext toTransportContext(HttpServletRequest request) {
         if (request.getUserPrincipal() instanceof JwtAuthenticationToken authentication) {
             Jwt jwt = authentication.getToken();
             return McpTransportContext.create(Map.of(CONTEXT_KEY,
-                    new McpCaller(jwt.getSubject(), jwt.getClaimAsString("client_id"))));
+                    new AuthenticatedUser(jwt.getSubject(), jwt.getClaimAsString("client_id"))));
         }
         return McpTransportContext.EMPTY;
     }
 
-    static McpCaller of(McpSyncServerExchange exchange) {
-        if (exchange.transportContext().get(CONTEXT_KEY) instanceof McpCaller caller) {
+    static AuthenticatedUser of(McpSyncServerExchange exchange) {
+        if (exchange.transportContext().get(CONTEXT_KEY) instanceof AuthenticatedUser caller) {
             return caller;
         }
         // Unreachable while Spring Security guards /mcp; failing closed if that ever changes.

@@ -20,18 +20,18 @@ import java.util.Set;
  * @param token    the client token itself: only ever sent to the authorization server as the
  *                 RFC 8693 {@code subject_token}, never to a backend, never logged
  */
-public record Caller(String subject, String username, String clientId, Set<String> scopes, Set<String> roles,
-                     String token) {
+public record AuthenticatedUser(String subject, String username, String clientId, Set<String> scopes, Set<String> roles,
+                                String token) {
 
-    private static final String KEY = Caller.class.getName();
+    private static final String KEY = AuthenticatedUser.class.getName();
 
-    static Caller from(JWTClaimsSet claims, String token) throws ParseException {
+    static AuthenticatedUser from(JWTClaimsSet claims, String token) throws ParseException {
         String scope = claims.getStringClaim("scope");
         List<String> roles = claims.getStringListClaim("roles");
         // Keycloak names the client in azp; RFC 9068 tokens in client_id. Rate limits and audit need one.
         String clientId = claims.getStringClaim("azp") != null ? claims.getStringClaim("azp")
                 : Objects.requireNonNullElse(claims.getStringClaim("client_id"), "(no client id)");
-        return new Caller(claims.getSubject(), claims.getStringClaim("preferred_username"),
+        return new AuthenticatedUser(claims.getSubject(), claims.getStringClaim("preferred_username"),
                 clientId,
                 scope == null || scope.isBlank() ? Set.of() : Set.copyOf(Arrays.asList(scope.trim().split(" +"))),
                 roles == null ? Set.of() : Set.copyOf(roles),
@@ -42,21 +42,21 @@ public record Caller(String subject, String username, String clientId, Set<Strin
         request.setAttribute(KEY, this);
     }
 
-    static Caller ofNullable(HttpServletRequest request) {
-        return request.getAttribute(KEY) instanceof Caller caller ? caller : null;
+    static AuthenticatedUser ofNullable(HttpServletRequest request) {
+        return request.getAttribute(KEY) instanceof AuthenticatedUser user ? user : null;
     }
 
-    static Caller of(HttpServletRequest request) {
-        if (request.getAttribute(KEY) instanceof Caller caller) {
-            return caller;
+    static AuthenticatedUser of(HttpServletRequest request) {
+        if (request.getAttribute(KEY) instanceof AuthenticatedUser user) {
+            return user;
         }
         // Unreachable while ClientTokenFilter guards /mcp/*; failing closed if that ever changes.
-        throw new IllegalStateException("No authenticated caller on the request");
+        throw new IllegalStateException("No authenticated user on the request");
     }
 
     /** Never prints the token. */
     @Override
     public String toString() {
-        return "Caller[subject=" + subject + ", client=" + clientId + ", scopes=" + scopes + "]";
+        return "AuthenticatedUser[subject=" + subject + ", client=" + clientId + ", scopes=" + scopes + "]";
     }
 }
