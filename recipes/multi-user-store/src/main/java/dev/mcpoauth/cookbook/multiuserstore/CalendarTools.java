@@ -68,7 +68,7 @@ public class CalendarTools {
                         + " Needs the " + CALENDAR_DISCONNECT + " scope.", this::disconnect));
     }
 
-    /** The extra scope a tool needs, if any (checked by {@link ScopeFilter} before the call reaches the tool). */
+    /** The extra scope a tool needs, if any (checked by {@link McpAuthFilter} before the call reaches the tool). */
     Optional<String> requiredScope(String toolName) {
         return Optional.ofNullable(EXTRA_SCOPE_BY_TOOL.get(toolName));
     }

@@ -11,23 +11,21 @@ import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import jakarta.servlet.DispatcherType;
-import jakarta.servlet.Filter;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Set;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The MCP endpoint: the MCP Java SDK's Streamable HTTP transport, a plain servlet, mounted at
  * {@code /mcp} in Micronaut's servlet container (Jetty) next to Micronaut's own servlet, behind
- * the filters that make it an OAuth resource server (the same as the Micronaut resource-server recipe). Micronaut hands every
- * {@link ServletContainerInitializer} bean the servlet context at startup.
+ * {@link McpAuthFilter}, which makes it an OAuth resource server (the same file as the Micronaut
+ * resource-server recipe's). Micronaut hands every {@link ServletContainerInitializer} bean the servlet
+ * context at startup.
  */
 @Singleton
 final class McpEndpoint implements ServletContainerInitializer {
@@ -37,16 +35,15 @@ final class McpEndpoint implements ServletContainerInitializer {
 
     private final HttpServletStreamableServerTransportProvider transport;
     private final McpSyncServer server;
-    private final Map<String, Filter> filters = new LinkedHashMap<>();
+    private final McpAuthFilter authFilter;
 
-    McpEndpoint(McpConfiguration mcp, CalendarTools tools, BearerChallenge challenge,
-                TokenValidator<HttpServletRequest> tokenValidator) {
+    McpEndpoint(McpConfiguration mcp, CalendarTools tools, TokenValidator<HttpServletRequest> tokenValidator) {
         McpJsonMapper json = new JacksonMcpJsonMapper(JsonMapper.shared());
         // tag::transport[]
         transport = HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(json)
                 .mcpEndpoint(PATH)
-                // Hands the user BearerTokenFilter authenticated to the tools (see AuthenticatedUser).
+                // Hands the user McpAuthFilter authenticated to the tools (see AuthenticatedUser).
                 .contextExtractor(AuthenticatedUser::toTransportContext)
                 // MCP transport spec: refuse browser requests from unknown origins (DNS rebinding).
                 .httpHeaderValidator(DefaultServerTransportSecurityValidator.builder()
@@ -61,17 +58,9 @@ final class McpEndpoint implements ServletContainerInitializer {
                 .build();
 
         // tag::filters[]
-        // In front of the MCP servlet, in this order:
-        // a token in the URL: 401 before any other code sees the request
-        filters.put("query-string-token", new QueryStringTokenFilter(challenge));
-        // a browser request from an origin not on the list: 403; CORS headers for the listed ones
-        filters.put("origin", new McpCorsFilter(mcp.allowedOrigins()));
-        // no valid token: 401 (Micronaut Security validates it)
-        filters.put("bearer-token", new BearerTokenFilter(tokenValidator, challenge));
-        // a valid token without the scope this request needs: 403
-        filters.put("scope", new ScopeFilter(tools, mcp.requiredScope(), challenge));
-        // a session id another user created: 404
-        filters.put("session-binding", new SessionBindingFilter());
+        // Every check in front of the MCP servlet, in one filter; Micronaut Security validates the token.
+        // The tools' own map says which extra scope a tool needs (disconnect: calendar:disconnect).
+        authFilter = new McpAuthFilter(mcp, tokenValidator, tools::requiredScope);
         // end::filters[]
     }
 
@@ -80,11 +69,9 @@ final class McpEndpoint implements ServletContainerInitializer {
         ServletRegistration.Dynamic servlet = context.addServlet(SERVLET_NAME, transport);
         servlet.addMapping(PATH);
         servlet.setAsyncSupported(true); // SSE responses are written asynchronously
-        filters.forEach((name, filter) -> {
-            FilterRegistration.Dynamic registration = context.addFilter(name, filter);
-            registration.setAsyncSupported(true);
-            registration.addMappingForServletNames(EnumSet.of(DispatcherType.REQUEST), true, SERVLET_NAME);
-        });
+        FilterRegistration.Dynamic filter = context.addFilter("mcp-auth", authFilter);
+        filter.setAsyncSupported(true);
+        filter.addMappingForServletNames(EnumSet.of(DispatcherType.REQUEST), true, SERVLET_NAME);
     }
 
     @PreDestroy

@@ -13,14 +13,17 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 
 /**
  * The MCP endpoint passes the cookbook's resource-server contract (shared-testkit): the same
  * end-to-end and attack tests as the resource-server recipes, against the real server, realm A and
  * PostgreSQL. With this recipe's tools: {@code connect_status} names the caller's MCP account,
  * {@code disconnect} is the step-up tool ({@code calendar:disconnect}), and per-user isolation is
- * checked on calendar connections.
+ * checked on calendar connections. In the body tests alice's calendar is connected before each
+ * refused {@code disconnect}, so one that ran anyway would show; every other test finds her unconnected.
  */
 class ResourceServerContractTest extends ResourceServerContract {
 
@@ -30,14 +33,33 @@ class ResourceServerContractTest extends ResourceServerContract {
 
     private final TestStack stack = TestStack.shared();
     private ServerInstance server;
+    private Rows rows;
+    /** Reads of {@link #stateTheStepUpCallChanges} in the running test: the first is before the attempt. */
+    private int stateReads;
+    private boolean aliceConnectedForABodyTest;
 
     @BeforeAll
     void startServer() {
         PostgresServer.Database database = stack.postgres.createDatabase("contract");
+        rows = new Rows(stack.postgres.dataSource(database));
         // Listens on the resource URL's own port (the contract calls it directly), JWKS through the contract's proxy.
         server = new ServerInstance(stack, stack.serverProperties(database, Map.of(
                 "micronaut.server.port", stack.contract.port(),
                 "mcp.jwks-uri", stack.contract.jwksUri().toString())));
+    }
+
+    @BeforeEach
+    void noStateReadYet() {
+        stateReads = 0;
+    }
+
+    /** As she was: the other tests expect alice unconnected (the contract's own tests run in any order). */
+    @AfterEach
+    void disconnectAliceAfterABodyTest() {
+        if (aliceConnectedForABodyTest) {
+            rows.update("DELETE FROM upstream_connection");
+            aliceConnectedForABodyTest = false;
+        }
     }
 
     @AfterAll
@@ -90,9 +112,7 @@ class ResourceServerContractTest extends ResourceServerContract {
     /** Alice connects her calendar (realm B login in a browser); bob stays unconnected and never gets her events. */
     @Override
     protected void assertEachUserSeesOnlyTheirOwnData(McpSyncClient alice, McpSyncClient bob) {
-        CallToolResult connectAnswer = alice.callTool(LIST_EVENTS);
-        URI link = URI.create(String.valueOf(((Map<?, ?>) connectAnswer.structuredContent()).get("connect_url")));
-        assertThat(server.completeConnect(link, TestStack.ALICE_CALENDAR, new HeadlessUserAgent()).statusCode()).isEqualTo(200);
+        connectCalendar(alice);
         try {
             assertThat(ServerInstance.text(alice.callTool(LIST_EVENTS)))
                     .isEqualTo("2026-12-01T09:00  Alice: dentist\n2026-12-02T14:00  Alice: design review");
@@ -106,6 +126,28 @@ class ResourceServerContractTest extends ResourceServerContract {
         } finally {
             alice.callTool(DISCONNECT); // as she was: the other tests expect her unconnected
         }
+    }
+
+    /**
+     * Whether alice's calendar is connected: what a {@code disconnect} that ran would change. Before
+     * each attempt (the first read in a test) alice connects, as a person does, so there is something
+     * to lose.
+     */
+    @Override
+    protected Object stateTheStepUpCallChanges(McpSyncClient alice) {
+        if (stateReads++ == 0) {
+            connectCalendar(alice);
+            aliceConnectedForABodyTest = true;
+            assertThat(ConnectAndIsolationTest.status(alice.callTool(CONNECT_STATUS))).isEqualTo("connected");
+        }
+        return alice.callTool(CONNECT_STATUS).structuredContent();
+    }
+
+    /** Realm B login through the connect link that {@code list_events} answers an unconnected user with. */
+    private void connectCalendar(McpSyncClient user) {
+        CallToolResult connectAnswer = user.callTool(LIST_EVENTS);
+        URI link = URI.create(String.valueOf(((Map<?, ?>) connectAnswer.structuredContent()).get("connect_url")));
+        assertThat(server.completeConnect(link, TestStack.ALICE_CALENDAR, new HeadlessUserAgent()).statusCode()).isEqualTo(200);
     }
 
     @Override

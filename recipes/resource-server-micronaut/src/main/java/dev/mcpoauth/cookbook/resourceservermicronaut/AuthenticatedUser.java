@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Who is calling, as proven by the validated access token. Tools read it from the request's
- * {@link McpTransportContext}, never from a global: the MCP SDK may run a tool on another thread
- * than the HTTP request's.
+ * Who is calling, as proven by the validated access token. {@link McpAuthFilter} puts it on the
+ * request; the MCP transport's context extractor hands it to the tools, which may run on another
+ * thread than the request's.
  *
  * @param subject  {@code sub}: the stable user id to key per-user data on
  * @param username {@code preferred_username}, for display only
@@ -19,41 +19,40 @@ import java.util.Map;
  */
 public record AuthenticatedUser(String subject, String username, String clientId, List<String> scopes) {
 
-    private static final String CONTEXT_KEY = AuthenticatedUser.class.getName();
-
-    /** Where {@link BearerTokenFilter} leaves the validated token's {@link Authentication} on the request. */
-    static final String REQUEST_ATTRIBUTE = Authentication.class.getName();
-
-    /** The authenticated caller of a request that passed {@link BearerTokenFilter}, if any. */
-    static Authentication authentication(HttpServletRequest request) {
-        return request.getAttribute(REQUEST_ATTRIBUTE) instanceof Authentication authentication ? authentication : null;
-    }
+    private static final String KEY = AuthenticatedUser.class.getName();
 
     // tag::context-extractor[]
-    /** The MCP transport's context extractor: runs on the request thread, after BearerTokenFilter authenticated it. */
-    static McpTransportContext toTransportContext(HttpServletRequest request) {
-        Authentication authentication = authentication(request);
-        if (authentication == null) {
-            return McpTransportContext.EMPTY;
-        }
+    /** From Micronaut Security's {@link Authentication} of a valid token: its name is {@code sub}, its attributes the claims. */
+    static AuthenticatedUser from(Authentication authentication) {
         Map<String, Object> claims = authentication.getAttributes();
-        // Micronaut Security's name is the `sub` claim; its roles are the token's scopes (application.yml).
-        AuthenticatedUser user = new AuthenticatedUser(authentication.getName(), text(claims.get("preferred_username")),
-                text(claims.get("azp")), List.copyOf(authentication.getRoles()));
-        return McpTransportContext.create(Map.of(CONTEXT_KEY, user));
+        // RFC 6749 section 3.3 (and RFC 9068 section 2.2.3): scope is one space-separated string.
+        String scope = text(claims.get("scope"));
+        return new AuthenticatedUser(authentication.getName(), text(claims.get("preferred_username")),
+                text(claims.get("azp")), scope == null || scope.isBlank() ? List.of() : List.of(scope.split(" ")));
     }
 
-    private static String text(Object claim) {
-        return claim instanceof String value ? value : null;
+    void attachTo(HttpServletRequest request) {
+        request.setAttribute(KEY, this);
+    }
+
+    /** The MCP transport's context extractor. */
+    static McpTransportContext toTransportContext(HttpServletRequest request) {
+        return request.getAttribute(KEY) instanceof AuthenticatedUser user
+                ? McpTransportContext.create(Map.of(KEY, user))
+                : McpTransportContext.EMPTY;
     }
 
     /** In a tool handler: the user of the request being handled. */
     static AuthenticatedUser of(McpSyncServerExchange exchange) {
-        if (exchange.transportContext().get(CONTEXT_KEY) instanceof AuthenticatedUser user) {
+        if (exchange.transportContext().get(KEY) instanceof AuthenticatedUser user) {
             return user;
         }
-        // Unreachable while BearerTokenFilter guards /mcp; failing closed if that ever changes.
+        // Unreachable while McpAuthFilter guards /mcp; failing closed if that ever changes.
         throw new IllegalStateException("No authenticated user in the MCP request context");
     }
     // end::context-extractor[]
+
+    private static String text(Object claim) {
+        return claim instanceof String value ? value : null;
+    }
 }
