@@ -76,11 +76,13 @@ bench:
 # *FuzzTest of every recipe for its @FuzzTest maxDuration (5 minutes), one JVM a target, with Jackson and
 # the MCP SDK instrumented too. A finding fails the run and lands as a new input under the test's
 # src/test/resources/.../<Test>Inputs folder, so `make test` replays it from then on. Logs: target/fuzz/.
+# FUZZ_ONLY=regex limits the run to the test files whose path matches (FUZZ_ONLY=token-gateway).
 FUZZ_INCLUDES := dev.mcpoauth.**:tools.jackson.**:io.modelcontextprotocol.**
+FUZZ_ONLY     ?= .
 
 fuzz:
 	@mkdir -p target/fuzz; status=0; \
-	for test in $$(find recipes -path '*/src/test/java/*' -name '*FuzzTest.java' | sort); do \
+	for test in $$(find recipes -path '*/src/test/java/*' -name '*FuzzTest.java' | grep -E '$(FUZZ_ONLY)' | sort); do \
 	  recipe=$$(echo $$test | cut -d/ -f1-2); class=$$(basename $$test .java); log=target/fuzz/$$(basename $$recipe)-$$class.log; \
 	  echo "== $$recipe $$class (log: $$log)"; \
 	  JAZZER_FUZZ=1 $(MVNW) test -pl $$recipe -am -Dtest=$$class -Dsurefire.failIfNoSpecifiedTests=false \
