@@ -62,6 +62,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -393,6 +394,23 @@ public abstract class ResourceServerContract {
                 .isEqualTo(Map.of("resource_metadata", resourceMetadataUrl(), "scope", BASE_SCOPE));
     }
 
+    @ParameterizedTest(name = "?{0}=")
+    @ValueSource(strings = {"ACCESS_TOKEN", "access%5Ftoken", "%61ccess_token", "%41CCESS%5FTOKEN"})
+    void ignoresATokenInTheQueryStringHoweverItsNameIsWritten(String name) throws Exception {
+        // The container decodes the name; a check that compares it as sent would pass the request on, with its
+        // URL and the token in it, to code that may log it. A valid header token does not make it acceptable.
+        String token = track(forge.valid(audience(), "forged-user", BASE_SCOPE));
+        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(mcpEndpoint() + "?" + name + "=" + token))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(challenge(response).parameters())
+                .isEqualTo(Map.of("resource_metadata", resourceMetadataUrl(), "scope", BASE_SCOPE));
+    }
+
     @Test
     void rejectsAnExpiredToken() throws Exception {
         assertInvalidToken(RejectedCredential.EXPIRED, forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofMinutes(5)));
@@ -618,6 +636,27 @@ public abstract class ResourceServerContract {
                 .header("Origin", "http://evil.example").POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
 
         assertJsonRpcError(response, 403, -32600);
+    }
+
+    @Test
+    void refusesTraceWithoutEchoingTheRequestBack() throws Exception {
+        // A servlet's default TRACE answer is the request itself, Authorization header included.
+        HttpResponse<String> response = send(HttpRequest.newBuilder(mcpEndpoint())
+                .header("Authorization", "Bearer " + bodyTestToken())
+                .method("TRACE", HttpRequest.BodyPublishers.noBody()));
+
+        assertJsonRpcError(response, 405, -32600); // send() also checks that no token is in the body
+        assertThat(response.body()).doesNotContain("Bearer");
+    }
+
+    @Test
+    void refusesHeadOnTheMcpEndpoint() throws Exception {
+        // HEAD would run the GET handler (an SSE stream) without a body to show it.
+        HttpResponse<String> response = send(HttpRequest.newBuilder(mcpEndpoint())
+                .header("Authorization", "Bearer " + bodyTestToken()).header("Accept", "text/event-stream")
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+
+        assertThat(response.statusCode()).isEqualTo(405);
     }
 
     /** One way to send a tool call that a filter and the transport could read differently, and its exact refusal. */
