@@ -24,8 +24,8 @@ class GitHubTools {
 
     /**
      * Tool name -> scope it needs beyond the base scope ({@link McpAuthFilter} refuses the call with
-     * 403 {@code insufficient_scope} without it). Every scope here is also in {@code proxy.scopes}, so
-     * clients can ask for it.
+     * 403 {@code insufficient_scope} without it, and the tool answers a tool error). Every scope here is
+     * also in {@code proxy.scopes}, so clients can ask for it.
      */
     private static final Map<String, String> EXTRA_SCOPE_BY_TOOL = Map.of("list_repositories", REPOS_READ);
 
@@ -85,8 +85,15 @@ class GitHubTools {
     private SyncToolSpecification tool(String name, String description, Handler handler) {
         Tool tool = Tool.builder().name(name).description(description)
                 .inputSchema(json, "{\"type\":\"object\",\"properties\":{}}").build();
+        String scope = EXTRA_SCOPE_BY_TOOL.get(name);
         return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> {
             AuthenticatedUser caller = AuthenticatedUser.of(exchange);
+            // Defence in depth: the tool checks its extra scope again, so a call that ever got past
+            // McpAuthFilter's reading of the body still never reaches GitHub.
+            if (scope != null && !caller.scopes().contains(scope)) {
+                audit.record("tool_call", caller.clientId(), caller.userId(), "insufficient_scope", Map.of("tool", name));
+                return error("This tool needs the scope " + scope + "; ask for it and retry");
+            }
             try {
                 CallToolResult result = handler.handle(caller);
                 audit.record("tool_call", caller.clientId(), caller.userId(), "ok", Map.of("tool", name));

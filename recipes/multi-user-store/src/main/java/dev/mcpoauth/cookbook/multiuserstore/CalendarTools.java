@@ -68,7 +68,7 @@ public class CalendarTools {
                         + " Needs the " + CALENDAR_DISCONNECT + " scope.", this::disconnect));
     }
 
-    /** The extra scope a tool needs, if any (checked by {@link McpAuthFilter} before the call reaches the tool). */
+    /** The extra scope a tool needs, if any: {@link McpAuthFilter} refuses the call without it, and so does the tool. */
     Optional<String> requiredScope(String toolName) {
         return Optional.ofNullable(EXTRA_SCOPE_BY_TOOL.get(toolName));
     }
@@ -85,7 +85,13 @@ public class CalendarTools {
                                               java.util.function.BiFunction<McpSyncServerExchange, CallToolRequest, CallToolResult> handler) {
         Tool tool = Tool.builder().name(name).description(description)
                 .inputSchema(json, "{\"type\":\"object\",\"properties\":{}}").build();
-        return SyncToolSpecification.builder().tool(tool).callHandler(handler).build();
+        // Defence in depth: the tool checks its extra scope again on the user it runs for, so a call that ever
+        // got past McpAuthFilter's reading of the body still changes nothing.
+        String scope = EXTRA_SCOPE_BY_TOOL.get(name);
+        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) ->
+                scope == null || AuthenticatedUser.of(exchange).scopes().contains(scope)
+                        ? handler.apply(exchange, request)
+                        : error("This tool needs the scope " + scope + "; ask for it and retry")).build();
     }
 
     // tag::list-events[]

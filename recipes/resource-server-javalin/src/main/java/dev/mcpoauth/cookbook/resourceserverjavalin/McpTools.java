@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 
 /**
  * The MCP server's tools and the extra scope each needs. Every tool sees the authenticated user;
@@ -35,10 +36,10 @@ public class McpTools {
     }
 
     List<SyncToolSpecification> specifications() {
-        return List.of(whoami(), addNote(), listNotes());
+        return Stream.of(whoami(), addNote(), listNotes()).map(this::checkingScope).toList();
     }
 
-    /** The extra scope a tool needs, if any. */
+    /** The extra scope a tool needs, if any: McpAuthFilter refuses the call without it, and so does the tool. */
     Optional<String> requiredScope(String toolName) {
         return Optional.ofNullable(extraScopeByTool.get(toolName));
     }
@@ -49,6 +50,24 @@ public class McpTools {
         scopes.add(baseScope);
         scopes.addAll(extraScopeByTool.values());
         return new ArrayList<>(scopes);
+    }
+
+    /**
+     * Defence in depth: a tool needing an extra scope checks it again on the user it runs for, so a call
+     * that ever got past McpAuthFilter's reading of the body still changes nothing.
+     */
+    private SyncToolSpecification checkingScope(SyncToolSpecification spec) {
+        Optional<String> scope = requiredScope(spec.tool().name());
+        if (scope.isEmpty()) {
+            return spec;
+        }
+        return SyncToolSpecification.builder().tool(spec.tool()).callHandler((exchange, request) ->
+                AuthenticatedUser.of(exchange).scopes().contains(scope.get())
+                        ? spec.callHandler().apply(exchange, request)
+                        : CallToolResult.builder().isError(true)
+                                .addTextContent("This tool needs the scope " + scope.get() + "; ask for it and retry")
+                                .build())
+                .build();
     }
 
     // tag::whoami-tool[]

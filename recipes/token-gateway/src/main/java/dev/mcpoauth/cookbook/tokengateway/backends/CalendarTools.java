@@ -8,6 +8,7 @@ import io.modelcontextprotocol.spec.McpSchema.Tool;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The calendar backend: {@code list_events} (needs {@code calendar:read}), {@code sync_calendar}
@@ -17,6 +18,8 @@ import java.util.Map;
 public final class CalendarTools {
 
     static final String CALENDAR_READ = "calendar:read";
+    /** Tool name -> scope the backend's token needs beyond the base scope (the gateway's policy asks the same). */
+    private static final Map<String, String> EXTRA_SCOPE_BY_TOOL = Map.of("list_events", CALENDAR_READ);
     private static final int SYNC_STEPS = 5;
 
     private CalendarTools() {
@@ -32,21 +35,15 @@ public final class CalendarTools {
         Tool deleteEvent = Tool.builder().name("delete_event").description("Deletes one of your events.")
                 .inputSchema(json, "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"}},\"required\":[\"id\"]}")
                 .build();
-        return List.of(
+        return Stream.of(
                 SyncToolSpecification.builder().tool(listEvents).callHandler((exchange, request) -> {
-                    callRecord.add(request.name());
                     BackendUser user = BackendUser.of(exchange);
-                    // Defence in depth: the gateway's policy checked the client's scope; the backend checks its own token.
-                    if (!user.scopes().contains(CALENDAR_READ)) {
-                        return CallToolResult.builder().isError(true).addTextContent("This token may not read calendars").build();
-                    }
                     List<String> events = List.of("Stand-up with " + user.username(), "1:1 with " + user.username() + "'s manager");
                     return CallToolResult.builder().addTextContent(String.join("\n", events))
                             .structuredContent(Map.of("events", events)).build();
                 }).build(),
                 // Progress goes out on the request's event stream while the tool works (MCP progress notifications).
                 SyncToolSpecification.builder().tool(syncCalendar).callHandler((exchange, request) -> {
-                    callRecord.add(request.name());
                     Object progressToken = request.meta() == null ? null : request.meta().get("progressToken");
                     for (int step = 1; step <= SYNC_STEPS; step++) {
                         sleep(syncStepDelay);
@@ -58,10 +55,35 @@ public final class CalendarTools {
                     return CallToolResult.builder().addTextContent("Calendar synchronised.")
                             .structuredContent(Map.of("steps", SYNC_STEPS)).build();
                 }).build(),
-                SyncToolSpecification.builder().tool(deleteEvent).callHandler((exchange, request) -> {
-                    callRecord.add(request.name());
-                    return CallToolResult.builder().addTextContent("Deleted event " + request.arguments().get("id") + ".").build();
-                }).build());
+                SyncToolSpecification.builder().tool(deleteEvent).callHandler((exchange, request) ->
+                        CallToolResult.builder().addTextContent("Deleted event " + request.arguments().get("id") + ".").build())
+                        .build())
+                .map(tool -> recorded(callRecord, checkingScope(tool))).toList();
+    }
+
+    /** Every call that reaches a handler is recorded by tool name: the proof that a denied call never did. */
+    private static SyncToolSpecification recorded(List<String> callRecord, SyncToolSpecification tool) {
+        return SyncToolSpecification.builder().tool(tool.tool()).callHandler((exchange, request) -> {
+            callRecord.add(request.name());
+            return tool.callHandler().apply(exchange, request);
+        }).build();
+    }
+
+    /**
+     * Defence in depth: a tool needing an extra scope checks it on the exchanged token it runs for (the
+     * gateway's policy checked the client's), so a call that ever got past the gateway still changes nothing.
+     */
+    private static SyncToolSpecification checkingScope(SyncToolSpecification tool) {
+        String scope = EXTRA_SCOPE_BY_TOOL.get(tool.tool().name());
+        if (scope == null) {
+            return tool;
+        }
+        return SyncToolSpecification.builder().tool(tool.tool()).callHandler((exchange, request) ->
+                BackendUser.of(exchange).scopes().contains(scope)
+                        ? tool.callHandler().apply(exchange, request)
+                        : CallToolResult.builder().isError(true)
+                                .addTextContent("This tool needs the scope " + scope + "; ask for it and retry").build())
+                .build();
     }
 
     private static void sleep(Duration delay) {

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
+import java.util.stream.Stream;
 
 /**
  * The notes backend: the resource-server contract's tools ({@code whoami}, {@code list_notes},
@@ -20,6 +21,8 @@ import java.util.function.BiFunction;
 public final class NotesTools {
 
     static final String NOTES_WRITE = "notes:write";
+    /** Tool name -> scope the backend's token needs beyond the base scope (the gateway's policy asks the same). */
+    private static final Map<String, String> EXTRA_SCOPE_BY_TOOL = Map.of("add_note", NOTES_WRITE);
     private static final int MAX_NOTE_LENGTH = 500;
 
     private final McpJsonMapper json;
@@ -31,8 +34,25 @@ public final class NotesTools {
 
     public static List<SyncToolSpecification> specifications(McpJsonMapper json, List<String> callRecord) {
         NotesTools tools = new NotesTools(json);
-        return List.of(tools.recorded(callRecord, tools.whoami()), tools.recorded(callRecord, tools.addNote()),
-                tools.recorded(callRecord, tools.listNotes()), tools.recorded(callRecord, tools.purgeNotes()));
+        return Stream.of(tools.whoami(), tools.addNote(), tools.listNotes(), tools.purgeNotes())
+                .map(tool -> tools.recorded(callRecord, checkingScope(tool))).toList();
+    }
+
+    /**
+     * Defence in depth: a tool needing an extra scope checks it on the exchanged token it runs for (the
+     * gateway's policy checked the client's), so a call that ever got past the gateway still changes nothing.
+     */
+    private static SyncToolSpecification checkingScope(SyncToolSpecification tool) {
+        String scope = EXTRA_SCOPE_BY_TOOL.get(tool.tool().name());
+        if (scope == null) {
+            return tool;
+        }
+        return SyncToolSpecification.builder().tool(tool.tool()).callHandler((exchange, request) ->
+                BackendUser.of(exchange).scopes().contains(scope)
+                        ? tool.callHandler().apply(exchange, request)
+                        : CallToolResult.builder().isError(true)
+                                .addTextContent("This tool needs the scope " + scope + "; ask for it and retry").build())
+                .build();
     }
 
     /** Every call that reaches a handler is recorded by tool name: the proof that a denied call never did. */
@@ -70,10 +90,6 @@ public final class NotesTools {
 
     private CallToolResult handleAddNote(McpSyncServerExchange exchange, CallToolRequest request) {
         BackendUser user = BackendUser.of(exchange);
-        // Defence in depth: the gateway's policy checked the client's scope; the backend checks its own token.
-        if (!user.scopes().contains(NOTES_WRITE)) {
-            return CallToolResult.builder().isError(true).addTextContent("This token may not write notes").build();
-        }
         Object text = request.arguments() == null ? null : request.arguments().get("text");
         if (!(text instanceof String note) || note.isBlank() || note.length() > MAX_NOTE_LENGTH) {
             return CallToolResult.builder().isError(true)
