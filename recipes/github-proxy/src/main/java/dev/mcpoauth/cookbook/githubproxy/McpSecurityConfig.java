@@ -9,6 +9,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
@@ -229,7 +231,12 @@ class McpSecurityConfig {
             }
             for (String pair : query.split("&")) {
                 String name = pair.split("=", 2)[0];
-                if (name.equalsIgnoreCase("access_token") || name.equalsIgnoreCase("access%5Ftoken")) {
+                try {
+                    name = URLDecoder.decode(name, StandardCharsets.UTF_8); // as the container decodes it
+                } catch (IllegalArgumentException malformed) {
+                    // compared as sent
+                }
+                if (name.strip().equalsIgnoreCase("access_token")) {
                     return true;
                 }
             }

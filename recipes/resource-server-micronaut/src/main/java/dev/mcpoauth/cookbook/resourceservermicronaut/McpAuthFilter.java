@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -69,6 +70,7 @@ import tools.jackson.databind.node.ObjectNode;
 final class McpAuthFilter extends HttpFilter {
 
     static final int MAX_TOKEN_LENGTH = 8 * 1024;
+    private static final Set<String> MCP_METHODS = Set.of("GET", "POST", "DELETE");
     private static final String SESSION_HEADER = "Mcp-Session-Id";
     /** RFC 6750 section 2.1 b64token. */
     private static final Pattern B64TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]+=*");
@@ -98,9 +100,30 @@ final class McpAuthFilter extends HttpFilter {
     @Override
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
+        try {
+            checkThenForward(request, response, chain);
+        } catch (IOException | RuntimeException failure) {
+            // A body that broke off, or a check that threw: still an answer without Java internals.
+            if (response.isCommitted()) {
+                throw failure;
+            }
+            JsonRpcErrors.write(response, failure instanceof IOException ? 400 : 500, failure instanceof IOException
+                    ? JsonRpcErrors.PARSE_ERROR : JsonRpcErrors.INTERNAL_ERROR, "The request could not be read", null);
+        }
+    }
+
+    private void checkThenForward(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
         allowCorsFromListedOrigins(request, response);
         if ("OPTIONS".equals(request.getMethod())) {
             response.setStatus(HttpServletResponse.SC_NO_CONTENT); // CORS preflight: headers above say the rest
+            return;
+        }
+        if (!MCP_METHODS.contains(request.getMethod())) {
+            // Streamable HTTP has GET, POST and DELETE. Not TRACE: the servlet default echoes the request,
+            // Authorization header included, in the body.
+            response.setHeader("Allow", "GET, POST, DELETE, OPTIONS");
+            JsonRpcErrors.write(response, 405, JsonRpcErrors.INVALID_REQUEST, "Method not allowed", null);
             return;
         }
         if (hasAccessTokenInQuery(request.getQueryString())) {
@@ -137,7 +160,7 @@ final class McpAuthFilter extends HttpFilter {
             return;
         }
         String sessionId = request.getHeader(SESSION_HEADER);
-        if (sessionId != null && !sessionBelongsTo(sessionId, user.subject(), request.getMethod())) {
+        if (sessionId != null && !sessionBelongsTo(sessionId, user.subject())) {
             JsonRpcErrors.write(response, 404, JsonRpcErrors.INVALID_REQUEST, "Session not found", null);
             return;
         }
@@ -174,6 +197,7 @@ final class McpAuthFilter extends HttpFilter {
             transportResponse.failed();
         }
         transportResponse.finish();
+        forgetEndedSession(sessionId, request.getMethod(), response.getStatus());
     }
 
     // ---- challenges (RFC 6750 section 3, RFC 9728 section 5.1) -----------------------------------
@@ -209,13 +233,19 @@ final class McpAuthFilter extends HttpFilter {
         return header.regionMatches(true, 0, "Bearer", 0, 6) && (header.length() == 6 || header.charAt(6) == ' ');
     }
 
+    /** Any parameter named {@code access_token}, however its name is percent-encoded (as the container decodes it). */
     static boolean hasAccessTokenInQuery(String query) {
         if (query == null) {
             return false;
         }
         for (String pair : query.split("&")) {
             String name = pair.split("=", 2)[0];
-            if (name.equalsIgnoreCase("access_token") || name.equalsIgnoreCase("access%5Ftoken")) {
+            try {
+                name = URLDecoder.decode(name, StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException malformed) {
+                // compared as sent
+            }
+            if (name.strip().equalsIgnoreCase("access_token")) {
                 return true;
             }
         }
@@ -237,21 +267,25 @@ final class McpAuthFilter extends HttpFilter {
 
     // ---- sessions ----------------------------------------------------------------------------------
 
-    /** A session the SDK created for another subject does not exist for this one. */
-    private boolean sessionBelongsTo(String sessionId, String subject, String method) {
+    // tag::session-binding[]
+    /**
+     * A session belongs to the subject whose initialize created it; for anyone else it does not exist.
+     * A session this filter has no owner for is unknown too: fail closed, the client starts a new one.
+     */
+    private boolean sessionBelongsTo(String sessionId, String subject) {
         SessionOwner owner = ownerBySession.get(sessionId);
-        if (owner == null) {
-            return true; // unknown here: the SDK answers 404 itself
-        }
-        if (!owner.subject().equals(subject)) {
+        if (owner == null || !owner.subject().equals(subject)) {
             return false;
         }
-        if ("DELETE".equals(method)) {
-            ownerBySession.remove(sessionId);
-        } else {
-            ownerBySession.put(sessionId, new SessionOwner(subject, Instant.now()));
-        }
+        ownerBySession.put(sessionId, new SessionOwner(subject, Instant.now()));
         return true;
+    }
+
+    /** Forgets a session once its owner's DELETE succeeded; a refused DELETE leaves the session bound. */
+    private void forgetEndedSession(String sessionId, String method, int status) {
+        if (sessionId != null && "DELETE".equals(method) && status >= 200 && status < 300) {
+            ownerBySession.remove(sessionId);
+        }
     }
 
     /** Records the subject when the SDK hands out a new session id. */
@@ -286,6 +320,7 @@ final class McpAuthFilter extends HttpFilter {
             ownerBySession.values().removeIf(owner -> owner.lastSeen().isBefore(now.minus(SESSION_IDLE_LIMIT)));
         }
     }
+    // end::session-binding[]
 
     // tag::json-rpc-body[]
     /**
@@ -610,8 +645,8 @@ final class McpAuthFilter extends HttpFilter {
 
             /** Writes the error answer, if the transport gave one, as a JSON-RPC error object. */
             void finish() throws IOException {
-                if (heldBack == null && (status < 400 || isCommitted())) {
-                    return;
+                if (isCommitted() || (heldBack == null && status < 400)) {
+                    return; // a success, or too late: a stream that already started cannot be answered again
                 }
                 if (heldBackWriter != null) {
                     heldBackWriter.flush();

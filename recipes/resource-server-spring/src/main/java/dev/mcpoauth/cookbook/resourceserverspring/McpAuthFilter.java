@@ -66,6 +66,7 @@ import tools.jackson.databind.node.ObjectNode;
 final class McpAuthFilter extends OncePerRequestFilter {
 
     private static final String SESSION_HEADER = "Mcp-Session-Id";
+    private static final Set<String> MCP_METHODS = Set.of("GET", "POST", "DELETE");
     /** Longer than the SDK's idle-session sweep (30 min): a binding never outlives its session by much. */
     private static final Duration SESSION_IDLE_LIMIT = Duration.ofHours(1);
 
@@ -99,9 +100,16 @@ final class McpAuthFilter extends OncePerRequestFilter {
             bearerChallenge.commence(request, response, new InsufficientAuthenticationException("No bearer token"));
             return;
         }
+        if (!MCP_METHODS.contains(request.getMethod())) {
+            // Streamable HTTP has GET, POST and DELETE. Not TRACE: the servlet default echoes the request,
+            // Authorization header included, in the body; nor HEAD, which would run the GET handler.
+            response.setHeader("Allow", "GET, POST, DELETE, OPTIONS");
+            JsonRpcErrors.write(response, 405, JsonRpcErrors.INVALID_REQUEST, "Method not allowed", null);
+            return;
+        }
         String subject = caller.getName();
         String sessionId = request.getHeader(SESSION_HEADER);
-        if (sessionId != null && !sessionBelongsTo(sessionId, subject, request.getMethod())) {
+        if (sessionId != null && !sessionBelongsTo(sessionId, subject)) {
             JsonRpcErrors.write(response, 404, JsonRpcErrors.INVALID_REQUEST, "Session not found", null);
             return;
         }
@@ -139,6 +147,7 @@ final class McpAuthFilter extends OncePerRequestFilter {
             transportResponse.failed();
         }
         transportResponse.finish();
+        forgetEndedSession(sessionId, request.getMethod(), response.getStatus());
     }
 
     /** The token's scopes, as Spring Security's JWT converter grants them ({@code SCOPE_} authorities). */
@@ -151,21 +160,25 @@ final class McpAuthFilter extends OncePerRequestFilter {
 
     // ---- sessions ----------------------------------------------------------------------------------
 
-    /** A session the SDK created for another subject does not exist for this one. */
-    private boolean sessionBelongsTo(String sessionId, String subject, String method) {
+    // tag::session-binding[]
+    /**
+     * A session belongs to the subject whose initialize created it; for anyone else it does not exist.
+     * A session this filter has no owner for is unknown too: fail closed, the client starts a new one.
+     */
+    private boolean sessionBelongsTo(String sessionId, String subject) {
         SessionOwner owner = ownerBySession.get(sessionId);
-        if (owner == null) {
-            return true; // unknown here: the SDK answers 404 itself
-        }
-        if (!owner.subject().equals(subject)) {
+        if (owner == null || !owner.subject().equals(subject)) {
             return false;
         }
-        if ("DELETE".equals(method)) {
-            ownerBySession.remove(sessionId);
-        } else {
-            ownerBySession.put(sessionId, new SessionOwner(subject, Instant.now()));
-        }
+        ownerBySession.put(sessionId, new SessionOwner(subject, Instant.now()));
         return true;
+    }
+
+    /** Forgets a session once its owner's DELETE succeeded; a refused DELETE leaves the session bound. */
+    private void forgetEndedSession(String sessionId, String method, int status) {
+        if (sessionId != null && "DELETE".equals(method) && status >= 200 && status < 300) {
+            ownerBySession.remove(sessionId);
+        }
     }
 
     /** Records the subject when the SDK hands out a new session id. */
@@ -200,6 +213,7 @@ final class McpAuthFilter extends OncePerRequestFilter {
             ownerBySession.values().removeIf(owner -> owner.lastSeen().isBefore(now.minus(SESSION_IDLE_LIMIT)));
         }
     }
+    // end::session-binding[]
 
     // tag::json-rpc-body[]
     /**
@@ -524,8 +538,8 @@ final class McpAuthFilter extends OncePerRequestFilter {
 
             /** Writes the error answer, if the transport gave one, as a JSON-RPC error object. */
             void finish() throws IOException {
-                if (heldBack == null && (status < 400 || isCommitted())) {
-                    return;
+                if (isCommitted() || (heldBack == null && status < 400)) {
+                    return; // a success, or too late: a stream that already started cannot be answered again
                 }
                 if (heldBackWriter != null) {
                     heldBackWriter.flush();

@@ -7,6 +7,8 @@ import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Instant;
 import java.util.regex.Pattern;
@@ -116,7 +118,12 @@ final class ClientTokenFilter extends HttpFilter {
         }
         for (String pair : query.split("&")) {
             String name = pair.split("=", 2)[0];
-            if (name.equalsIgnoreCase("access_token") || name.equalsIgnoreCase("access%5Ftoken")) {
+            try {
+                name = URLDecoder.decode(name, StandardCharsets.UTF_8); // as the container decodes it
+            } catch (IllegalArgumentException malformed) {
+                // compared as sent
+            }
+            if (name.strip().equalsIgnoreCase("access_token")) {
                 return true;
             }
         }

@@ -74,6 +74,7 @@ final class GatewayServlet extends HttpServlet {
      * What a forwarded body is declared as, whatever the client declared: the bytes the gateway judged
      * are UTF-8 JSON, and RFC 8259 section 11 gives application/json no charset parameter.
      */
+    private static final Set<String> MCP_METHODS = Set.of("GET", "POST", "DELETE");
     static final String FORWARDED_CONTENT_TYPE = "application/json";
     /** The only response headers a client gets from a backend. */
     private static final List<String> FORWARDED_RESPONSE_HEADERS =
@@ -151,6 +152,14 @@ final class GatewayServlet extends HttpServlet {
             return;
         }
         outcome.backend = backend.name();
+        if (!MCP_METHODS.contains(request.getMethod())) {
+            // Streamable HTTP has GET, POST and DELETE. Forwarding TRACE would have the backend echo the
+            // request, exchanged token included, back to the client; HEAD would open a GET stream.
+            reject(outcome, "method_not_allowed", 405);
+            response.setHeader("Allow", "GET, POST, DELETE, OPTIONS");
+            JsonRpcErrors.write(response, 405, JsonRpcErrors.INVALID_REQUEST, "Method not allowed", null);
+            return;
+        }
 
         Optional<Duration> wait = rateLimiter.acquire(user.clientId());
         if (wait.isPresent()) {
@@ -698,8 +707,8 @@ final class GatewayServlet extends HttpServlet {
 
             /** Writes the error answer, if the transport gave one, as a JSON-RPC error object. */
             void finish() throws IOException {
-                if (heldBack == null && (status < 400 || isCommitted())) {
-                    return;
+                if (isCommitted() || (heldBack == null && status < 400)) {
+                    return; // a success, or too late: a stream that already started cannot be answered again
                 }
                 if (heldBackWriter != null) {
                     heldBackWriter.flush();

@@ -180,6 +180,12 @@ public final class BackendServer {
                 response.setHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
                 return;
             }
+            if (!post && !"GET".equals(request.getMethod()) && !"DELETE".equals(request.getMethod())) {
+                // Not TRACE: the servlet default would echo the request, this backend's token included.
+                response.setHeader("Allow", "GET, POST, DELETE");
+                JsonRpcErrors.write(response, 405, JsonRpcErrors.INVALID_REQUEST, "Method not allowed", null);
+                return;
+            }
 
             JsonNode requestId = null;
             HttpServletRequest forwarded = request;
@@ -530,8 +536,8 @@ public final class BackendServer {
 
             /** Writes the error answer, if the transport gave one, as a JSON-RPC error object. */
             void finish() throws IOException {
-                if (heldBack == null && (status < 400 || isCommitted())) {
-                    return;
+                if (isCommitted() || (heldBack == null && status < 400)) {
+                    return; // a success, or too late: a stream that already started cannot be answered again
                 }
                 if (heldBackWriter != null) {
                     heldBackWriter.flush();
