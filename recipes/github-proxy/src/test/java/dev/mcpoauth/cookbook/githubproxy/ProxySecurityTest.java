@@ -512,6 +512,20 @@ class ProxySecurityTest {
     }
 
     @Test
+    void traceAndHeadOnTheMcpEndpointAre405WithoutEchoingTheToken() {
+        String token = stack.login(new HeadlessUserAgent(), stack.registerClient("Tracer"), ALICE).accessToken();
+
+        for (String method : List.of("TRACE", "HEAD")) {
+            HttpResponse<String> response = stack.send(HttpRequest.newBuilder(stack.mcpUrl())
+                    .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream")
+                    .method(method, HttpRequest.BodyPublishers.noBody()).build());
+
+            assertThat(response.statusCode()).as(method).isEqualTo(405);
+            assertThat(response.body()).as(method).doesNotContain(token).doesNotContain("Bearer");
+        }
+    }
+
+    @Test
     void aBatchIsRefusedAsAnInvalidRequest() throws Exception {
         String token = stack.login(new HeadlessUserAgent(), stack.registerClient("Batch sender"), ALICE).accessToken();
 

@@ -5,7 +5,9 @@ import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.SecurityContext;
 import dev.mcpoauth.cookbook.resourceserverspring.McpAuthFilter.JsonRpcErrors;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -97,7 +99,9 @@ class SecurityConfig {
     FilterRegistrationBean<NoErrorPageOnMcp> noErrorPageOnMcp() {
         FilterRegistrationBean<NoErrorPageOnMcp> registration = new FilterRegistrationBean<>(new NoErrorPageOnMcp());
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
-        registration.addUrlPatterns("/mcp", "/mcp/*");
+        registration.addUrlPatterns("/mcp", "/mcp/*", "/error");
+        // ERROR too: Tomcat refuses some requests (TRACE) before any filter and dispatches them to /error.
+        registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ERROR);
         return registration;
     }
 
@@ -284,13 +288,32 @@ class SecurityConfig {
      * Spring Boot answers a {@code sendError} or an escaped exception with its {@code /error} page, a
      * JSON document of its own (and Spring Security's firewall answers a URL it rejects with
      * {@code sendError(400)}). On {@code /mcp} every error is a JSON-RPC error object instead; the
-     * MCP transport's own errors are already rewritten by {@link McpAuthFilter}.
+     * MCP transport's own errors are already rewritten by {@link McpAuthFilter}. An error the container
+     * raised itself for {@code /mcp} (Tomcat answers TRACE with 405 before any filter runs) arrives as an
+     * ERROR dispatch to {@code /error}: it is answered here too, before Spring Security would challenge it.
      */
     static final class NoErrorPageOnMcp extends OncePerRequestFilter {
 
         @Override
+        protected boolean shouldNotFilterErrorDispatch() {
+            return false;
+        }
+
+        @Override
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws ServletException, IOException {
+            if (request.getDispatcherType() == DispatcherType.ERROR) {
+                Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
+                Object status = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
+                if (uri instanceof String path && (path.equals("/mcp") || path.startsWith("/mcp/"))) {
+                    int code = status instanceof Integer number ? number : 500;
+                    JsonRpcErrors.write(response, code, code >= 500 ? JsonRpcErrors.INTERNAL_ERROR
+                            : JsonRpcErrors.INVALID_REQUEST, code >= 500 ? "Internal error" : "Request refused", null);
+                    return;
+                }
+                chain.doFilter(request, response);
+                return;
+            }
             HttpServletResponse noSendError = new HttpServletResponseWrapper(response) {
                 @Override
                 public void sendError(int status) throws IOException {
