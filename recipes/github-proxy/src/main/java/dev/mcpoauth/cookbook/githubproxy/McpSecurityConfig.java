@@ -206,6 +206,7 @@ class McpSecurityConfig {
         return source;
     }
 
+    // tag::mcp-guards[]
     /**
      * Refuses {@code ?access_token=} with the same 401 challenge as a request without a token: OAuth 2.1
      * forbids tokens in URLs because URLs get logged. Looks at parameter names only, never at values.
@@ -302,4 +303,5 @@ class McpSecurityConfig {
             }
         }
     }
+    // end::mcp-guards[]
 }

@@ -233,6 +233,7 @@ final class McpAuthFilter extends HttpFilter {
         return header.regionMatches(true, 0, "Bearer", 0, 6) && (header.length() == 6 || header.charAt(6) == ' ');
     }
 
+    // tag::query-token[]
     /** Any parameter named {@code access_token}, however its name is percent-encoded (as the container decodes it). */
     static boolean hasAccessTokenInQuery(String query) {
         if (query == null) {
@@ -251,6 +252,7 @@ final class McpAuthFilter extends HttpFilter {
         }
         return false;
     }
+    // end::query-token[]
 
     private void allowCorsFromListedOrigins(HttpServletRequest request, HttpServletResponse response) {
         String origin = request.getHeader("Origin");

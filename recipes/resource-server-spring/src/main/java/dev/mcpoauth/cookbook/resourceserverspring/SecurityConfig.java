@@ -242,6 +242,7 @@ class SecurityConfig {
         return source;
     }
 
+    // tag::mcp-guards[]
     /**
      * Refuses {@code ?access_token=} with the same 401 challenge as a request without a token: OAuth 2.1
      * forbids tokens in URLs because URLs get logged. Looks at parameter names only, never at values.
@@ -338,4 +339,5 @@ class SecurityConfig {
             }
         }
     }
+    // end::mcp-guards[]
 }

@@ -112,6 +112,8 @@ final class ClientTokenFilter extends HttpFilter {
         return header.regionMatches(true, 0, "Bearer", 0, 6) && (header.length() == 6 || header.charAt(6) == ' ');
     }
 
+    // tag::query-token[]
+    /** Any parameter named {@code access_token}, however its name is percent-encoded (as the container decodes it). */
     static boolean hasAccessTokenInQuery(String query) {
         if (query == null) {
             return false;
@@ -119,7 +121,7 @@ final class ClientTokenFilter extends HttpFilter {
         for (String pair : query.split("&")) {
             String name = pair.split("=", 2)[0];
             try {
-                name = URLDecoder.decode(name, StandardCharsets.UTF_8); // as the container decodes it
+                name = URLDecoder.decode(name, StandardCharsets.UTF_8);
             } catch (IllegalArgumentException malformed) {
                 // compared as sent
             }
@@ -129,6 +131,7 @@ final class ClientTokenFilter extends HttpFilter {
         }
         return false;
     }
+    // end::query-token[]
 
     private void allowCorsFromListedOrigins(HttpServletRequest request, HttpServletResponse response) {
         String origin = request.getHeader("Origin");
