@@ -48,6 +48,7 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The whole security path of {@code /mcp}, in the order a request meets it:
  * <ol>
+ *   <li>only the methods of Streamable HTTP: GET, POST, DELETE (and CORS preflights), else 405;</li>
  *   <li>no token in the URL (OAuth 2.1: URLs get logged);</li>
  *   <li>a well-formed {@code Authorization: Bearer} header, of sane size (RFC 6750 section 2.1);</li>
  *   <li>a valid token ({@link AccessTokenValidator}), else 401 with the challenge that leads the client

@@ -50,6 +50,7 @@ import tools.jackson.databind.node.ObjectNode;
  * The whole security path of {@code /mcp}, in the order a request meets it:
  * <ol>
  *   <li>CORS headers for the listed browser origins, and their preflight (Fetch standard);</li>
+ *   <li>only the methods of Streamable HTTP: GET, POST, DELETE (and CORS preflights), else 405;</li>
  *   <li>no token in the URL (OAuth 2.1: URLs get logged);</li>
  *   <li>a well-formed {@code Authorization: Bearer} header, of sane size (RFC 6750 section 2.1);</li>
  *   <li>a valid token: Micronaut Security's {@link TokenValidator} with the signature and claims
