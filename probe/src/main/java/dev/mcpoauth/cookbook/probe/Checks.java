@@ -28,6 +28,9 @@ public final class Checks {
     public static final Check PRM_RESOURCE = new Check("prm.resource", Step.RESOURCE_METADATA, MUST,
             "RFC 9728 sections 3.3 and 7.3; MCP Canonical Server URI",
             "resource is the MCP server's URL (or a parent of it on the same origin)");
+    public static final Check PRM_RESOURCE_IDENTICAL = new Check("prm.resource-identical", Step.RESOURCE_METADATA, MUST,
+            "RFC 9728 section 3.3",
+            "metadata reached through the challenge's resource_metadata names exactly the URL requested (no parent, no extra slash)");
     public static final Check PRM_AUTHORIZATION_SERVERS = new Check("prm.authorization-servers", Step.RESOURCE_METADATA,
             MUST, "MCP Authorization Server Location; RFC 9728 section 2",
             "authorization_servers lists at least one issuer URL");
@@ -85,7 +88,7 @@ public final class Checks {
     public static List<Check> all() {
         List<Check> all = new ArrayList<>(RejectedCredential.NO_TOKEN.checks());
         all.addAll(List.of(PRM_DISCOVERABLE, PRM_HEADER_DOCUMENT, PRM_WELL_KNOWN_PATH, PRM_WELL_KNOWN_ROOT,
-                PRM_CONTENT_TYPE, PRM_RESOURCE, PRM_AUTHORIZATION_SERVERS, PRM_BEARER_METHODS, PRM_HTTPS, PRM_CORS,
+                PRM_CONTENT_TYPE, PRM_RESOURCE, PRM_RESOURCE_IDENTICAL, PRM_AUTHORIZATION_SERVERS, PRM_BEARER_METHODS, PRM_HTTPS, PRM_CORS,
                 AS_DISCOVERY, AS_ISSUER, AS_ENDPOINTS, AS_HTTPS, AS_PKCE_S256, AS_REGISTRATION, AS_CIMD,
                 AS_ISS_PARAMETER));
         for (RejectedCredential forged : List.of(RejectedCredential.GARBAGE, RejectedCredential.ALG_NONE,

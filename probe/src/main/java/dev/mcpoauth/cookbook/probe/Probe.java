@@ -116,21 +116,30 @@ public final class Probe {
         ProbeResponse chosenResponse = null;
 
         if (challengedUrl == null) {
+            report.add(Checks.PRM_RESOURCE_IDENTICAL.skip("the challenge names no resource_metadata URL"));
             report.add(Checks.PRM_HEADER_DOCUMENT.skip("the challenge names no resource_metadata URL"));
         } else {
             URI url = ProtectedResourceMetadataDiscovery.parseOrNull(challengedUrl);
             if (url == null || EndpointSecurity.of(challengedUrl) == EndpointSecurity.INSECURE) {
+                report.add(Checks.PRM_RESOURCE_IDENTICAL.skip("resource_metadata is not fetched"));
                 report.add(Checks.PRM_HEADER_DOCUMENT.violated("resource_metadata \"" + challengedUrl
                         + "\" is not an https (or loopback http) URL: a client must not fetch it"));
             } else {
                 Optional<ProbeResponse> response = fetch(url);
                 fetched.put(url, response);
                 ProtectedResourceMetadataDiscovery.Judged judged = judge(report, url, response);
-                boolean usable = judged != null && judged.metadata().isPresent();
+                // RFC 9728 section 3.3: reached through the challenge, the resource must be the URL requested,
+                // else the document must not be used (a well-known document may name a parent instead).
+                CheckResult identical = response.filter(r -> r.status() == 200)
+                        .flatMap(r -> ProtectedResourceMetadata.parse(url, r.body()))
+                        .map(document -> ProtectedResourceMetadataDiscovery.judgeResourceIdentical(document, target))
+                        .orElse(Checks.PRM_RESOURCE_IDENTICAL.skip(url + ": no metadata document"));
+                report.add(identical);
+                boolean usable = judged != null && judged.metadata().isPresent() && !identical.isFailedMust();
                 report.add(Checks.PRM_HEADER_DOCUMENT.judge(usable, url + (usable ? " serves usable metadata"
                         : response.map(r -> ": " + UnauthorizedResponse.statusText(r.status())
                                 + (r.status() == 200 ? ", not usable (see the checks above)" : "")).orElse(": no answer"))));
-                if (judged != null && judged.metadata().isPresent()) {
+                if (usable) {
                     chosen = judged.metadata().get();
                     chosenResponse = response.get();
                 }

@@ -62,6 +62,7 @@ class ProbeAgainstBrokenServersTest {
         assertThat(verdict(report, "unauthenticated.resource-metadata")).isEqualTo(Verdict.WARN);
         assertThat(report.results("unauthenticated.resource-metadata").get(0).check().level()).isEqualTo(Level.SHOULD);
         assertThat(verdict(report, "prm.header-document")).isEqualTo(Verdict.SKIP);
+        assertThat(verdict(report, "prm.resource-identical")).isEqualTo(Verdict.SKIP);
         assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.FAIL);
         assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("prm.discoverable");
     }
@@ -100,6 +101,47 @@ class ProbeAgainstBrokenServersTest {
         });
         assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.FAIL);
         assertThat(report.exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void acceptsChallengedMetadataWhoseResourceIsTheRequestedUrl() throws Exception {
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(verdict(report, "prm.resource-identical")).isEqualTo(Verdict.PASS);
+        assertThat(report.results("prm.resource-identical").get(0).detail()).isEqualTo(server.metadataUrl()
+                + ": resource \"" + server.mcpUrl() + "\" is identical to the URL requested, " + server.mcpUrl());
+        assertThat(verdict(report, "prm.header-document")).isEqualTo(Verdict.PASS);
+    }
+
+    @Test
+    void refusesChallengedMetadataWhoseResourceIsAParentOfTheRequestedUrl() throws Exception {
+        server.metadataResource = server.origin().toString();
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        // RFC 9728 section 3.3: through resource_metadata the resource must be identical, and the document unused.
+        assertThat(verdict(report, "prm.resource-identical")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("prm.resource-identical").get(0).detail())
+                .contains("resource \"" + server.origin() + "\" is not identical to the URL requested, " + server.mcpUrl());
+        assertThat(verdict(report, "prm.header-document")).isEqualTo(Verdict.FAIL);
+        // A parent is still what clients accept from a well-known URL.
+        assertThat(report.results("prm.resource")).hasSize(2)
+                .allSatisfy(result -> assertThat(result.verdict()).isEqualTo(Verdict.PASS));
+        assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.PASS);
+        assertThat(report.failedMusts()).extracting(CheckResult::id)
+                .containsExactly("prm.resource-identical", "prm.header-document");
+    }
+
+    @Test
+    void refusesChallengedMetadataWhoseResourceDiffersByATrailingSlash() throws Exception {
+        server.metadataResource = server.mcpUrl() + "/";
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(verdict(report, "prm.resource-identical")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("prm.resource")).allSatisfy(result -> assertThat(result.verdict()).isEqualTo(Verdict.PASS));
+        assertThat(report.failedMusts()).extracting(CheckResult::id)
+                .containsExactly("prm.resource-identical", "prm.header-document");
     }
 
     @Test
