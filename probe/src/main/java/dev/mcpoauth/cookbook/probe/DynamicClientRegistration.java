@@ -91,7 +91,7 @@ final class DynamicClientRegistration {
         String outcome;
         boolean deleted = false;
         if (token.isEmpty() || clientUri.isEmpty()) {
-            outcome = "no registration_access_token and registration_client_uri in the answer (RFC 7592 not offered)";
+            outcome = "no registration_access_token and registration_client_uri in the answer, so no RFC 7592 delete";
         } else if (ProtectedResourceMetadataDiscovery.parseOrNull(clientUri.get()) == null
                 || EndpointSecurity.of(clientUri.get()) == EndpointSecurity.INSECURE) {
             outcome = "registration_client_uri " + clientUri.get() + " is not https: the registration access token is not sent there";
@@ -108,7 +108,7 @@ final class DynamicClientRegistration {
         report.add(Checks.REGISTRATION_DELETE.info(outcome + ", client " + clientId + (deleted ? " deleted" : " stays registered")));
         report.note(deleted
                 ? "--register: the probe registered client " + clientId + " and deleted it again (RFC 7592)."
-                : "--register: the probe registered client " + clientId + " and could not delete it ("
-                        + outcome + "). Remove it on the authorization server.");
+                : "--register: the probe registered client " + clientId + " and could not delete it: "
+                        + outcome + ". Remove it on the authorization server.");
     }
 }

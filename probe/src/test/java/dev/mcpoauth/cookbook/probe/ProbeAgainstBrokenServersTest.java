@@ -365,7 +365,7 @@ class ProbeAgainstBrokenServersTest {
 
         assertThat(verdict(report, "registration.open")).isEqualTo(Verdict.PASS);
         assertThat(report.results("registration.delete").get(0).detail())
-                .contains("RFC 7592 not offered", "client " + FakeMcpServer.CLIENT_ID + " stays registered");
+                .contains("so no RFC 7592 delete", "client " + FakeMcpServer.CLIENT_ID + " stays registered");
         assertThat(report.notes()).anySatisfy(note -> assertThat(note)
                 .contains("could not delete it", "Remove it on the authorization server"));
     }
