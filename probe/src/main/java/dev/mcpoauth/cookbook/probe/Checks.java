@@ -28,6 +28,9 @@ public final class Checks {
     public static final Check PRM_RESOURCE = new Check("prm.resource", Step.RESOURCE_METADATA, MUST,
             "RFC 9728 sections 3.3 and 7.3; MCP Canonical Server URI",
             "resource is the MCP server's URL (or a parent of it on the same origin)");
+    public static final Check PRM_RESOURCE_IDENTICAL = new Check("prm.resource-identical", Step.RESOURCE_METADATA, MUST,
+            "RFC 9728 section 3.3",
+            "metadata reached through the challenge's resource_metadata names exactly the URL requested (no parent, no extra slash)");
     public static final Check PRM_AUTHORIZATION_SERVERS = new Check("prm.authorization-servers", Step.RESOURCE_METADATA,
             MUST, "MCP Authorization Server Location; RFC 9728 section 2",
             "authorization_servers lists at least one issuer URL");
@@ -66,6 +69,14 @@ public final class Checks {
     public static final Check AS_ISS_PARAMETER = new Check("as.iss-parameter", Step.AUTHORIZATION_SERVER, SHOULD,
             "RFC 9207 section 3; MCP 2026-07-28", "authorization_response_iss_parameter_supported is true");
 
+    // ---- --register: RFC 7591 / RFC 7592 -----------------------------------------------------------
+
+    public static final Check REGISTRATION_OPEN = new Check("registration.open", Step.REGISTRATION, SHOULD,
+            "RFC 7591 sections 3 and 3.2.1 (open registration); MCP Dynamic Client Registration",
+            "a public loopback client registers without an initial access token: 201 with a client_id");
+    public static final Check REGISTRATION_DELETE = new Check("registration.delete", Step.REGISTRATION, INFO,
+            "RFC 7592 section 2.3", "the probe deletes the client it registered, with its registration_access_token");
+
     // ---- --token -----------------------------------------------------------------------------------
 
     public static final Check TOKEN_CLAIMS = new Check("token.claims", Step.REAL_TOKEN, INFO,
@@ -85,9 +96,9 @@ public final class Checks {
     public static List<Check> all() {
         List<Check> all = new ArrayList<>(RejectedCredential.NO_TOKEN.checks());
         all.addAll(List.of(PRM_DISCOVERABLE, PRM_HEADER_DOCUMENT, PRM_WELL_KNOWN_PATH, PRM_WELL_KNOWN_ROOT,
-                PRM_CONTENT_TYPE, PRM_RESOURCE, PRM_AUTHORIZATION_SERVERS, PRM_BEARER_METHODS, PRM_HTTPS, PRM_CORS,
+                PRM_CONTENT_TYPE, PRM_RESOURCE, PRM_RESOURCE_IDENTICAL, PRM_AUTHORIZATION_SERVERS, PRM_BEARER_METHODS, PRM_HTTPS, PRM_CORS,
                 AS_DISCOVERY, AS_ISSUER, AS_ENDPOINTS, AS_HTTPS, AS_PKCE_S256, AS_REGISTRATION, AS_CIMD,
-                AS_ISS_PARAMETER));
+                AS_ISS_PARAMETER, REGISTRATION_OPEN, REGISTRATION_DELETE));
         for (RejectedCredential forged : List.of(RejectedCredential.GARBAGE, RejectedCredential.ALG_NONE,
                 RejectedCredential.EXPIRED, RejectedCredential.WRONG_AUDIENCE)) {
             all.addAll(forged.checks());

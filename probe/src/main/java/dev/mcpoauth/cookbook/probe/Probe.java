@@ -16,7 +16,8 @@ import java.util.Optional;
 /**
  * Walks what a compliant MCP client does with nothing but the server's URL, judging every answer:
  * the 401 challenge, the RFC 9728 metadata, the authorization servers' metadata, forged tokens, and
- * optionally a real token. Non-destructive: it sends {@code initialize} and {@code tools/list} only.
+ * optionally a real token. Non-destructive unless asked to {@link #register}: it sends {@code initialize}
+ * and {@code tools/list} only.
  */
 public final class Probe {
 
@@ -28,31 +29,41 @@ public final class Probe {
     private final ProbeHttp http;
     private final TokenSigner signer;
     private final String token;
+    private final boolean register;
 
-    private Probe(URI target, ProbeHttp http, TokenSigner signer, String token) {
+    private Probe(URI target, ProbeHttp http, TokenSigner signer, String token, boolean register) {
         this.target = target;
         this.http = http;
         this.signer = signer;
         this.token = token;
+        this.register = register;
     }
 
     /** A probe of the MCP endpoint at {@code target}, 10-second timeouts, forged tokens signed with an untrusted key. */
     public static Probe of(URI target) {
-        return new Probe(target, ProbeHttp.withTimeout(Duration.ofSeconds(10)), null, null);
+        return new Probe(target, ProbeHttp.withTimeout(Duration.ofSeconds(10)), null, null, false);
     }
 
     public Probe http(ProbeHttp http) {
-        return new Probe(target, http, signer, token);
+        return new Probe(target, http, signer, token, register);
     }
 
     /** Signs the expired and wrong-audience tokens with a key the server trusts (tests). */
     public Probe signer(TokenSigner signer) {
-        return new Probe(target, http, signer, token);
+        return new Probe(target, http, signer, token, register);
     }
 
     /** A real token to check: accepted, and what tools/list answers with it. */
     public Probe token(String token) {
-        return new Probe(target, http, signer, token);
+        return new Probe(target, http, signer, token, register);
+    }
+
+    /**
+     * Also registers a client at the first authorization server's registration_endpoint (RFC 7591) and
+     * deletes it again (RFC 7592). This writes to the authorization server: off unless asked for.
+     */
+    public Probe register(boolean register) {
+        return new Probe(target, http, signer, token, register);
     }
 
     public ProbeReport run() throws ProbeUnreachableException {
@@ -78,13 +89,24 @@ public final class Probe {
         if (issuers.isEmpty()) {
             report.add(Checks.AS_DISCOVERY.skip("no authorization server to discover"));
         }
+        List<AuthorizationServerMetadata> discovered = new ArrayList<>();
         for (String issuer : issuers.stream().limit(MAX_AUTHORIZATION_SERVERS).toList()) {
-            discoverAuthorizationServer(report, issuer);
+            discoverAuthorizationServer(report, issuer).ifPresent(discovered::add);
+        }
+        // The scopes a client asks for: the challenge's, else all the metadata offers (MCP Scope Selection Strategy).
+        String scope = challenge.flatMap(BearerChallenge::scope).orElse(metadata == null || metadata.scopesSupported().isEmpty()
+                ? null : String.join(" ", metadata.scopesSupported()));
+
+        // 3b. Only when asked: register at the authorization server a client would use, the first one found.
+        if (register) {
+            if (discovered.isEmpty()) {
+                report.add(Checks.REGISTRATION_OPEN.skip("no authorization server metadata: not attempted"));
+            } else {
+                new DynamicClientRegistration(http).registerAndDelete(report, discovered.get(0), scope);
+            }
         }
 
         // 4. Forged tokens: each must be refused like a missing one, with invalid_token.
-        String scope = challenge.flatMap(BearerChallenge::scope).orElse(metadata == null || metadata.scopesSupported().isEmpty()
-                ? null : String.join(" ", metadata.scopesSupported()));
         ForgedTokens forged = new ForgedTokens(issuers.isEmpty() ? "https://issuer.mcp-oauth-probe.invalid" : issuers.get(0),
                 metadata == null ? target.toString() : metadata.resource().orElse(target.toString()), scope,
                 signer == null ? TokenSigner.untrusted() : signer);
@@ -116,21 +138,30 @@ public final class Probe {
         ProbeResponse chosenResponse = null;
 
         if (challengedUrl == null) {
+            report.add(Checks.PRM_RESOURCE_IDENTICAL.skip("the challenge names no resource_metadata URL"));
             report.add(Checks.PRM_HEADER_DOCUMENT.skip("the challenge names no resource_metadata URL"));
         } else {
             URI url = ProtectedResourceMetadataDiscovery.parseOrNull(challengedUrl);
             if (url == null || EndpointSecurity.of(challengedUrl) == EndpointSecurity.INSECURE) {
+                report.add(Checks.PRM_RESOURCE_IDENTICAL.skip("resource_metadata is not fetched"));
                 report.add(Checks.PRM_HEADER_DOCUMENT.violated("resource_metadata \"" + challengedUrl
                         + "\" is not an https (or loopback http) URL: a client must not fetch it"));
             } else {
                 Optional<ProbeResponse> response = fetch(url);
                 fetched.put(url, response);
                 ProtectedResourceMetadataDiscovery.Judged judged = judge(report, url, response);
-                boolean usable = judged != null && judged.metadata().isPresent();
+                // RFC 9728 section 3.3: reached through the challenge, the resource must be the URL requested,
+                // else the document must not be used (a well-known document may name a parent instead).
+                CheckResult identical = response.filter(r -> r.status() == 200)
+                        .flatMap(r -> ProtectedResourceMetadata.parse(url, r.body()))
+                        .map(document -> ProtectedResourceMetadataDiscovery.judgeResourceIdentical(document, target))
+                        .orElse(Checks.PRM_RESOURCE_IDENTICAL.skip(url + ": no metadata document"));
+                report.add(identical);
+                boolean usable = judged != null && judged.metadata().isPresent() && !identical.isFailedMust();
                 report.add(Checks.PRM_HEADER_DOCUMENT.judge(usable, url + (usable ? " serves usable metadata"
                         : response.map(r -> ": " + UnauthorizedResponse.statusText(r.status())
                                 + (r.status() == 200 ? ", not usable (see the checks above)" : "")).orElse(": no answer"))));
-                if (judged != null && judged.metadata().isPresent()) {
+                if (usable) {
                     chosen = judged.metadata().get();
                     chosenResponse = response.get();
                 }
@@ -202,11 +233,12 @@ public final class Probe {
         return Checks.PRM_HTTPS.pass("https");
     }
 
-    private void discoverAuthorizationServer(ProbeReport report, String issuer) {
+    /** The metadata found for {@code issuer}, judged into the report. */
+    private Optional<AuthorizationServerMetadata> discoverAuthorizationServer(ProbeReport report, String issuer) {
         URI issuerUrl = ProtectedResourceMetadataDiscovery.parseOrNull(issuer);
         if (issuerUrl == null) {
             report.add(Checks.AS_DISCOVERY.violated("issuer \"" + issuer + "\" is not a URL"));
-            return;
+            return Optional.empty();
         }
         List<String> tried = new ArrayList<>();
         for (URI location : AuthorizationServerDiscovery.metadataLocations(issuerUrl)) {
@@ -214,12 +246,14 @@ public final class Probe {
             tried.add(location + " " + response.map(r -> UnauthorizedResponse.statusText(r.status())).orElse("no answer"));
             Optional<Map<String, Object>> json = response.filter(r -> r.status() == 200).flatMap(r -> Json.object(r.body()));
             if (json.isPresent()) {
+                AuthorizationServerMetadata metadata = new AuthorizationServerMetadata(location, json.get());
                 report.add(Checks.AS_DISCOVERY.pass("for " + issuer + ": " + String.join(", then ", tried)));
-                report.addAll(AuthorizationServerDiscovery.judge(issuer, new AuthorizationServerMetadata(location, json.get())));
-                return;
+                report.addAll(AuthorizationServerDiscovery.judge(issuer, metadata));
+                return Optional.of(metadata);
             }
         }
         report.add(Checks.AS_DISCOVERY.violated("for " + issuer + " nothing at: " + String.join("; ", tried)));
+        return Optional.empty();
     }
 
     private void checkRealToken(ProbeReport report) {
@@ -309,7 +343,7 @@ public final class Probe {
         }
     }
 
-    private static String describe(IOException e) {
+    static String describe(IOException e) {
         return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
     }
 }

@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code java -jar mcp-oauth-probe-cli.jar [--json] [--token T | --token-file F] [--timeout S] URL}.
+ * {@code java -jar mcp-oauth-probe-cli.jar [--json] [--token T | --token-file F] [--register] [--timeout S] URL}.
  * Exit 0 when every MUST passes, 1 when one fails, 2 on a usage error or an unreachable server.
  */
 public final class ProbeCommand {
@@ -27,11 +27,16 @@ public final class ProbeCommand {
               --token TOKEN       also check a real access token (accepted; tools/list; 403 step-up)
               --token-file FILE   read that token from a file (keeps it out of the process list)
                                   (or set MCP_PROBE_TOKEN)
+              --register          also register a client at the authorization server's
+                                  registration_endpoint (RFC 7591) as MCP clients do, then delete it
+                                  (RFC 7592). This writes to the server: without it the probe is
+                                  non-destructive
               --timeout SECONDS   per request, default 10
               --help
 
             Exit codes: 0 every MUST passes, 1 a MUST failed, 2 usage error or server unreachable.
-            Token values are never printed, only their claims.
+            Token values are never printed, only their claims; nor are a registered client's
+            client_secret and registration_access_token.
             """;
 
     private ProbeCommand() {
@@ -43,6 +48,7 @@ public final class ProbeCommand {
 
     static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
         boolean json = false;
+        boolean register = false;
         String token = env.get("MCP_PROBE_TOKEN");
         Duration timeout = Duration.ofSeconds(10);
         String url = null;
@@ -53,6 +59,7 @@ public final class ProbeCommand {
                     case "--token" -> token = value(args, ++i, "--token");
                     case "--token-file" -> token = Files.readString(Path.of(value(args, ++i, "--token-file")),
                             StandardCharsets.UTF_8).strip();
+                    case "--register" -> register = true;
                     case "--timeout" -> timeout = Duration.ofSeconds(Long.parseLong(value(args, ++i, "--timeout")));
                     case "--help", "-h" -> {
                         out.print(USAGE);
@@ -77,7 +84,7 @@ public final class ProbeCommand {
             if (token != null && token.isBlank()) {
                 token = null;
             }
-            ProbeReport report = Probe.of(target).http(ProbeHttp.withTimeout(timeout)).token(token).run();
+            ProbeReport report = Probe.of(target).http(ProbeHttp.withTimeout(timeout)).token(token).register(register).run();
             out.print(json ? JsonReport.render(report) + "\n" : TextReport.render(report));
             return report.exitCode();
         } catch (IllegalArgumentException | IOException e) {

@@ -9,9 +9,10 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * The probe's only way onto the network: GETs for metadata and POSTs of MCP JSON-RPC messages, with
- * timeouts, never following redirects (a client must not be led elsewhere silently). Token values
- * go into the Authorization header only, never into a URL or the report.
+ * The probe's only way onto the network: GETs for metadata and POSTs of MCP JSON-RPC messages, and with
+ * {@code --register} one client registration and its deletion; with timeouts, never following redirects
+ * (a client must not be led elsewhere silently). Token values go into the Authorization header only,
+ * never into a URL or the report.
  */
 public final class ProbeHttp {
 
@@ -58,6 +59,23 @@ public final class ProbeHttp {
         }
         headers.forEach(request::header);
         return send(request);
+    }
+
+    /** POSTs a JSON document without credentials (an RFC 7591 registration request). */
+    public ProbeResponse postJson(URI uri, String json) throws IOException {
+        return send(HttpRequest.newBuilder(uri).timeout(timeout)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /**
+     * DELETEs {@code uri} (RFC 7592 section 2.3).
+     *
+     * @param authorization the whole Authorization header value
+     */
+    public ProbeResponse delete(URI uri, String authorization) throws IOException {
+        return send(HttpRequest.newBuilder(uri).timeout(timeout).DELETE().header("Authorization", authorization));
     }
 
     private ProbeResponse send(HttpRequest.Builder request) throws IOException {

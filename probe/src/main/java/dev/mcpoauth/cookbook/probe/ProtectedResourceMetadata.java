@@ -54,6 +54,33 @@ public record ProtectedResourceMetadata(URI location, Map<String, Object> json) 
         return serverPath.equals(resourcePath) || serverPath.startsWith(resourcePath + "/");
     }
 
+    /**
+     * RFC 9728 section 3.3: metadata reached through a challenge's {@code resource_metadata} must name
+     * the URL the client requested, "identical". Only the RFC 3986 normalizations that leave the string
+     * the same URL for every client apply: scheme and host case (section 6.2.2.1) and an explicit default
+     * port (section 6.2.3). The path, a trailing slash included, the query and percent-encodings compare
+     * exactly.
+     */
+    public static boolean identical(URI resource, URI requested) {
+        return resource.getScheme() != null && resource.getHost() != null
+                && normalized(resource).equals(normalized(requested));
+    }
+
+    private static String normalized(URI uri) {
+        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+        int port = isDefaultPort(uri) ? -1 : uri.getPort();
+        return scheme + "://" + (uri.getRawUserInfo() == null ? "" : uri.getRawUserInfo() + "@")
+                + uri.getHost().toLowerCase(Locale.ROOT) + (port == -1 ? "" : ":" + port)
+                + (uri.getRawPath() == null ? "" : uri.getRawPath())
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())
+                + (uri.getRawFragment() == null ? "" : "#" + uri.getRawFragment());
+    }
+
+    /** An explicit :80 for http or :443 for https. */
+    private static boolean isDefaultPort(URI uri) {
+        return uri.getPort() == (uri.getScheme().toLowerCase(Locale.ROOT).equals("https") ? 443 : 80);
+    }
+
     private static int effectivePort(URI uri) {
         if (uri.getPort() != -1) {
             return uri.getPort();

@@ -87,6 +87,26 @@ public final class ProtectedResourceMetadataDiscovery {
         return new Judged(results, usable ? document : Optional.empty());
     }
 
+    /**
+     * RFC 9728 section 3.3, for the document reached through the challenge's {@code resource_metadata}
+     * only: its resource must be identical to the URL requested, else a client must not use it. The
+     * well-known documents are judged by {@link Checks#PRM_RESOURCE}, which also accepts a parent.
+     *
+     * @param requested the MCP server URL the client sent the request to
+     */
+    public static CheckResult judgeResourceIdentical(ProtectedResourceMetadata metadata, URI requested) {
+        String where = metadata.location() + ": ";
+        Optional<String> resource = metadata.resource();
+        if (resource.isEmpty()) {
+            return Checks.PRM_RESOURCE_IDENTICAL.violated(where + "no resource member");
+        }
+        URI parsed = parseOrNull(resource.get());
+        boolean identical = parsed != null && ProtectedResourceMetadata.identical(parsed, requested);
+        return Checks.PRM_RESOURCE_IDENTICAL.judge(identical, where + "resource \"" + resource.get() + "\" "
+                + (identical ? "is identical to the URL requested, " + requested
+                : "is not identical to the URL requested, " + requested + ": a client must not use this document"));
+    }
+
     static URI parseOrNull(String value) {
         try {
             URI uri = new URI(value);

@@ -5,6 +5,7 @@ public enum Step {
     UNAUTHENTICATED("Request without a token"),
     RESOURCE_METADATA("Protected resource metadata (RFC 9728)"),
     AUTHORIZATION_SERVER("Authorization server discovery (RFC 8414, OpenID Connect Discovery)"),
+    REGISTRATION("Dynamic client registration (RFC 7591, RFC 7592), with --register"),
     FORGED_TOKENS("Forged tokens (non-destructive negative checks)"),
     REAL_TOKEN("The token given with --token");
 

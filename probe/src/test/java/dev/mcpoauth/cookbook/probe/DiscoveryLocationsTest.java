@@ -43,6 +43,20 @@ class DiscoveryLocationsTest {
     }
 
     @Test
+    void anIdenticalResourceDiffersFromTheRequestedUrlInSchemeAndHostCaseOrADefaultPortOnly() {
+        URI requested = URI.create("https://example.com/mcp");
+        assertThat(ProtectedResourceMetadata.identical(URI.create("HTTPS://Example.COM:443/mcp"), requested)).isTrue();
+        assertThat(ProtectedResourceMetadata.identical(URI.create("http://example.com:80/mcp"),
+                URI.create("http://example.com/mcp"))).isTrue();
+        assertThat(ProtectedResourceMetadata.identical(URI.create("https://example.com/mcp/"), requested)).isFalse();
+        assertThat(ProtectedResourceMetadata.identical(URI.create("https://example.com"), requested)).isFalse();
+        assertThat(ProtectedResourceMetadata.identical(URI.create("https://example.com/MCP"), requested)).isFalse();
+        assertThat(ProtectedResourceMetadata.identical(URI.create("https://example.com:8443/mcp"), requested)).isFalse();
+        assertThat(ProtectedResourceMetadata.identical(URI.create("https://example.com/mcp?x=1"), requested)).isFalse();
+        assertThat(ProtectedResourceMetadata.identical(URI.create("https://example.com/%6Dcp"), requested)).isFalse();
+    }
+
+    @Test
     void httpIsSafeOnLoopbackOnly() {
         assertThat(EndpointSecurity.of("https://a.example/x")).isEqualTo(EndpointSecurity.HTTPS);
         assertThat(EndpointSecurity.of("http://127.0.0.1:8080/x")).isEqualTo(EndpointSecurity.LOOPBACK_HTTP);

@@ -12,6 +12,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -23,6 +24,10 @@ final class FakeMcpServer implements AutoCloseable {
 
     static final String GOOD_TOKEN = "good-opaque-token-0123456789";
     static final String SCOPE = "mcp:tools";
+    /** What the registration endpoint returns (RFC 7591, RFC 7592); the secrets must never be printed. */
+    static final String CLIENT_ID = "registered-client-1";
+    static final String CLIENT_SECRET = "client-secret-must-not-be-printed";
+    static final String REGISTRATION_ACCESS_TOKEN = "registration-access-token-must-not-be-printed";
 
     /** 200 to a request without a token. */
     boolean openWithoutToken;
@@ -44,6 +49,14 @@ final class FakeMcpServer implements AutoCloseable {
     String issuerPath = "";
     /** 403 insufficient_scope for tools/list even with the good token. */
     boolean toolsListNeedsMoreScope;
+    /** The registration endpoint's status: 201 registers; anything else answers registrationError. */
+    int registrationStatus = 201;
+    Map<String, Object> registrationError = Map.of();
+    /** Whether a registration answer carries RFC 7592's registration_access_token and registration_client_uri. */
+    boolean registrationManagement = true;
+    /** The bodies POSTed to the registration endpoint, and the Authorization headers of DELETEs of the client. */
+    final List<String> registrationRequests = new CopyOnWriteArrayList<>();
+    final List<String> deleteAuthorizations = new CopyOnWriteArrayList<>();
 
     private final HttpServer server;
 
@@ -67,6 +80,10 @@ final class FakeMcpServer implements AutoCloseable {
 
     String issuer() {
         return origin() + issuerPath;
+    }
+
+    String registrationClientUri() {
+        return issuer() + "/register/" + CLIENT_ID;
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -95,10 +112,32 @@ final class FakeMcpServer implements AutoCloseable {
                 metadata.put("authorization_response_iss_parameter_supported", true);
                 authorizationServerMetadata.accept(metadata);
                 json(exchange, 200, metadata);
+            } else if (path.equals(issuerPath + "/register") && exchange.getRequestMethod().equals("POST")) {
+                register(exchange);
+            } else if (URI.create(registrationClientUri()).getPath().equals(path)
+                    && exchange.getRequestMethod().equals("DELETE")) {
+                deleteAuthorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+                send(exchange, 204, "application/json", "");
             } else {
                 send(exchange, 404, "text/plain", "not found");
             }
         }
+    }
+
+    private void register(HttpExchange exchange) throws IOException {
+        registrationRequests.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        if (registrationStatus != 201) {
+            json(exchange, registrationStatus, registrationError);
+            return;
+        }
+        Map<String, Object> client = new LinkedHashMap<>();
+        client.put("client_id", CLIENT_ID);
+        client.put("client_secret", CLIENT_SECRET); // some servers issue one even to a client that asked for "none"
+        if (registrationManagement) {
+            client.put("registration_access_token", REGISTRATION_ACCESS_TOKEN);
+            client.put("registration_client_uri", registrationClientUri());
+        }
+        json(exchange, 201, client);
     }
 
     private void mcp(HttpExchange exchange) throws IOException {

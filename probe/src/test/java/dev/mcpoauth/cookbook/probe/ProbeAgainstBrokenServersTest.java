@@ -3,9 +3,12 @@ package dev.mcpoauth.cookbook.probe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Each test breaks one rule in an otherwise compliant loopback server and asserts that the probe
@@ -62,6 +65,7 @@ class ProbeAgainstBrokenServersTest {
         assertThat(verdict(report, "unauthenticated.resource-metadata")).isEqualTo(Verdict.WARN);
         assertThat(report.results("unauthenticated.resource-metadata").get(0).check().level()).isEqualTo(Level.SHOULD);
         assertThat(verdict(report, "prm.header-document")).isEqualTo(Verdict.SKIP);
+        assertThat(verdict(report, "prm.resource-identical")).isEqualTo(Verdict.SKIP);
         assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.FAIL);
         assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("prm.discoverable");
     }
@@ -100,6 +104,47 @@ class ProbeAgainstBrokenServersTest {
         });
         assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.FAIL);
         assertThat(report.exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void acceptsChallengedMetadataWhoseResourceIsTheRequestedUrl() throws Exception {
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(verdict(report, "prm.resource-identical")).isEqualTo(Verdict.PASS);
+        assertThat(report.results("prm.resource-identical").get(0).detail()).isEqualTo(server.metadataUrl()
+                + ": resource \"" + server.mcpUrl() + "\" is identical to the URL requested, " + server.mcpUrl());
+        assertThat(verdict(report, "prm.header-document")).isEqualTo(Verdict.PASS);
+    }
+
+    @Test
+    void refusesChallengedMetadataWhoseResourceIsAParentOfTheRequestedUrl() throws Exception {
+        server.metadataResource = server.origin().toString();
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        // RFC 9728 section 3.3: through resource_metadata the resource must be identical, and the document unused.
+        assertThat(verdict(report, "prm.resource-identical")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("prm.resource-identical").get(0).detail())
+                .contains("resource \"" + server.origin() + "\" is not identical to the URL requested, " + server.mcpUrl());
+        assertThat(verdict(report, "prm.header-document")).isEqualTo(Verdict.FAIL);
+        // A parent is still what clients accept from a well-known URL.
+        assertThat(report.results("prm.resource")).hasSize(2)
+                .allSatisfy(result -> assertThat(result.verdict()).isEqualTo(Verdict.PASS));
+        assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.PASS);
+        assertThat(report.failedMusts()).extracting(CheckResult::id)
+                .containsExactly("prm.resource-identical", "prm.header-document");
+    }
+
+    @Test
+    void refusesChallengedMetadataWhoseResourceDiffersByATrailingSlash() throws Exception {
+        server.metadataResource = server.mcpUrl() + "/";
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(verdict(report, "prm.resource-identical")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("prm.resource")).allSatisfy(result -> assertThat(result.verdict()).isEqualTo(Verdict.PASS));
+        assertThat(report.failedMusts()).extracting(CheckResult::id)
+                .containsExactly("prm.resource-identical", "prm.header-document");
     }
 
     @Test
@@ -249,6 +294,99 @@ class ProbeAgainstBrokenServersTest {
         assertThat(verdict(report, "as.registration")).isEqualTo(Verdict.WARN);
         assertThat(verdict(report, "as.cimd")).isEqualTo(Verdict.WARN);
         assertThat(report.exitCode()).isZero();
+    }
+
+    @Test
+    void registersALoopbackPublicClientAndDeletesItWithItsRegistrationAccessToken() throws Exception {
+        ProbeReport report = Probe.of(server.mcpUrl()).register(true).run();
+
+        CheckResult open = report.results("registration.open").get(0);
+        assertThat(open.verdict()).isEqualTo(Verdict.PASS);
+        assertThat(open.check().level()).isEqualTo(Level.SHOULD);
+        assertThat(open.detail()).isEqualTo("POST " + server.issuer() + "/register as a public loopback client, scope \""
+                + FakeMcpServer.SCOPE + "\": HTTP 201, client_id " + FakeMcpServer.CLIENT_ID);
+        assertThat(server.registrationRequests).singleElement().satisfies(body -> {
+            JsonNode request = JsonMapper.shared().readTree(body);
+            assertThat(request.get("client_name").asString()).isEqualTo("mcp-oauth-probe");
+            assertThat(request.get("redirect_uris").get(0).asString()).matches("http://127\\.0\\.0\\.1:\\d+/callback");
+            assertThat(request.get("grant_types").valueStream().map(JsonNode::asString))
+                    .containsExactly("authorization_code", "refresh_token");
+            assertThat(request.get("response_types").valueStream().map(JsonNode::asString)).containsExactly("code");
+            assertThat(request.get("token_endpoint_auth_method").asString()).isEqualTo("none");
+            assertThat(request.get("scope").asString()).isEqualTo(FakeMcpServer.SCOPE);
+        });
+        // RFC 7592 section 2.3: the DELETE carries the registration access token as a Bearer token.
+        assertThat(server.deleteAuthorizations).containsExactly("Bearer " + FakeMcpServer.REGISTRATION_ACCESS_TOKEN);
+        CheckResult delete = report.results("registration.delete").get(0);
+        assertThat(delete.verdict()).isEqualTo(Verdict.INFO);
+        assertThat(delete.detail()).isEqualTo("DELETE " + server.registrationClientUri() + ": HTTP 204, client "
+                + FakeMcpServer.CLIENT_ID + " deleted");
+        assertThat(report.notes()).contains("--register: the probe registered client " + FakeMcpServer.CLIENT_ID
+                + " and deleted it again (RFC 7592).");
+        assertThat(List.of(TextReport.render(report), JsonReport.render(report))).allSatisfy(printed -> assertThat(printed)
+                .doesNotContain(FakeMcpServer.REGISTRATION_ACCESS_TOKEN).doesNotContain(FakeMcpServer.CLIENT_SECRET));
+        assertThat(report.exitCode()).isZero();
+    }
+
+    @Test
+    void asksForTheMetadatasScopesWhenTheChallengeNamesNone() throws Exception {
+        server.challenge = metadataUrl -> "Bearer resource_metadata=\"" + metadataUrl + "\"";
+        server.resourceMetadata = metadata -> metadata.put("scopes_supported", List.of("mcp:tools", "mcp:admin"));
+
+        Probe.of(server.mcpUrl()).register(true).run();
+
+        assertThat(server.registrationRequests).singleElement()
+                .satisfies(body -> assertThat(JsonMapper.shared().readTree(body).get("scope").asString())
+                        .isEqualTo("mcp:tools mcp:admin"));
+    }
+
+    @Test
+    void reportsARefusedRegistrationWithItsOAuthError() throws Exception {
+        server.registrationStatus = 403;
+        server.registrationError = Map.of("error", "insufficient_scope", "error_description",
+                "Policy 'Trusted Hosts' rejected request to client-registration service. Details: Host not trusted.");
+
+        ProbeReport report = Probe.of(server.mcpUrl()).register(true).run();
+
+        CheckResult open = report.results("registration.open").get(0);
+        assertThat(open.verdict()).isEqualTo(Verdict.WARN);
+        assertThat(open.detail()).endsWith(": HTTP 403, error=\"insufficient_scope\", error_description=\"Policy 'Trusted"
+                + " Hosts' rejected request to client-registration service. Details: Host not trusted.\"");
+        assertThat(report.results("registration.delete")).isEmpty();
+        assertThat(server.deleteAuthorizations).isEmpty();
+        assertThat(report.exitCode()).isZero();
+    }
+
+    @Test
+    void saysWhenTheRegisteredClientCannotBeDeleted() throws Exception {
+        server.registrationManagement = false;
+
+        ProbeReport report = Probe.of(server.mcpUrl()).register(true).run();
+
+        assertThat(verdict(report, "registration.open")).isEqualTo(Verdict.PASS);
+        assertThat(report.results("registration.delete").get(0).detail())
+                .contains("so no RFC 7592 delete", "client " + FakeMcpServer.CLIENT_ID + " stays registered");
+        assertThat(report.notes()).anySatisfy(note -> assertThat(note)
+                .contains("could not delete it", "Remove it on the authorization server"));
+    }
+
+    @Test
+    void doesNotRegisterWhereNoRegistrationEndpointIsAdvertised() throws Exception {
+        server.authorizationServerMetadata = metadata -> metadata.remove("registration_endpoint");
+
+        ProbeReport report = Probe.of(server.mcpUrl()).register(true).run();
+
+        assertThat(verdict(report, "registration.open")).isEqualTo(Verdict.SKIP);
+        assertThat(report.results("registration.open").get(0).detail()).contains("no registration_endpoint", "not attempted");
+        assertThat(server.registrationRequests).isEmpty();
+    }
+
+    @Test
+    void neverRegistersWithoutBeingAskedTo() throws Exception {
+        ProbeReport report = Probe.of(server.mcpUrl()).token(FakeMcpServer.GOOD_TOKEN).run();
+
+        assertThat(server.registrationRequests).isEmpty();
+        assertThat(report.results()).noneMatch(result -> result.check().step() == Step.REGISTRATION);
     }
 
     @Test

@@ -55,6 +55,27 @@ class ProbeCommandTest {
     }
 
     @Test
+    void registersOnlyWithRegisterAndPrintsNoRegistrationSecret() throws Exception {
+        try (FakeMcpServer server = new FakeMcpServer()) {
+            assertThat(run("--json", server.mcpUrl().toString())).isZero();
+            assertThat(server.registrationRequests).isEmpty();
+
+            out.reset();
+            int code = run("--json", "--register", server.mcpUrl().toString());
+
+            assertThat(code).isZero();
+            assertThat(server.registrationRequests).hasSize(1);
+            assertThat(server.deleteAuthorizations).hasSize(1);
+            String printed = out.toString(StandardCharsets.UTF_8);
+            assertThat(printed).doesNotContain(FakeMcpServer.REGISTRATION_ACCESS_TOKEN).doesNotContain(FakeMcpServer.CLIENT_SECRET);
+            JsonNode json = JsonMapper.shared().readTree(printed);
+            assertThat(json.get("checks").valueStream().filter(c -> c.get("step").asString().equals("registration")))
+                    .extracting(c -> c.get("id").asString() + " " + c.get("verdict").asString())
+                    .containsExactly("registration.open PASS", "registration.delete INFO");
+        }
+    }
+
+    @Test
     void exitsTwoWhenTheServerDoesNotAnswer() {
         assertThat(run("http://127.0.0.1:1/mcp")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("No answer from http://127.0.0.1:1/mcp");
