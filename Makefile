@@ -4,14 +4,15 @@
 MVNW      := ./mvnw -B
 RECIPE    ?= resource-server-spring
 
-.PHONY: help test run build clean conformance docs docs-serve bench eject eject-test probe fuzz
+.PHONY: help test run build clean conformance interop docs docs-serve bench eject eject-test probe fuzz
 
 help:
 	@echo "make test                 build every module and run every test (real Keycloak, real HTTP)"
 	@echo "make run [RECIPE=name]    start Keycloak + a recipe, show a client walk-through, keep serving"
 	@echo "                          recipes: $(notdir $(wildcard recipes/*))"
 	@echo "make conformance          the official MCP conformance suite: client auth vs keycloak-dcr, authorization servers (github-proxy, Keycloak realm)"
-	@echo "make probe URL=...        check any MCP server's OAuth as a compliant client sees it (PROBE_OPTS='--json --token-file f')"
+	@echo "make interop              real MCP clients (mcp-remote, the TypeScript SDK) sign in to every server recipe in Chromium, URL only"
+	@echo "make probe URL=...        check any MCP server's OAuth as a compliant client sees it (PROBE_OPTS='--json --token-file f --register')"
 	@echo "make docs                 build the cookbook site (docs-site/target/site) and check it in headless Chromium"
 	@echo "make docs-serve           serve the built site on http://127.0.0.1:8000/ (DOCS_PORT to change)"
 	@echo "make fuzz                 differential fuzzing of every server recipe's body filter vs the MCP SDK (Jazzer, 5 min a target)"
@@ -37,6 +38,11 @@ run:
 conformance:
 	tools/conformance/run-client-auth.sh
 	tools/conformance/run-authorization-server.sh
+
+# Installs the pinned clients and a Node 22 runtime from the npm registry on first use; needs Debian's
+# chromium. INTEROP_OPTS: recipe names to run only those, --client <name>, --verbose.
+interop:
+	tools/interop/run.sh $(INTEROP_OPTS)
 
 docs:
 	$(MVNW) -q -f docs-site/pom.xml verify
