@@ -49,7 +49,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -866,6 +868,153 @@ public abstract class ResourceServerContract {
         }
     }
 
+    // ---- zero-config sign-in: a client that knows only the URL registers (RFC 7591); nothing else does ----
+
+    @Test
+    void aClientThatKnowsOnlyTheUrlRegistersSignsInAndCallsATool() throws Exception {
+        Discovery discovery = discover();
+        // What mcp-remote sends (its client_uri included), with the scope the challenge names.
+        Map<String, Object> registration = register(discovery, loopbackClient(discovery.challengedScope()));
+        String clientId = (String) registration.get("client_id");
+        try {
+            assertThat(registration).doesNotContainKey("client_secret").containsEntry("token_endpoint_auth_method", "none");
+
+            Tokens tokens = AuthorizationCodeFlow.with(realm(), clientId).scope(discovery.challengedScope().split(" "))
+                    .resource(discovery.resource()).run(new HeadlessUserAgent(), ALICE);
+            track(tokens.accessToken());
+
+            assertThat(SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getStringClaim("azp")).isEqualTo(clientId);
+            try (McpSyncClient client = McpTestClient.connect(mcpEndpoint(), tokens::accessToken)) {
+                assertThat(client.callTool(identityCall()).isError()).isNotEqualTo(Boolean.TRUE);
+            }
+        } finally {
+            deleteRegistration(registration);
+        }
+    }
+
+    /** A client that registers without a scope gets the realm's defaults for new clients: every advertised scope. */
+    @Test
+    void everyAdvertisedScopeCanBeGrantedToAClientRegisteredWithoutAScopeAndToTheDemoClient() throws Exception {
+        Discovery discovery = discover();
+        Set<String> advertised = new TreeSet<>(discovery.scopesSupported());
+        advertised.remove("openid"); // OpenID Connect's own, always grantable, never in an access token's scope
+        assertThat(advertised).contains(BASE_SCOPE, stepUpScope());
+        Map<String, Object> registration = register(discovery, loopbackClient(null));
+        try {
+            for (String clientId : List.of((String) registration.get("client_id"), CLIENT_ID)) {
+                Tokens tokens = AuthorizationCodeFlow.with(realm(), clientId).scope(advertised.toArray(String[]::new))
+                        .resource(discovery.resource()).run(new HeadlessUserAgent(), ALICE);
+                track(tokens.accessToken());
+                assertThat(tokens.scopes()).as("scopes granted to " + clientId).containsAll(advertised);
+            }
+        } finally {
+            deleteRegistration(registration);
+        }
+    }
+
+    /**
+     * Keycloak's limit, shown so that it is not a surprise: a registration's {@code scope} becomes the
+     * client's only optional scopes, so a client that registered with the challenged scope (mcp-remote and
+     * the TypeScript SDK do) cannot step up beyond it; Keycloak answers invalid_scope.
+     */
+    @Test
+    void aClientRegisteredWithTheChallengedScopeCannotStepUpBeyondIt() throws Exception {
+        Discovery discovery = discover();
+        Map<String, Object> registration = register(discovery, loopbackClient(discovery.challengedScope()));
+        try {
+            Throwable stepUp = catchThrowable(() -> AuthorizationCodeFlow.with(realm(), (String) registration.get("client_id"))
+                    .scope(BASE_SCOPE, stepUpScope()).resource(discovery.resource()).run(new HeadlessUserAgent(), ALICE));
+
+            assertThat(stepUp).hasMessageContaining("invalid_scope");
+        } finally {
+            deleteRegistration(registration);
+        }
+    }
+
+    /** Only loopback redirect URIs (RFC 8252 section 7.3) are registered; each of these would deliver codes elsewhere. */
+    @ParameterizedTest
+    @ValueSource(strings = {"https://attacker.example/callback", "http://attacker.example/callback",
+            "javascript:alert(document.domain)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>",
+            "http://127.0.0.1@attacker.example/callback", "http://localhost.attacker.example/callback",
+            "http://127.0.0.1/callback#fragment", "http://127.0.0.1/*", "com.attacker.app:/callback"})
+    void refusesToRegisterARedirectUriOffLoopback(String redirectUri) throws Exception {
+        Discovery discovery = discover();
+        Map<String, Object> request = new LinkedHashMap<>(loopbackClient(discovery.challengedScope()));
+        request.put("redirect_uris", List.of("http://127.0.0.1:33418/callback", redirectUri));
+
+        assertRegistrationRefused(discovery, request);
+    }
+
+    /** A registered client asks only for the MCP server's scopes: not another resource's, not an unknown one. */
+    @ParameterizedTest
+    @ValueSource(strings = {"other:api", "unknown:scope", "offline_access"})
+    void refusesToRegisterAScopeOutsideTheRealmsPolicy(String scope) throws Exception {
+        Discovery discovery = discover();
+
+        assertRegistrationRefused(discovery, loopbackClient(discovery.challengedScope() + " " + scope));
+    }
+
+    /** What a client learns from the URL alone: the challenge, then RFC 9728 and RFC 8414 metadata. */
+    private record Discovery(String challengedScope, URI resource, List<String> scopesSupported, URI registrationEndpoint) {
+    }
+
+    private Discovery discover() throws Exception {
+        BearerChallenge challenge = challenge(send(mcpRequest().POST(HttpRequest.BodyPublishers.ofString(INITIALIZE))));
+        JsonNode resource = JsonMapper.shared().readTree(get(URI.create(challenge.get("resource_metadata")), Map.of()).body());
+        URI issuer = URI.create(resource.get("authorization_servers").get(0).asString());
+        JsonNode server = JsonMapper.shared().readTree(get(URI.create(issuer + "/.well-known/openid-configuration"), Map.of()).body());
+        Set<String> scopes = new LinkedHashSet<>();
+        resource.path("scopes_supported").forEach(scope -> scopes.add(scope.asString()));
+        server.path("scopes_supported").forEach(scope -> scopes.add(scope.asString()));
+        return new Discovery(challenge.get("scope"), URI.create(resource.get("resource").asString()), List.copyOf(scopes),
+                URI.create(server.get("registration_endpoint").asString()));
+    }
+
+    /** A native MCP client's registration, as mcp-remote and the TypeScript SDK send it. */
+    private static Map<String, Object> loopbackClient(String scope) {
+        Map<String, Object> client = new LinkedHashMap<>();
+        client.put("client_name", "contract: a client that knows only the URL");
+        client.put("client_uri", "https://github.com/modelcontextprotocol/mcp-cli");
+        client.put("redirect_uris", List.of("http://127.0.0.1/callback")); // any port (RFC 8252 section 7.3)
+        client.put("grant_types", List.of("authorization_code", "refresh_token"));
+        client.put("response_types", List.of("code"));
+        client.put("token_endpoint_auth_method", "none");
+        if (scope != null) {
+            client.put("scope", scope);
+        }
+        return client;
+    }
+
+    private Map<String, Object> register(Discovery discovery, Map<String, Object> client) throws Exception {
+        HttpResponse<String> response = postJson(discovery.registrationEndpoint(), client);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        Map<String, Object> registration = JsonMapper.shared().readValue(response.body(), new tools.jackson.core.type.TypeReference<>() { });
+        track((String) registration.get("registration_access_token"));
+        return registration;
+    }
+
+    /** Keycloak refuses with 403 insufficient_scope (RFC 7591 would say 400 invalid_redirect_uri) and creates nothing. */
+    private void assertRegistrationRefused(Discovery discovery, Map<String, Object> client) throws Exception {
+        HttpResponse<String> response = postJson(discovery.registrationEndpoint(), client);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(403);
+        JsonNode error = JsonMapper.shared().readTree(response.body());
+        assertThat(error.path("error").asString()).isEqualTo("insufficient_scope");
+        assertThat(error.has("client_id")).isFalse();
+    }
+
+    /** RFC 7592: the client goes again, so repeated runs stay within the realm's cap on registered clients. */
+    private void deleteRegistration(Map<String, Object> registration) throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create((String) registration.get("registration_client_uri")))
+                .header("Authorization", "Bearer " + registration.get("registration_access_token")).DELETE());
+        assertThat(response.statusCode()).isEqualTo(204);
+    }
+
+    private HttpResponse<String> postJson(URI uri, Map<String, Object> body) throws Exception {
+        return send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JsonMapper.shared().writeValueAsString(body))));
+    }
+
     // ---- the probe: what `make probe URL=...` checks, run against this server -------------------------
 
     @Test
@@ -873,7 +1022,7 @@ public abstract class ResourceServerContract {
         // Forged tokens signed with the realm-trusted key, so each fails for its one reason; a real token too.
         String token = login(ALICE, BASE_SCOPE).accessToken();
 
-        ProbeReport report = Probe.of(mcpEndpoint()).signer(claims -> track(forge.sign(claims))).token(token).run();
+        ProbeReport report = Probe.of(mcpEndpoint()).signer(claims -> track(forge.sign(claims))).token(token).register(true).run();
 
         System.out.println(TextReport.render(report));
         assertThat(report.failedMusts()).as(TextReport.render(report)).isEmpty();
@@ -888,6 +1037,11 @@ public abstract class ResourceServerContract {
         assertThat(report.results("as.issuer")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
         assertThat(report.results("as.pkce-s256")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
         assertThat(report.results("token.accepted")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
+        // --register: a client that knows only the URL can get in, and the probe leaves no client behind.
+        assertThat(report.results("prm.resource-identical")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
+        assertThat(report.results("registration.open")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
+        assertThat(report.results("registration.delete")).singleElement()
+                .satisfies(r -> assertThat(r.detail()).endsWith(" deleted"));
         assertThat(report.results("token.claims")).singleElement()
                 .satisfies(r -> assertThat(r.detail()).contains(audience()).doesNotContain(token));
     }
