@@ -5,10 +5,12 @@ import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.BOB;
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.CLIENT_ID;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CALENDAR;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CALENDAR_CALLS;
+import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CALENDAR_RESOURCE;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CALENDAR_URL;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CONTRACT;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.NOTES;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.NOTES_CALLS;
+import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.NOTES_RESOURCE;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.NOTES_URL;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.SYNC_STEP;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -99,20 +101,23 @@ class GatewayTest {
 
     @Test
     void eachBackendReceivesItsOwnShortLivedExchangedTokenNeverTheClientsToken() throws Exception {
-        String clientToken = login(ALICE, "mcp:tools", "notes:write", "calendar:read");
-        JWTClaimsSet client = SignedJWT.parse(clientToken).getJWTClaimsSet();
+        // One token per resource, each granted all three scopes: each backend's token carries only its own.
+        String notesToken = login("notes", ALICE, "mcp:tools", "notes:write", "calendar:read");
+        String calendarToken = login("calendar", ALICE, "mcp:tools", "notes:write", "calendar:read");
+        JWTClaimsSet notesClient = SignedJWT.parse(notesToken).getJWTClaimsSet();
+        JWTClaimsSet calendarClient = SignedJWT.parse(calendarToken).getJWTClaimsSet();
         int notesBefore = NOTES.received().size();
         int calendarBefore = CALENDAR.received().size();
 
-        try (McpSyncClient notes = McpTestClient.connect(GatewayEnvironment.endpoint("notes"), () -> clientToken);
-             McpSyncClient calendar = McpTestClient.connect(GatewayEnvironment.endpoint("calendar"), () -> clientToken)) {
+        try (McpSyncClient notes = McpTestClient.connect(GatewayEnvironment.endpoint("notes"), () -> notesToken);
+             McpSyncClient calendar = McpTestClient.connect(GatewayEnvironment.endpoint("calendar"), () -> calendarToken)) {
             CallToolResult whoami = notes.callTool(new CallToolRequest("whoami", Map.of()));
             CallToolResult events = calendar.callTool(new CallToolRequest("list_events", Map.of()));
 
             @SuppressWarnings("unchecked")
             Map<String, Object> who = (Map<String, Object>) whoami.structuredContent();
-            assertThat(who).containsEntry("subject", client.getSubject())
-                    .containsEntry("username", "alice").containsEntry("client", CONTRACT.mcpUrl().toString());
+            assertThat(who).containsEntry("subject", notesClient.getSubject())
+                    .containsEntry("username", "alice").containsEntry("client", NOTES_RESOURCE.toString());
             assertThat((List<Object>) who.get("scopes")).containsExactlyInAnyOrder("mcp:tools", "notes:write");
             assertThat(events.isError()).isNotEqualTo(Boolean.TRUE);
             assertThat(events.structuredContent()).isEqualTo(Map.of("events",
@@ -120,18 +125,21 @@ class GatewayTest {
         }
 
         assertExchangedTokens(NOTES.received().subList(notesBefore, NOTES.received().size()), NOTES_URL,
-                "mcp:tools notes:write", client);
+                NOTES_RESOURCE, "mcp:tools notes:write", notesClient);
         assertExchangedTokens(CALENDAR.received().subList(calendarBefore, CALENDAR.received().size()), CALENDAR_URL,
-                "mcp:tools calendar:read", client);
+                CALENDAR_RESOURCE, "mcp:tools calendar:read", calendarClient);
     }
 
-    /** Every request carried a token for this backend alone, issued to the gateway, short-lived, down-scoped. */
-    private static void assertExchangedTokens(List<ReceivedRequest> received, URI backend, String scope,
-                                              JWTClaimsSet client) {
+    /**
+     * Every request carried a token for this backend alone, obtained by the gateway as the resource the
+     * client's token was for, short-lived, down-scoped.
+     */
+    private static void assertExchangedTokens(List<ReceivedRequest> received, URI backend, URI gatewayResource,
+                                              String scope, JWTClaimsSet client) {
         assertThat(received).isNotEmpty().allSatisfy(request -> {
             Map<String, Object> claims = request.tokenClaims();
             assertThat(claims.get("aud")).isEqualTo(backend.toString());
-            assertThat(claims.get("azp")).isEqualTo(CONTRACT.mcpUrl().toString());
+            assertThat(claims.get("azp")).isEqualTo(gatewayResource.toString());
             assertThat(claims.get("sub")).isEqualTo(client.getSubject());
             assertThat(((String) claims.get("scope")).split(" ")).containsExactlyInAnyOrder(scope.split(" "));
             assertThat((Long) claims.get("exp") - (Long) claims.get("iat"))
@@ -142,7 +150,7 @@ class GatewayTest {
 
     @Test
     void exchangedTokensAreCachedSoTheHotPathMakesNoCallToKeycloak() throws Exception {
-        String token = login(BOB, "mcp:tools");
+        String token = login("notes", BOB, "mcp:tools");
         try (McpSyncClient notes = McpTestClient.connect(GatewayEnvironment.endpoint("notes"), () -> token)) {
             notes.callTool(new CallToolRequest("whoami", Map.of()));
             long exchangesBefore = gateway.exchangesPerformed();
@@ -157,7 +165,7 @@ class GatewayTest {
 
     @Test
     void aClientTokenSentStraightToABackendIsRefused() throws Exception {
-        String clientToken = login(ALICE, "mcp:tools", "notes:write");
+        String clientToken = login("notes", ALICE, "mcp:tools", "notes:write");
 
         assertThat(postInitialize(NOTES_URL, clientToken, Map.of()).statusCode()).isEqualTo(401);
         assertThat(postInitialize(CALENDAR_URL, clientToken, Map.of()).statusCode()).isEqualTo(401);
@@ -165,8 +173,8 @@ class GatewayTest {
 
     @Test
     void aTokenExchangedForOneBackendIsRefusedByTheOther() throws Exception {
-        String clientToken = login(ALICE, "mcp:tools", "notes:write");
-        TokenExchanger exchanger = new TokenExchanger(CONTRACT.realm().tokenEndpoint(), CONTRACT.mcpUrl().toString(),
+        String clientToken = login("notes", ALICE, "mcp:tools", "notes:write");
+        TokenExchanger exchanger = new TokenExchanger(CONTRACT.realm().tokenEndpoint(), GatewayEnvironment.config()::clientId,
                 GatewayEnvironment.SECRET, Duration.ofSeconds(5), Duration.ofSeconds(10), Clock.systemUTC());
         ExchangedToken forNotes = exchanger.exchange(clientToken, Backend.at("notes", NOTES_URL), Set.of("mcp:tools"));
         tokensSeen.add(forNotes.value());
@@ -177,11 +185,12 @@ class GatewayTest {
 
     @Test
     void aToolThePolicyDeniesIsNeitherListedNorCallableAndNeverReachesTheBackend() throws Exception {
-        String bobToken = login(BOB, "mcp:tools", "calendar:read");
-        String aliceToken = login(ALICE, "mcp:tools", "calendar:read");
+        String bobToken = login("calendar", BOB, "mcp:tools", "calendar:read");
+        String bobNotesToken = login("notes", BOB, "mcp:tools");
+        String aliceToken = login("calendar", ALICE, "mcp:tools", "calendar:read");
         try (McpSyncClient bob = McpTestClient.connect(GatewayEnvironment.endpoint("calendar"), () -> bobToken);
              McpSyncClient alice = McpTestClient.connect(GatewayEnvironment.endpoint("calendar"), () -> aliceToken);
-             McpSyncClient bobNotes = McpTestClient.connect(GatewayEnvironment.endpoint("notes"), () -> bobToken)) {
+             McpSyncClient bobNotes = McpTestClient.connect(GatewayEnvironment.endpoint("notes"), () -> bobNotesToken)) {
             // delete_event needs the calendar-admin role: bob lacks it, alice has it.
             assertThat(bob.listTools().tools()).extracting(Tool::name)
                     .containsExactlyInAnyOrder("list_events", "sync_calendar");
@@ -210,19 +219,19 @@ class GatewayTest {
 
     @Test
     void aToolNeedingAScopeTheClientLacksAnswers403WithTheScopesToAskFor() throws Exception {
-        String token = login(BOB, "mcp:tools");
+        String token = login("calendar", BOB, "mcp:tools");
         HttpResponse<String> response = post(GatewayEnvironment.endpoint("calendar"), token, Map.of(), """
                 {"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"list_events","arguments":{}}}""");
 
         assertThat(response.statusCode()).isEqualTo(403);
-        assertThat(response.headers().firstValue("WWW-Authenticate").orElseThrow())
-                .contains("error=\"insufficient_scope\"").contains("scope=\"mcp:tools calendar:read\"")
-                .contains("resource_metadata=\"" + CONTRACT.mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp") + "\"");
+        assertThat(response.headers().allValues("WWW-Authenticate")).containsExactly("Bearer error=\"insufficient_scope\", "
+                + "error_description=\"This request needs scope: mcp:tools calendar:read\", resource_metadata=\""
+                + metadataUrl(CALENDAR_RESOURCE) + "\", scope=\"mcp:tools calendar:read\"");
     }
 
     @Test
     void progressNotificationsStreamThroughInOrderAndUnbuffered() throws Exception {
-        String token = login(ALICE, "mcp:tools", "calendar:read");
+        String token = login("calendar", ALICE, "mcp:tools", "calendar:read");
         List<Long> arrivals = new CopyOnWriteArrayList<>();
         List<Double> progress = new CopyOnWriteArrayList<>();
         URI endpoint = GatewayEnvironment.endpoint("calendar");
@@ -256,7 +265,7 @@ class GatewayTest {
 
     @Test
     void onlyTheAllowListedHeadersReachTheBackend() throws Exception {
-        String token = login(ALICE, "mcp:tools");
+        String token = login("notes", ALICE, "mcp:tools");
         int before = NOTES.received().size();
 
         HttpResponse<String> response = postInitialize(GatewayEnvironment.endpoint("notes"), token, Map.of(
@@ -291,7 +300,7 @@ class GatewayTest {
 
     @Test
     void everyRequestLeavesOneAuditLineWithoutTokenMaterial() throws Exception {
-        String token = login(BOB, "mcp:tools", "calendar:read");
+        String token = login("calendar", BOB, "mcp:tools", "calendar:read");
         try (McpSyncClient calendar = McpTestClient.connect(GatewayEnvironment.endpoint("calendar"), () -> token)) {
             calendar.callTool(new CallToolRequest("list_events", Map.of()));
             catchThrowable(() -> calendar.callTool(new CallToolRequest("delete_event", Map.of("id", "9"))));
@@ -427,7 +436,7 @@ class GatewayTest {
     void aTokenKeycloakNoLongerAcceptsIsRefusedWith401AtTheExchange() throws Exception {
         // Valid for the gateway's own checks (signed with a realm key, right iss/aud/exp) but tied to no
         // Keycloak session: what an ended session looks like. The exchange refuses it; so must the gateway.
-        String orphan = TokenForge.trustedBy(CONTRACT.realm()).valid(CONTRACT.mcpUrl().toString(), "no-session-user",
+        String orphan = TokenForge.trustedBy(CONTRACT.realm()).valid(NOTES_RESOURCE.toString(), "no-session-user",
                 "mcp:tools");
         tokensSeen.add(orphan);
         List<ReceivedRequest> before = NOTES.received();
@@ -437,16 +446,16 @@ class GatewayTest {
         assertThat(refused.statusCode()).isEqualTo(401);
         assertThat(refused.headers().firstValue("WWW-Authenticate").orElseThrow()).isEqualTo("Bearer error=\"invalid_token\", "
                 + "error_description=\"The authorization server no longer accepts this token\", resource_metadata=\""
-                + CONTRACT.mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp") + "\", scope=\"mcp:tools\"");
+                + metadataUrl(NOTES_RESOURCE) + "\", scope=\"mcp:tools\"");
         assertThat(postsSince(NOTES, before)).isEmpty();
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
 
-    /** Bob with only the base scope, logged in once for the tests that need no fresh token. */
+    /** Bob with only the base scope at /mcp/notes, logged in once for the tests that need no fresh token. */
     private String toolsOnlyToken() {
         if (toolsOnlyToken == null) {
-            toolsOnlyToken = login(BOB, "mcp:tools");
+            toolsOnlyToken = login("notes", BOB, "mcp:tools");
         }
         return toolsOnlyToken;
     }
@@ -487,11 +496,17 @@ class GatewayTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private String login(UserCredentials user, String... scopes) {
-        String token = AuthorizationCodeFlow.with(CONTRACT.realm(), CLIENT_ID).scope(scopes).resource(CONTRACT.mcpUrl())
-                .run(new HeadlessUserAgent(), user).accessToken();
+    /** A token as an MCP client gets it for {@code /mcp/<backend>}: resource = that URL (RFC 8707). */
+    private String login(String backend, UserCredentials user, String... scopes) {
+        String token = AuthorizationCodeFlow.with(CONTRACT.realm(), CLIENT_ID).scope(scopes)
+                .resource(GatewayEnvironment.endpoint(backend)).run(new HeadlessUserAgent(), user).accessToken();
         tokensSeen.add(token);
         return token;
+    }
+
+    /** RFC 9728 section 3.1 for {@code resource}: the well-known segment before its path. */
+    private static URI metadataUrl(URI resource) {
+        return resource.resolve("/.well-known/oauth-protected-resource" + resource.getPath());
     }
 
     private HttpResponse<String> postInitialize(URI url, String token, Map<String, String> headers) throws Exception {
