@@ -37,6 +37,7 @@ import io.modelcontextprotocol.spec.McpSchema.ProgressNotification;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -53,6 +54,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -146,6 +148,146 @@ class GatewayTest {
                     .isEqualTo(GatewayEnvironment.EXCHANGED_TOKEN_LIFESPAN.toSeconds());
             assertThat(claims.get("jti")).isNotEqualTo(client.getJWTID());
         });
+    }
+
+    // ---- each /mcp/<backend> is its own protected resource (RFC 9728 section 3.3, RFC 8707) ----------
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backendsAndTheirScopes")
+    void theChallengeAndTheWellKnownUrlLeadToMetadataWhoseResourceIsExactlyTheUrlCalled(String backend,
+                                                                                       List<String> scopes)
+            throws Exception {
+        URI called = GatewayEnvironment.endpoint(backend);
+
+        HttpResponse<String> challenged = http.send(HttpRequest.newBuilder(called).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> named = get(metadataUrl(called));
+        HttpResponse<String> wellKnown = get(called.resolve("/.well-known/oauth-protected-resource/mcp/" + backend));
+
+        assertThat(challenged.statusCode()).isEqualTo(401);
+        assertThat(challenged.headers().allValues("WWW-Authenticate"))
+                .containsExactly("Bearer resource_metadata=\"" + metadataUrl(called) + "\", scope=\"mcp:tools\"");
+        for (HttpResponse<String> metadata : List.of(named, wellKnown)) {
+            assertThat(metadata.statusCode()).isEqualTo(200);
+            assertThat(metadata.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
+            assertThat(JsonMapper.shared().readValue(metadata.body(), Map.class)).isEqualTo(Map.of(
+                    "resource", called.toString(), // RFC 9728 section 3.3: identical to the URL the client called
+                    "authorization_servers", List.of(CONTRACT.realm().issuer().toString()),
+                    "scopes_supported", scopes,
+                    "bearer_methods_supported", List.of("header"),
+                    "resource_name", "MCP OAuth Cookbook: token gateway, " + backend));
+        }
+    }
+
+    static Stream<Arguments> backendsAndTheirScopes() {
+        return Stream.of(Arguments.of("notes", List.of("mcp:tools", "notes:write")),
+                Arguments.of("calendar", List.of("mcp:tools", "calendar:read")));
+    }
+
+    @Test
+    void aStrictClientStartingFromTheCalendarUrlGetsATokenForExactlyThatUrlAndUsesIt() throws Exception {
+        URI called = GatewayEnvironment.endpoint("calendar");
+        HttpResponse<String> challenged = http.send(HttpRequest.newBuilder(called).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)).build(), HttpResponse.BodyHandlers.ofString());
+        String metadataUrl = challenged.headers().firstValue("WWW-Authenticate").orElseThrow()
+                .replaceFirst(".*resource_metadata=\"([^\"]+)\".*", "$1");
+        JsonNode metadata = JsonMapper.shared().readTree(get(URI.create(metadataUrl)).body());
+        // A strict client stops here unless resource is the URL it called (RFC 9728 section 3.3).
+        assertThat(metadata.path("resource").asString()).isEqualTo(called.toString());
+
+        String token = AuthorizationCodeFlow.with(CONTRACT.realm(), CLIENT_ID).scope("mcp:tools", "calendar:read")
+                .resource(URI.create(metadata.path("resource").asString())).run(new HeadlessUserAgent(), ALICE).accessToken();
+        tokensSeen.add(token);
+
+        assertThat(SignedJWT.parse(token).getJWTClaimsSet().getAudience()).containsExactly(called.toString());
+        try (McpSyncClient calendar = McpTestClient.connect(called, () -> token)) {
+            assertThat(calendar.callTool(new CallToolRequest("list_events", Map.of())).isError()).isNotEqualTo(Boolean.TRUE);
+        }
+    }
+
+    @ParameterizedTest(name = "a token for /mcp/{0} at /mcp/{1}")
+    @MethodSource("otherBackends")
+    void aTokenForOneBackendsResourceIsRefusedAtAnotherWithThatResourcesChallenge(String issuedFor, String calledAt)
+            throws Exception {
+        String token = login(issuedFor, ALICE, "mcp:tools", "notes:write", "calendar:read");
+        URI called = GatewayEnvironment.endpoint(calledAt);
+        long exchangesBefore = gateway.exchangesPerformed();
+        List<ReceivedRequest> notesBefore = NOTES.received();
+        List<ReceivedRequest> calendarBefore = CALENDAR.received();
+
+        HttpResponse<String> refused = postInitialize(called, token, Map.of());
+
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(refused.headers().allValues("WWW-Authenticate")).containsExactly("Bearer error=\"invalid_token\", "
+                + "error_description=\"JWT aud claim rejected\", "
+                + "resource_metadata=\"" + metadataUrl(called) + "\", scope=\"mcp:tools\"");
+        assertThat(refused.body()).isEmpty();
+        assertThat(gateway.exchangesPerformed()).isEqualTo(exchangesBefore); // refused before any exchange
+        assertThat(postsSince(NOTES, notesBefore)).isEmpty();
+        assertThat(postsSince(CALENDAR, calendarBefore)).isEmpty();
+        assertThat(postInitialize(GatewayEnvironment.endpoint(issuedFor), token, Map.of()).statusCode())
+                .isEqualTo(200); // the control: the same token where it belongs
+    }
+
+    static Stream<Arguments> otherBackends() {
+        return Stream.of(Arguments.of("notes", "calendar"), Arguments.of("calendar", "notes"));
+    }
+
+    @Test
+    void aTokenAskedForWithoutAResourceNamesEveryPathAndOpensNone() throws Exception {
+        // Keycloak narrows aud to one resource only when asked; otherwise the mcp:tools mappers name all.
+        String token = AuthorizationCodeFlow.with(CONTRACT.realm(), CLIENT_ID).scope("mcp:tools")
+                .run(new HeadlessUserAgent(), ALICE).accessToken();
+        tokensSeen.add(token);
+
+        assertThat(SignedJWT.parse(token).getJWTClaimsSet().getAudience())
+                .containsExactlyInAnyOrder(NOTES_RESOURCE.toString(), CALENDAR_RESOURCE.toString());
+        for (URI resource : List.of(NOTES_RESOURCE, CALENDAR_RESOURCE)) {
+            HttpResponse<String> refused = postInitialize(resource, token, Map.of());
+            assertThat(refused.statusCode()).isEqualTo(401);
+            // Strict RFC 8707: a token valid at several resources is one each of them could replay at the others.
+            assertThat(refused.headers().allValues("WWW-Authenticate")).containsExactly("Bearer error=\"invalid_token\", "
+                    + "error_description=\"JWT audience rejected\", resource_metadata=\"" + metadataUrl(resource)
+                    + "\", scope=\"mcp:tools\"");
+        }
+    }
+
+    @Test
+    void theMcpPathAboveTheBackendsIsNoResourceAndHasNoMetadata() throws Exception {
+        URI mcp = GatewayEnvironment.GATEWAY_MCP;
+
+        HttpResponse<String> post = http.send(HttpRequest.newBuilder(mcp).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(post.statusCode()).isEqualTo(404);
+        assertThat(post.headers().firstValue("WWW-Authenticate")).isEmpty(); // no token would open anything here
+        assertJsonRpcError(post.body(), -32601, null);
+        assertThat(get(mcp.resolve("/.well-known/oauth-protected-resource/mcp")).statusCode()).isEqualTo(404);
+        assertThat(get(mcp.resolve("/.well-known/oauth-protected-resource")).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void theRealmLetsEachGatewayResourceExchangeOnlyForItsOwnBackend() throws Exception {
+        String notesToken = login("notes", ALICE, "mcp:tools");
+
+        HttpResponse<String> asCalendar = exchange(notesToken, CALENDAR_RESOURCE, CALENDAR_URL);
+        HttpResponse<String> forCalendar = exchange(notesToken, NOTES_RESOURCE, CALENDAR_URL);
+        HttpResponse<String> control = exchange(notesToken, NOTES_RESOURCE, NOTES_URL);
+
+        // The calendar resource may not exchange a token that is not for it (Keycloak: the requester must be in aud).
+        assertThat(asCalendar.statusCode()).isEqualTo(403);
+        assertThat(JsonMapper.shared().readValue(asCalendar.body(), Map.class)).isEqualTo(Map.of(
+                "error", "access_denied", "error_description", "Client is not within the token audience"));
+        // The notes resource may not obtain the calendar backend's audience: it lacks that backend's scope.
+        assertThat(forCalendar.statusCode()).isEqualTo(400);
+        assertThat(JsonMapper.shared().readValue(forCalendar.body(), Map.class)).isEqualTo(Map.of(
+                "error", "invalid_request", "error_description", "Requested audience not available: " + CALENDAR_URL));
+        assertThat(control.statusCode()).isEqualTo(200);
+        String exchanged = JsonMapper.shared().readTree(control.body()).path("access_token").asString();
+        tokensSeen.add(exchanged);
+        JWTClaimsSet claims = SignedJWT.parse(exchanged).getJWTClaimsSet();
+        assertThat(claims.getAudience()).containsExactly(NOTES_URL.toString());
+        assertThat(claims.getStringClaim("azp")).isEqualTo(NOTES_RESOURCE.toString());
     }
 
     @Test
@@ -502,6 +644,25 @@ class GatewayTest {
                 .resource(GatewayEnvironment.endpoint(backend)).run(new HeadlessUserAgent(), user).accessToken();
         tokensSeen.add(token);
         return token;
+    }
+
+    /** One RFC 8693 request as the gateway's resource {@code asClient}, for {@code audience}; the raw answer. */
+    private HttpResponse<String> exchange(String subjectToken, URI asClient, URI audience) throws Exception {
+        String form = Map.of("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange",
+                        "subject_token", subjectToken,
+                        "subject_token_type", "urn:ietf:params:oauth:token-type:access_token",
+                        "audience", audience.toString(), "scope", "mcp:tools",
+                        "client_id", asClient.toString(), "client_secret", GatewayEnvironment.SECRET)
+                .entrySet().stream().map(field -> field.getKey() + "="
+                        + URLEncoder.encode(field.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        return http.send(HttpRequest.newBuilder(CONTRACT.realm().tokenEndpoint())
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(URI url) throws Exception {
+        return http.send(HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** RFC 9728 section 3.1 for {@code resource}: the well-known segment before its path. */
