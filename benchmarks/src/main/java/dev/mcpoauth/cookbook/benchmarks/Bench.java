@@ -137,31 +137,33 @@ public final class Bench {
     /** Direct to a backend (with its exchanged token) vs through the gateway (with the client's token). */
     private static void gatewayLatency(Results results) throws Exception {
         URI gatewayUrl = URI.create("http://localhost:" + FreePort.find() + "/mcp");
+        URI throughGateway = URI.create(gatewayUrl + "/notes"); // a protected resource of its own
         URI notesUrl = URI.create("http://localhost:" + FreePort.find() + "/mcp");
         URI calendarUrl = URI.create("http://localhost:" + FreePort.find() + "/mcp");
         String secret = "bench-" + System.nanoTime();
-        Map<String, String> placeholders = new HashMap<>(ContractRealm.placeholders(gatewayUrl));
+        Map<String, String> placeholders = new HashMap<>(ContractRealm.placeholders(throughGateway));
+        placeholders.putAll(Map.of("NOTES_RESOURCE_URL", throughGateway.toString(),
+                "CALENDAR_RESOURCE_URL", gatewayUrl + "/calendar"));
         // Exchanged tokens outlive the run, so the figure is the hot path; renewal costs one exchange per lifetime.
         placeholders.putAll(Map.of("NOTES_BACKEND_URL", notesUrl.toString(), "CALENDAR_BACKEND_URL", calendarUrl.toString(),
                 "GATEWAY_CLIENT_SECRET", secret, "EXCHANGED_TOKEN_LIFESPAN", "600"));
         Realm realm = Keycloak.shared().importRealm(Path.of("../recipes/token-gateway/keycloak/realm.json"), placeholders);
         CountingProxy jwks = CountingProxy.to(realm.jwksUri());
-        BackendServer notes = BackendServer.start("notes", notesUrl, realm.issuer(), realm.jwksUri(), gatewayUrl.toString(),
-                json -> NotesTools.specifications(json, new CopyOnWriteArrayList<>()));
+        BackendServer notes = BackendServer.start("notes", notesUrl, realm.issuer(), realm.jwksUri(),
+                throughGateway.toString(), json -> NotesTools.specifications(json, new CopyOnWriteArrayList<>()));
         BackendServer calendar = BackendServer.start("calendar", calendarUrl, realm.issuer(), realm.jwksUri(),
-                gatewayUrl.toString(), json -> CalendarTools.specifications(json, Duration.ofMillis(100), new CopyOnWriteArrayList<>()));
+                gatewayUrl + "/calendar", json -> CalendarTools.specifications(json, Duration.ofMillis(100), new CopyOnWriteArrayList<>()));
         GatewayConfig config = new GatewayConfig(gatewayUrl, realm.issuer(), jwks.url(), realm.tokenEndpoint(), secret,
                 Map.of("notes", Backend.at("notes", notesUrl), "calendar", Backend.at("calendar", calendarUrl)),
                 Path.of("../recipes/token-gateway/gateway-policy.json"), Duration.ofSeconds(60), "mcp:tools",
                 List.of(), 1_000_000, Duration.ofMinutes(1), Duration.ofSeconds(5), Duration.ofSeconds(10), "127.0.0.1");
         TokenGateway gateway = TokenGateway.start(config, ToolPolicy.load(config.policyFile(), config.requiredScope()));
         try {
-            String clientToken = AuthorizationCodeFlow.with(realm, CLIENT_ID).scope("mcp:tools").resource(gatewayUrl)
+            String clientToken = AuthorizationCodeFlow.with(realm, CLIENT_ID).scope("mcp:tools").resource(throughGateway)
                     .run(new HeadlessUserAgent(), ALICE).accessToken();
-            String backendToken = new TokenExchanger(realm.tokenEndpoint(), gatewayUrl.toString(), secret, Duration.ofSeconds(5),
+            String backendToken = new TokenExchanger(realm.tokenEndpoint(), config::clientId, secret, Duration.ofSeconds(5),
                     Duration.ofSeconds(10), Clock.systemUTC())
                     .exchange(clientToken, Backend.at("notes", notesUrl), Set.of("mcp:tools")).value();
-            URI throughGateway = URI.create(gatewayUrl + "/notes");
             McpHttpSession.open(java.net.http.HttpClient.newHttpClient(), throughGateway, clientToken).callTool("list_notes");
             long exchangesBefore = gateway.exchangesPerformed();
             int jwksBefore = jwks.requestCount();

@@ -62,7 +62,8 @@ final class Footprint {
 
     private static Reading read(Server server) {
         int port = FreePort.find();
-        Map<String, String> environment = new java.util.HashMap<>(server.environment());
+        Map<String, String> environment = new java.util.HashMap<>();
+        server.environment().forEach((name, value) -> environment.put(name, value.replace("{port}", Integer.toString(port))));
         environment.put("PORT", Integer.toString(port));
         environment.put("MCP_RESOURCE", "http://localhost:" + port + "/mcp");
         List<String> arguments = server.arguments().stream().map(a -> a.replace("{port}", Integer.toString(port))).toList();
@@ -86,8 +87,9 @@ final class Footprint {
                 new Server("resource-server-javalin", recipe("resource-server-javalin"),
                         "dev.mcpoauth.cookbook.resourceserverjavalin.JavalinResourceServer", resourceServer, List.of(), metadata),
                 new Server("token-gateway", recipe("token-gateway"), "dev.mcpoauth.cookbook.tokengateway.TokenGateway",
-                        Map.of("MCP_AUTHORIZATION_SERVER", NOWHERE, "GATEWAY_CLIENT_SECRET", "bench-only-secret"),
-                        List.of(), metadata),
+                        Map.of("MCP_AUTHORIZATION_SERVER", NOWHERE, "GATEWAY_CLIENT_SECRET", "bench-only-secret",
+                                "MCP_BASE_URL", "http://localhost:{port}/mcp"),
+                        List.of(), metadata + "/notes"), // each backend path is a resource; /mcp is none
                 new Server("multi-user-store (H2 file database)", recipe("multi-user-store"),
                         "dev.mcpoauth.cookbook.multiuserstore.Application", Map.of(
                         "MCP_AUTHORIZATION_SERVER", NOWHERE, "UPSTREAM_ISSUER", NOWHERE,

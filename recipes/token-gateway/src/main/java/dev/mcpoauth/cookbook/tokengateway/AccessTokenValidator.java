@@ -23,8 +23,9 @@ import java.util.Set;
 /**
  * Validates a Keycloak access token with Nimbus JOSE + JWT: RS256 signature with a key from the
  * cached JWKS, exact issuer, {@code exp} required with bounded clock skew, {@code typ} JWT or at+jwt,
- * and exactly one audience: the gateway for client tokens, a backend for exchanged tokens (RFC 8707).
- * The gateway and both backends use this one class with different settings.
+ * and exactly one audience: one of the gateway's protected resources ({@code /mcp/<backend>}) for client
+ * tokens, a backend for exchanged tokens (RFC 8707). The gateway and both backends use this one class
+ * with different settings.
  */
 public final class AccessTokenValidator {
 
@@ -45,21 +46,14 @@ public final class AccessTokenValidator {
      */
     public AccessTokenValidator(URI issuer, URI jwksUri, String audience, Duration clockSkew,
                                 String requiredAuthorizedParty) throws MalformedURLException {
+        this(issuer, cachedKeys(jwksUri), audience, clockSkew, requiredAuthorizedParty);
+    }
+
+    /** With keys shared by several validators (the gateway has one per protected resource, one JWKS cache). */
+    public AccessTokenValidator(URI issuer, JWKSource<SecurityContext> keys, String audience, Duration clockSkew,
+                                String requiredAuthorizedParty) {
         this.audience = audience;
         this.requiredAuthorizedParty = requiredAuthorizedParty;
-        JWKSource<SecurityContext> cachedKeys = JWKSourceBuilder.create(jwksUri.toURL())
-                .cache(5 * 60_000, 15_000)      // keys cached 5 min; a fetch may take 15 s
-                .rateLimited(10_000)            // an unknown kid refetches the JWKS at most once per 10 s
-                .outageTolerant(24 * 3600_000)  // authorization server down: keep the last good keys
-                .build();
-        // Inside the rate-limit window an unknown kid simply has no key: invalid token, not a server error.
-        JWKSource<SecurityContext> keys = (selector, context) -> {
-            try {
-                return cachedKeys.get(selector, context);
-            } catch (RateLimitReachedException refetchTooSoon) {
-                return List.of();
-            }
-        };
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, keys));
         processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(
                 JOSEObjectType.JWT, new JOSEObjectType("at+jwt"), null));
@@ -67,6 +61,23 @@ public final class AccessTokenValidator {
                 audience, new JWTClaimsSet.Builder().issuer(issuer.toString()).build(), Set.of("exp", "sub"));
         claims.setMaxClockSkew((int) clockSkew.toSeconds());
         processor.setJWTClaimsSetVerifier(claims);
+    }
+
+    /** The issuer's signing keys, cached, refetched for an unknown kid at most once per 10 s. */
+    public static JWKSource<SecurityContext> cachedKeys(URI jwksUri) throws MalformedURLException {
+        JWKSource<SecurityContext> cachedKeys = JWKSourceBuilder.create(jwksUri.toURL())
+                .cache(5 * 60_000, 15_000)      // keys cached 5 min; a fetch may take 15 s
+                .rateLimited(10_000)            // an unknown kid refetches the JWKS at most once per 10 s
+                .outageTolerant(24 * 3600_000)  // authorization server down: keep the last good keys
+                .build();
+        // Inside the rate-limit window an unknown kid simply has no key: invalid token, not a server error.
+        return (selector, context) -> {
+            try {
+                return cachedKeys.get(selector, context);
+            } catch (RateLimitReachedException refetchTooSoon) {
+                return List.of();
+            }
+        };
     }
 
     public JWTClaimsSet validate(String token) throws InvalidTokenException {

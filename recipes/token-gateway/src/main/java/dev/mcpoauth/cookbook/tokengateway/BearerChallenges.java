@@ -7,8 +7,10 @@ import java.util.Map;
 /**
  * The gateway's {@code WWW-Authenticate: Bearer ...} challenges (RFC 6750 section 3, RFC 9728
  * section 5.1), for both files of the security path: {@link ClientTokenFilter} (the client's token)
- * and {@link GatewayServlet} (a tool's scope, a token Keycloak no longer exchanges). The body stays
- * empty; every other error answer is a JSON-RPC error ({@code GatewayServlet.JsonRpcErrors}).
+ * and {@link GatewayServlet} (a tool's scope, a token Keycloak no longer exchanges). Each names the
+ * metadata of the resource the request was sent to ({@code /mcp/<backend>}), whose {@code resource} is
+ * that URL (RFC 9728 section 3.3). The body stays empty; every other error answer is a JSON-RPC error
+ * ({@code GatewayServlet.JsonRpcErrors}).
  */
 final class BearerChallenges {
 
@@ -22,13 +24,14 @@ final class BearerChallenges {
      * For 401 the {@code scope} is the gateway's base scope; for 403 {@code scopes} is what the
      * client must ask for.
      */
-    void bearer(HttpServletResponse response, int status, String error, String description, String scopes) {
+    void bearer(HttpServletResponse response, Backend backend, int status, String error, String description,
+                String scopes) {
         Map<String, String> parameters = new LinkedHashMap<>();
         if (error != null) {
             parameters.put("error", error);
             parameters.put("error_description", safeForHeader(description));
         }
-        parameters.put("resource_metadata", config.resourceMetadataUrl().toString());
+        parameters.put("resource_metadata", config.resourceMetadataUrl(backend).toString());
         parameters.put("scope", scopes == null ? config.requiredScope() : scopes);
         StringBuilder value = new StringBuilder("Bearer ");
         parameters.forEach((name, text) -> value.append(value.length() > 7 ? ", " : "")

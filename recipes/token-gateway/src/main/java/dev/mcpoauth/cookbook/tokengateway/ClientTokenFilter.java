@@ -11,16 +11,20 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Instant;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
  * The gateway as a resource server (the cookbook's resource-server contract), in the order a
  * request meets it:
  * <ol>
+ *   <li>a backend at the path: each {@code /mcp/<backend>} is its own protected resource, else 404
+ *       with no challenge ({@code /mcp} itself, an unknown name: no resource there to get a token for);</li>
  *   <li>no token in the URL (OAuth 2.1: URLs get logged);</li>
  *   <li>a well-formed {@code Authorization: Bearer} header of sane size (RFC 6750 section 2.1);</li>
- *   <li>a valid client token for the gateway ({@link AccessTokenValidator}), else 401 with the
- *       challenge that leads the client to the metadata (RFC 9728 section 5.1);</li>
+ *   <li>a valid client token for exactly this path's resource ({@link AccessTokenValidator}: a token for
+ *       {@code /mcp/notes} does not open {@code /mcp/calendar}), else 401 with the challenge that leads
+ *       the client to this resource's metadata (RFC 9728 section 5.1);</li>
  *   <li>the base scope, else 403 {@code insufficient_scope};</li>
  *   <li>a browser {@code Origin} the gateway knows (MCP transport spec, DNS rebinding), else 403.</li>
  * </ol>
@@ -33,13 +37,15 @@ final class ClientTokenFilter extends HttpFilter {
     private static final Pattern B64TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]+=*");
 
     private final GatewayConfig config;
-    private final AccessTokenValidator validator;
+    /** One per backend: the audience each accepts is its own resource URL. */
+    private final Map<String, AccessTokenValidator> validators;
     private final BearerChallenges challenges;
     private final AuditLog audit;
 
-    ClientTokenFilter(GatewayConfig config, AccessTokenValidator validator, BearerChallenges challenges, AuditLog audit) {
+    ClientTokenFilter(GatewayConfig config, Map<String, AccessTokenValidator> validators, BearerChallenges challenges,
+                      AuditLog audit) {
         this.config = config;
-        this.validator = validator;
+        this.validators = Map.copyOf(validators);
         this.challenges = challenges;
         this.audit = audit;
     }
@@ -53,49 +59,62 @@ final class ClientTokenFilter extends HttpFilter {
             response.setStatus(HttpServletResponse.SC_NO_CONTENT); // CORS preflight: headers above say the rest
             return;
         }
-        String refusal = authenticate(request, response);
+        Backend backend = backendOf(request);
+        String refusal = authenticate(request, response, backend);
         if (refusal == null) {
             chain.doFilter(request, response);
             return;
         }
         // Refused requests are audited too: they are what an operator looks for after an attack.
         AuthenticatedUser user = AuthenticatedUser.ofNullable(request);
-        String path = request.getPathInfo();
         audit.record(new AuditLog.Entry(Instant.now(), user == null ? null : user.subject(),
-                user == null ? null : user.clientId(), path == null ? null : path.substring(1), request.getMethod(),
+                user == null ? null : user.clientId(), backend == null ? null : backend.name(), request.getMethod(),
                 null, refusal, response.getStatus(), (System.nanoTime() - started) / 1_000_000));
     }
 
+    /** The backend {@code /mcp/<backend>} names, or null ({@code /mcp} itself, an unknown name, a deeper path). */
+    private Backend backendOf(HttpServletRequest request) {
+        String path = request.getPathInfo();
+        return path == null || path.length() < 2 ? null : config.backends().get(path.substring(1));
+    }
+
     /** Null when the user may go on (and is on the request); otherwise the refusal, already answered. */
-    private String authenticate(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    private String authenticate(HttpServletRequest request, HttpServletResponse response, Backend backend)
+            throws IOException {
+        if (backend == null) {
+            // No protected resource here: a challenge would send the client for a token that opens nothing.
+            GatewayServlet.JsonRpcErrors.write(response, 404, -32601, "No MCP server at this path", null);
+            return "unknown_backend";
+        }
         if (hasAccessTokenInQuery(request.getQueryString())) {
-            challenges.bearer(response, 401, null, null, null); // treated as no credentials; never read, never logged
+            challenges.bearer(response, backend, 401, null, null, null); // no credentials; never read, never logged
             return "token_in_url";
         }
         String header = request.getHeader("Authorization");
         if (header == null || !isBearerScheme(header)) {
-            challenges.bearer(response, 401, null, null, null); // RFC 6750 section 3.1: no error code without credentials
+            challenges.bearer(response, backend, 401, null, null, null); // RFC 6750 section 3.1: no error code
             return "no_token";
         }
         if (header.length() > MAX_TOKEN_LENGTH) {
-            challenges.bearer(response, 401, "invalid_token", "Bearer token is too large", null);
+            challenges.bearer(response, backend, 401, "invalid_token", "Bearer token is too large", null);
             return "invalid_token";
         }
         String token = header.length() > 7 ? header.substring(7) : "";
         if (!B64TOKEN.matcher(token).matches()) {
-            challenges.bearer(response, 401, "invalid_token", "Bearer token is malformed", null);
+            challenges.bearer(response, backend, 401, "invalid_token", "Bearer token is malformed", null);
             return "invalid_token";
         }
         AuthenticatedUser user;
         try {
-            user = AuthenticatedUser.from(validator.validate(token), token);
+            // RFC 8707: aud must be exactly this path's resource; a token for another path is refused here.
+            user = AuthenticatedUser.from(validators.get(backend.name()).validate(token), token);
         } catch (InvalidTokenException | ParseException invalid) {
-            challenges.bearer(response, 401, "invalid_token", invalid.getMessage(), null);
+            challenges.bearer(response, backend, 401, "invalid_token", invalid.getMessage(), null);
             return "invalid_token";
         }
         user.attachTo(request);
         if (!user.scopes().contains(config.requiredScope())) {
-            challenges.bearer(response, 403, "insufficient_scope",
+            challenges.bearer(response, backend, 403, "insufficient_scope",
                     "This request needs scope: " + config.requiredScope(), config.requiredScope());
             return "insufficient_scope";
         }

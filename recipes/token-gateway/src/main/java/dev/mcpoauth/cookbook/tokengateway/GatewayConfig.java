@@ -12,13 +12,15 @@ import java.util.Map;
  * Everything the gateway needs to know. {@link #fromEnvironment} reads environment variables with
  * demo defaults matching {@code make run}.
  *
- * @param resource            the gateway's public MCP URL (RFC 8707 resource, {@code http://host/mcp}); each
- *                            backend is served under it at {@code /mcp/<backend>}. Client tokens must carry exactly
- *                            it in {@code aud}; it is also the gateway's client id at the authorization server
+ * @param mcpBaseUrl          the gateway's public URL above its MCP endpoints ({@code http://host/mcp}). Each
+ *                            backend is served at {@code <mcpBaseUrl>/<backend>}, and that URL is its own protected
+ *                            resource (RFC 9728, RFC 8707): client tokens there must carry exactly it in {@code aud},
+ *                            and it is the client id the gateway exchanges those tokens with. The base URL itself
+ *                            is no resource
  * @param authorizationServer issuer (RFC 9728 {@code authorization_servers})
  * @param jwksUri             the issuer's signing keys
  * @param tokenEndpoint       where the gateway exchanges tokens (RFC 8693)
- * @param clientSecret        the gateway's client secret at the authorization server (from the environment)
+ * @param clientSecret        the secret of the gateway's clients at the authorization server (from the environment)
  * @param backends            by name
  * @param policyFile          per-backend scopes and per-tool rules (JSON)
  * @param clockSkew           tolerance on {@code exp}/{@code nbf} of client tokens
@@ -30,7 +32,7 @@ import java.util.Map;
  * @param exchangeRenewBefore an exchanged token is renewed this long before it expires
  * @param bindAddress         interface to listen on (demo default: loopback only)
  */
-public record GatewayConfig(URI resource, URI authorizationServer, URI jwksUri, URI tokenEndpoint, String clientSecret,
+public record GatewayConfig(URI mcpBaseUrl, URI authorizationServer, URI jwksUri, URI tokenEndpoint, String clientSecret,
                             Map<String, Backend> backends, Path policyFile, Duration clockSkew, String requiredScope,
                             List<String> allowedOrigins, int rateLimit, Duration rateLimitWindow,
                             Duration exchangeTimeout, Duration exchangeRenewBefore, String bindAddress) {
@@ -52,7 +54,7 @@ public record GatewayConfig(URI resource, URI authorizationServer, URI jwksUri, 
             backends.put(nameAndUrl[0], Backend.at(nameAndUrl[0], URI.create(nameAndUrl[1])));
         }
         return new GatewayConfig(
-                URI.create(env.getOrDefault("MCP_RESOURCE", "http://localhost:8090/mcp")),
+                URI.create(env.getOrDefault("MCP_BASE_URL", "http://localhost:8090/mcp")),
                 URI.create(issuer),
                 URI.create(env.getOrDefault("MCP_JWKS_URI", issuer + "/protocol/openid-connect/certs")),
                 URI.create(env.getOrDefault("MCP_TOKEN_ENDPOINT", issuer + "/protocol/openid-connect/token")),
@@ -70,28 +72,37 @@ public record GatewayConfig(URI resource, URI authorizationServer, URI jwksUri, 
     }
 
     public int port() {
-        return resource.getPort() > 0 ? resource.getPort() : 8090;
+        return mcpBaseUrl.getPort() > 0 ? mcpBaseUrl.getPort() : 8090;
+    }
+
+    /** The protected resource at {@code /mcp/<backend>}: its URL, exactly what clients call (RFC 9728 section 3.3). */
+    public URI resource(Backend backend) {
+        return URI.create(mcpBaseUrl + "/" + backend.name());
     }
 
     /** RFC 9728 section 3.1: the well-known path goes between the host and the resource's path. */
-    public URI resourceMetadataUrl() {
+    public URI resourceMetadataUrl(Backend backend) {
+        URI resource = resource(backend);
         return resource.resolve("/.well-known/oauth-protected-resource" + resource.getPath());
     }
 
-    /** The gateway's client id at the authorization server: its resource URL. */
-    public String clientId() {
-        return resource.toString();
+    /**
+     * The client the gateway exchanges a token for {@code backend} with: the resource itself, because
+     * Keycloak only exchanges a subject token whose {@code aud} names the requesting client.
+     */
+    public String clientId(Backend backend) {
+        return resource(backend).toString();
     }
 
     /** Never prints the client secret. */
     @Override
     public String toString() {
-        return "GatewayConfig[resource=" + resource + ", authorizationServer=" + authorizationServer
+        return "GatewayConfig[mcpBaseUrl=" + mcpBaseUrl + ", authorizationServer=" + authorizationServer
                 + ", backends=" + backends.keySet() + ", rateLimit=" + rateLimit + "/" + rateLimitWindow + "]";
     }
 
     public GatewayConfig withRateLimit(int requests, Duration window) {
-        return new GatewayConfig(resource, authorizationServer, jwksUri, tokenEndpoint, clientSecret, backends, policyFile,
+        return new GatewayConfig(mcpBaseUrl, authorizationServer, jwksUri, tokenEndpoint, clientSecret, backends, policyFile,
                 clockSkew, requiredScope, allowedOrigins, requests, window, exchangeTimeout, exchangeRenewBefore, bindAddress);
     }
 }

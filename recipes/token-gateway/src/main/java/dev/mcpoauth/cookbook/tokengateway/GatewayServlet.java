@@ -44,10 +44,10 @@ import tools.jackson.databind.node.NullNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * {@code /mcp/<backend>}: everything after the client's token ({@link ClientTokenFilter}), in the
- * order a request meets it:
+ * {@code /mcp/<backend>}: everything after the client's token ({@link ClientTokenFilter}, which has
+ * found the backend and checked the token is for its resource), in the order a request meets it:
  * <ol>
- *   <li>a backend the policy file knows, else 404;</li>
+ *   <li>an MCP method (GET, POST, DELETE), else 405;</li>
  *   <li>the client's rate limit, else 429 with {@code Retry-After};</li>
  *   <li>the MCP session, if any, belongs to this user (MCP security best practices, session
  *       hijacking), else 404 "Session not found";</li>
@@ -144,13 +144,8 @@ final class GatewayServlet extends HttpServlet {
 
     private void handle(HttpServletRequest request, HttpServletResponse response, AuthenticatedUser user,
                         Outcome outcome) throws IOException {
-        String path = request.getPathInfo() == null ? "" : request.getPathInfo();
-        Backend backend = path.length() > 1 ? config.backends().get(path.substring(1)) : null;
-        if (backend == null || !policy.knows(backend.name())) {
-            reject(outcome, "unknown_backend", 404);
-            JsonRpcErrors.write(response, 404, -32601, "No MCP server at this path", null);
-            return;
-        }
+        // ClientTokenFilter answered every other path (404) and validated the token for this backend's resource.
+        Backend backend = config.backends().get(request.getPathInfo().substring(1));
         outcome.backend = backend.name();
         if (!MCP_METHODS.contains(request.getMethod())) {
             // Streamable HTTP has GET, POST and DELETE. Forwarding TRACE would have the backend echo the
@@ -202,7 +197,8 @@ final class GatewayServlet extends HttpServlet {
                 if (decision instanceof Decision.NeedsScopes needs) {
                     reject(outcome, "insufficient_scope", 403);
                     String scopes = String.join(" ", needs.scopes());
-                    challenges.bearer(response, 403, "insufficient_scope", "This request needs scope: " + scopes, scopes);
+                    challenges.bearer(response, backend, 403, "insufficient_scope", "This request needs scope: " + scopes,
+                            scopes);
                     return;
                 }
             }
@@ -223,7 +219,7 @@ final class GatewayServlet extends HttpServlet {
             try {
                 token = exchanger.tokenFor(user, backend, scopes);
             } catch (ExchangeException failed) {
-                answerExchangeFailure(response, failed, id, outcome);
+                answerExchangeFailure(response, backend, failed, id, outcome);
                 return;
             }
             BackendClient.Answer candidate = send(request, backend, token, body, outcome, response);
@@ -359,12 +355,12 @@ final class GatewayServlet extends HttpServlet {
                 && error.get("code").isIntegralNumber() && error.get("message").isString();
     }
 
-    private void answerExchangeFailure(HttpServletResponse response, ExchangeException failed, JsonNode id,
-                                       Outcome outcome) throws IOException {
+    private void answerExchangeFailure(HttpServletResponse response, Backend backend, ExchangeException failed,
+                                       JsonNode id, Outcome outcome) throws IOException {
         switch (failed.kind()) {
             case SUBJECT_REFUSED -> {
                 reject(outcome, "subject_token_refused", 401);
-                challenges.bearer(response, 401, "invalid_token", failed.getMessage(), null);
+                challenges.bearer(response, backend, 401, "invalid_token", failed.getMessage(), null);
             }
             case UNAVAILABLE -> {
                 reject(outcome, "authorization_server_unavailable", 503);

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -26,7 +27,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * RFC 8693 token exchange at the authorization server: the client's token in, a token for one
- * backend out (its {@code audience} only, the scopes the policy allows for it, a short lifetime).
+ * backend out (its {@code audience} only, the scopes the policy allows for it, a short lifetime). The
+ * gateway asks as the client named by the resource the client's token is for ({@code /mcp/<backend>}):
+ * Keycloak exchanges only a subject token whose {@code aud} names the requesting client, and that
+ * client may obtain its own backend's audience and no other.
  *
  * <p>Cached per (user, client, backend, scopes) until {@code renewBefore} ahead of its expiry, so the
  * hot path makes no call to the authorization server; one exchange at a time per key, concurrent
@@ -75,7 +79,7 @@ public final class TokenExchanger {
     }
 
     private final URI tokenEndpoint;
-    private final String clientId;
+    private final Function<Backend, String> clientIds;
     private final String clientSecret;
     private final Duration timeout;
     private final Duration renewBefore;
@@ -84,10 +88,11 @@ public final class TokenExchanger {
     private final Map<Key, CompletableFuture<ExchangedToken>> cache = new ConcurrentHashMap<>();
     private final LongAdder exchanges = new LongAdder();
 
-    public TokenExchanger(URI tokenEndpoint, String clientId, String clientSecret, Duration timeout,
+    /** @param clientIds the client the gateway authenticates as for each backend ({@link GatewayConfig#clientId}) */
+    public TokenExchanger(URI tokenEndpoint, Function<Backend, String> clientIds, String clientSecret, Duration timeout,
                           Duration renewBefore, Clock clock) {
         this.tokenEndpoint = tokenEndpoint;
-        this.clientId = clientId;
+        this.clientIds = clientIds;
         this.clientSecret = clientSecret;
         this.timeout = timeout;
         this.renewBefore = renewBefore;
@@ -147,9 +152,9 @@ public final class TokenExchanger {
                 "subject_token", subjectToken,
                 "subject_token_type", ACCESS_TOKEN_TYPE,
                 "requested_token_type", ACCESS_TOKEN_TYPE,
-                "audience", backend.audience(),      // Keycloak: the token's aud becomes exactly this client
-                "scope", String.join(" ", scopes),   // explicit: never the gateway client's defaults
-                "client_id", clientId,
+                "audience", backend.audience(),         // Keycloak: the token's aud becomes exactly this client
+                "scope", String.join(" ", scopes),      // explicit: never the gateway client's defaults
+                "client_id", clientIds.apply(backend),  // the resource the subject token is for
                 "client_secret", clientSecret)
                 .forEach((name, value) -> form.add(name + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8)));
         HttpResponse<String> response;

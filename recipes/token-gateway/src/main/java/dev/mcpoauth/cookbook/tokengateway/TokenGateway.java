@@ -3,6 +3,8 @@ package dev.mcpoauth.cookbook.tokengateway;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import jakarta.servlet.DispatcherType;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
 import java.net.MalformedURLException;
 import java.time.Clock;
 import java.util.EnumSet;
@@ -14,10 +16,12 @@ import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The token gateway: the only MCP endpoint clients see. One protected resource ({@code /mcp}, RFC 9728
- * metadata as two Javalin routes), one MCP server behind it per {@code /mcp/<backend>}. A request
- * passes {@link ClientTokenFilter} (the client's token), then {@link GatewayServlet} (policy, RFC 8693
- * exchange, forward). See README.md.
+ * The token gateway: the only MCP endpoints clients see, one per MCP server behind it, at
+ * {@code /mcp/<backend>}. Each is its own protected resource: its URL is the {@code resource} of its
+ * RFC 9728 metadata (a Javalin route), the {@code aud} its client tokens must carry, and the client the
+ * gateway exchanges them with. {@code /mcp} itself is no resource and serves no MCP. A request passes
+ * {@link ClientTokenFilter} (the client's token), then {@link GatewayServlet} (policy, RFC 8693 exchange,
+ * forward). See README.md.
  */
 public final class TokenGateway {
 
@@ -43,33 +47,39 @@ public final class TokenGateway {
         }
         BearerChallenges challenges = new BearerChallenges(config);
         AuditLog audit = new AuditLog();
-        ClientTokenFilter clientTokens = new ClientTokenFilter(config, new AccessTokenValidator(
-                config.authorizationServer(), config.jwksUri(), config.resource().toString(), config.clockSkew(), null),
-                challenges, audit);
-        TokenExchanger exchanger = new TokenExchanger(config.tokenEndpoint(), config.clientId(), config.clientSecret(),
+        JWKSource<SecurityContext> keys = AccessTokenValidator.cachedKeys(config.jwksUri());
+        Map<String, AccessTokenValidator> validators = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (Backend backend : config.backends().values()) {
+            validators.put(backend.name(), new AccessTokenValidator(config.authorizationServer(), keys,
+                    config.resource(backend).toString(), config.clockSkew(), null));
+            metadata.put(config.resourceMetadataUrl(backend).getPath(),
+                    JsonMapper.shared().writeValueAsString(protectedResourceMetadata(config, policy, backend)));
+        }
+        ClientTokenFilter clientTokens = new ClientTokenFilter(config, validators, challenges, audit);
+        TokenExchanger exchanger = new TokenExchanger(config.tokenEndpoint(), config::clientId, config.clientSecret(),
                 config.exchangeTimeout(), config.exchangeRenewBefore(), clock);
         GatewayServlet gateway = new GatewayServlet(config, policy, exchanger, challenges, audit, clock);
-        String metadata = JsonMapper.shared().writeValueAsString(protectedResourceMetadata(config, policy));
 
         Javalin app = Javalin.create(javalin -> {
             javalin.jetty.host = config.bindAddress();
             javalin.jetty.port = config.port();
             // Room for an Authorization header up to the filter's own token limit (8 KiB).
             javalin.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(16 * 1024));
-            // RFC 9728 section 3: the path-suffixed URL for /mcp and, for clients that fall back to it, the root one.
-            for (String path : List.of("/.well-known/oauth-protected-resource" + config.resource().getPath(),
-                    "/.well-known/oauth-protected-resource")) {
-                javalin.routes.get(path, ctx -> serveMetadata(ctx, metadata));
+            // RFC 9728 section 3.1: one path-suffixed URL per resource, the one the challenges name too. Nothing
+            // at the root or for /mcp: no resource is there, and a document naming one of the backends would
+            // send clients of the others for a token that does not open them (section 3.3).
+            metadata.forEach((path, document) -> {
+                javalin.routes.get(path, ctx -> serveMetadata(ctx, document));
                 javalin.routes.options(path, TokenGateway::answerPreflight);
-            }
+            });
             javalin.jetty.modifyServletContextHandler(context -> {
-                String backends = config.resource().getPath() + "/*";
-                context.addServlet(new ServletHolder(gateway), backends);
-                context.addFilter(new FilterHolder(clientTokens), backends, EnumSet.of(DispatcherType.REQUEST));
-                // The bare resource URL serves no MCP; it still answers with the challenge that leads to discovery.
-                context.addServlet(new ServletHolder(gateway), config.resource().getPath());
-                context.addFilter(new FilterHolder(clientTokens), config.resource().getPath(),
-                        EnumSet.of(DispatcherType.REQUEST));
+                String base = config.mcpBaseUrl().getPath();
+                // /mcp itself too, so that it gets the filter's JSON-RPC 404 rather than the container's page.
+                for (String mapping : List.of(base + "/*", base)) {
+                    context.addServlet(new ServletHolder(gateway), mapping);
+                    context.addFilter(new FilterHolder(clientTokens), mapping, EnumSet.of(DispatcherType.REQUEST));
+                }
             });
         }).start();
         return new TokenGateway(app, exchanger);
@@ -84,14 +94,18 @@ public final class TokenGateway {
         return exchanger.exchangesPerformed();
     }
 
-    /** RFC 9728 section 2. {@code resource} is the configured public URL, never the request's Host. */
-    private static Map<String, Object> protectedResourceMetadata(GatewayConfig config, ToolPolicy policy) {
+    /**
+     * RFC 9728 section 2, for the resource at {@code /mcp/<backend>}. {@code resource} is exactly that URL
+     * (section 3.3), built from the configured public URL, never from the request's Host.
+     */
+    private static Map<String, Object> protectedResourceMetadata(GatewayConfig config, ToolPolicy policy,
+                                                                 Backend backend) {
         Map<String, Object> document = new LinkedHashMap<>();
-        document.put("resource", config.resource().toString());
+        document.put("resource", config.resource(backend).toString());
         document.put("authorization_servers", List.of(config.authorizationServer().toString()));
-        document.put("scopes_supported", policy.scopesSupported());
+        document.put("scopes_supported", policy.scopesSupported(backend.name()));
         document.put("bearer_methods_supported", List.of("header"));
-        document.put("resource_name", "MCP OAuth Cookbook: token gateway");
+        document.put("resource_name", "MCP OAuth Cookbook: token gateway, " + backend.name());
         return document;
     }
 

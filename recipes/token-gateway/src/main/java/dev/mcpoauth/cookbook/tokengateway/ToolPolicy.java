@@ -91,10 +91,10 @@ public final class ToolPolicy {
         return new ToolPolicy(backends, baseScope);
     }
 
-    /** Every scope any rule names, the base scope first: the metadata's {@code scopes_supported}. */
-    public List<String> scopesSupported() {
+    /** Every scope a rule of {@code backend} names, the base scope first: its metadata's {@code scopes_supported}. */
+    public List<String> scopesSupported(String backend) {
         Set<String> scopes = new LinkedHashSet<>(List.of(baseScope));
-        backends.values().forEach(backend -> backend.tools().values().forEach(rule -> scopes.addAll(rule.scopes())));
+        rules(backend).tools().values().forEach(rule -> scopes.addAll(rule.scopes()));
         return new ArrayList<>(scopes);
     }
 

@@ -6,8 +6,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * The gateway passes the cookbook's resource-server contract at {@code /mcp/notes}: every request
- * the contract sends goes through validation, policy, token exchange at Keycloak and the notes backend.
+ * The gateway passes the cookbook's resource-server contract at {@code /mcp/notes}, a protected
+ * resource of its own: every request the contract sends goes through validation, policy, token
+ * exchange at Keycloak and the notes backend.
  */
 class GatewayContractTest extends ResourceServerContract {
 
@@ -30,10 +31,16 @@ class GatewayContractTest extends ResourceServerContract {
 
     @Override
     protected String expectedResourceName() {
-        return "MCP OAuth Cookbook: token gateway";
+        return "MCP OAuth Cookbook: token gateway, notes";
     }
 
-    /** The backend's tools see the exchanged token, issued to the gateway. */
+    /** Each backend path is its own resource; the root URL can name none of them for all (GatewayTest checks). */
+    @Override
+    protected boolean servesRootMetadata() {
+        return false;
+    }
+
+    /** The backend's tools see the exchanged token, issued to the gateway's notes resource. */
     @Override
     protected String clientSeenByTools() {
         return GatewayEnvironment.CONTRACT.mcpUrl().toString();

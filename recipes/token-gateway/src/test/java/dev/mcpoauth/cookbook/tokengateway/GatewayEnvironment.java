@@ -1,6 +1,11 @@
 package dev.mcpoauth.cookbook.tokengateway;
 
 import dev.mcpoauth.cookbook.testkit.contract.ContractEnvironment;
+import dev.mcpoauth.cookbook.testkit.contract.ContractRealm;
+import dev.mcpoauth.cookbook.testkit.keycloak.Keycloak;
+import dev.mcpoauth.cookbook.testkit.keycloak.Realm;
+import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
+import dev.mcpoauth.cookbook.testkit.net.CountingProxy;
 import dev.mcpoauth.cookbook.testkit.net.FreePort;
 import dev.mcpoauth.cookbook.tokengateway.backends.BackendServer;
 import dev.mcpoauth.cookbook.tokengateway.backends.CalendarTools;
@@ -17,8 +22,9 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * One per test JVM: the realm (gateway, two backends, the contract's client and users), both
- * backends running, and the gateway's configuration. Test classes start their own gateway from it.
+ * One per test JVM: the realm (the gateway's two resources, two backends, the contract's client and
+ * users), both backends running, and the gateway's configuration. Test classes start their own gateway
+ * from it. The contract runs against {@code /mcp/notes}, a protected resource of its own.
  */
 final class GatewayEnvironment {
 
@@ -28,10 +34,12 @@ final class GatewayEnvironment {
     static final String SECRET = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     static final URI NOTES_URL = URI.create("http://localhost:" + FreePort.find() + "/mcp");
     static final URI CALENDAR_URL = URI.create("http://localhost:" + FreePort.find() + "/mcp");
-    static final ContractEnvironment CONTRACT = ContractEnvironment.shared(Path.of("keycloak/realm.json"), "/notes",
-            Map.of("NOTES_BACKEND_URL", NOTES_URL.toString(), "CALENDAR_BACKEND_URL", CALENDAR_URL.toString(),
-                    "GATEWAY_CLIENT_SECRET", SECRET,
-                    "EXCHANGED_TOKEN_LIFESPAN", Long.toString(EXCHANGED_TOKEN_LIFESPAN.toSeconds())));
+    /** Above the gateway's endpoints; not itself a resource. */
+    static final URI GATEWAY_MCP = URI.create("http://localhost:" + FreePort.find() + "/mcp");
+    /** The gateway's two protected resources: what clients call, what their tokens' aud must be. */
+    static final URI NOTES_RESOURCE = URI.create(GATEWAY_MCP + "/notes");
+    static final URI CALENDAR_RESOURCE = URI.create(GATEWAY_MCP + "/calendar");
+    static final ContractEnvironment CONTRACT = contractEnvironment();
     /** Tool calls that reached each backend, by tool name. */
     static final List<String> NOTES_CALLS = new CopyOnWriteArrayList<>();
     static final List<String> CALENDAR_CALLS = new CopyOnWriteArrayList<>();
@@ -40,11 +48,11 @@ final class GatewayEnvironment {
 
     static {
         try {
-            String gateway = CONTRACT.mcpUrl().toString();
-            NOTES = BackendServer.start("notes", NOTES_URL, CONTRACT.realm().issuer(), CONTRACT.realm().jwksUri(), gateway,
-                    json -> NotesTools.specifications(json, NOTES_CALLS));
+            // Each backend accepts only what the gateway exchanged as that backend's resource (azp).
+            NOTES = BackendServer.start("notes", NOTES_URL, CONTRACT.realm().issuer(), CONTRACT.realm().jwksUri(),
+                    NOTES_RESOURCE.toString(), json -> NotesTools.specifications(json, NOTES_CALLS));
             CALENDAR = BackendServer.start("calendar", CALENDAR_URL, CONTRACT.realm().issuer(), CONTRACT.realm().jwksUri(),
-                    gateway, json -> CalendarTools.specifications(json, SYNC_STEP, CALENDAR_CALLS));
+                    CALENDAR_RESOURCE.toString(), json -> CalendarTools.specifications(json, SYNC_STEP, CALENDAR_CALLS));
         } catch (MalformedURLException e) {
             throw new IllegalStateException(e);
         }
@@ -53,8 +61,25 @@ final class GatewayEnvironment {
     private GatewayEnvironment() {
     }
 
+    /**
+     * The contract's environment with {@code /mcp/notes} as the resource it protects and serves (the
+     * realm's placeholders name both of the gateway's resources, the contract's own ones included).
+     */
+    private static ContractEnvironment contractEnvironment() {
+        LogCapture.install(); // before any server starts, so its whole log is checked for tokens
+        Map<String, String> placeholders = new HashMap<>(ContractRealm.placeholders(NOTES_RESOURCE));
+        placeholders.putAll(Map.of("NOTES_RESOURCE_URL", NOTES_RESOURCE.toString(),
+                "CALENDAR_RESOURCE_URL", CALENDAR_RESOURCE.toString(),
+                "NOTES_BACKEND_URL", NOTES_URL.toString(), "CALENDAR_BACKEND_URL", CALENDAR_URL.toString(),
+                "GATEWAY_CLIENT_SECRET", SECRET,
+                "EXCHANGED_TOKEN_LIFESPAN", Long.toString(EXCHANGED_TOKEN_LIFESPAN.toSeconds())));
+        Realm realm = Keycloak.shared().importRealm(Path.of("keycloak/realm.json"), placeholders);
+        CountingProxy jwks = CountingProxy.to(realm.jwksUri());
+        return new ContractEnvironment(NOTES_RESOURCE, NOTES_RESOURCE, realm, jwks.url(), jwks);
+    }
+
     static GatewayConfig config() {
-        return new GatewayConfig(CONTRACT.mcpUrl(), CONTRACT.realm().issuer(), CONTRACT.jwksUri(),
+        return new GatewayConfig(GATEWAY_MCP, CONTRACT.realm().issuer(), CONTRACT.jwksUri(),
                 CONTRACT.realm().tokenEndpoint(), SECRET,
                 Map.of("notes", Backend.at("notes", NOTES_URL), "calendar", Backend.at("calendar", CALENDAR_URL)),
                 Path.of("gateway-policy.json"), Duration.ofSeconds(60), "mcp:tools", List.of("http://localhost:6274"),
@@ -68,7 +93,7 @@ final class GatewayEnvironment {
         for (Backend backend : backends) {
             byName.put(backend.name(), backend);
         }
-        return new GatewayConfig(base.resource(), base.authorizationServer(), base.jwksUri(), base.tokenEndpoint(),
+        return new GatewayConfig(base.mcpBaseUrl(), base.authorizationServer(), base.jwksUri(), base.tokenEndpoint(),
                 base.clientSecret(), byName, base.policyFile(), base.clockSkew(), base.requiredScope(),
                 base.allowedOrigins(), base.rateLimit(), base.rateLimitWindow(), base.exchangeTimeout(),
                 base.exchangeRenewBefore(), base.bindAddress());
@@ -78,7 +103,8 @@ final class GatewayEnvironment {
         return TokenGateway.start(config, ToolPolicy.load(config.policyFile(), config.requiredScope()));
     }
 
+    /** {@code /mcp/<backend>}: the endpoint, and the protected resource (RFC 8707) a token for it names. */
     static URI endpoint(String backend) {
-        return URI.create(CONTRACT.mcpUrl() + "/" + backend);
+        return URI.create(GATEWAY_MCP + "/" + backend);
     }
 }

@@ -119,8 +119,8 @@ class GatewayResilienceTest {
             gateway = GatewayEnvironment.startGateway(GatewayEnvironment.configWith(
                     new Backend("calendar", backendUrl(backend, "/mcp"), CALENDAR_URL.toString())));
 
-            HttpResponse<String> alices = post("calendar", login(ALICE, "mcp:tools", "calendar:read"), PING, null);
-            HttpResponse<String> bobs = post("calendar", login(BOB, "mcp:tools", "calendar:read"), PING, null);
+            HttpResponse<String> alices = post("calendar", login("calendar", ALICE, "mcp:tools", "calendar:read"), PING, null);
+            HttpResponse<String> bobs = post("calendar", login("calendar", BOB, "mcp:tools", "calendar:read"), PING, null);
 
             assertThat(alices.statusCode()).isEqualTo(200);
             assertThat(bobs.statusCode()).isEqualTo(200);
@@ -147,7 +147,7 @@ class GatewayResilienceTest {
             gateway = GatewayEnvironment.startGateway(GatewayEnvironment.configWith(
                     new Backend("notes", backendUrl(backend, "/mcp"), NOTES_URL.toString())));
 
-            HttpResponse<String> redirected = post("notes", login(ALICE, "mcp:tools"), PING, null);
+            HttpResponse<String> redirected = post("notes", login("notes", ALICE, "mcp:tools"), PING, null);
 
             assertThat(redirected.statusCode()).isEqualTo(307);
             assertThat(redirected.headers().firstValue("Location")).isEmpty();
@@ -179,7 +179,7 @@ class GatewayResilienceTest {
             gateway = GatewayEnvironment.startGateway(GatewayEnvironment.configWith(
                     new Backend("notes", backendUrl(backend, "/mcp"), NOTES_URL.toString())));
 
-            HttpResponse<String> answer = post("notes", login(ALICE, "mcp:tools"), PING, null);
+            HttpResponse<String> answer = post("notes", login("notes", ALICE, "mcp:tools"), PING, null);
 
             assertThat(answer.statusCode()).isEqualTo(status);
             assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/json");
@@ -231,12 +231,13 @@ class GatewayResilienceTest {
     }
 
     private static String login() {
-        return login(ALICE, "mcp:tools");
+        return login("notes", ALICE, "mcp:tools");
     }
 
-    private static String login(UserCredentials user, String... scopes) {
-        return AuthorizationCodeFlow.with(CONTRACT.realm(), CLIENT_ID).scope(scopes).resource(CONTRACT.mcpUrl())
-                .run(new HeadlessUserAgent(), user).accessToken();
+    /** A token for {@code /mcp/<backend>}: resource = that URL (RFC 8707). */
+    private static String login(String backend, UserCredentials user, String... scopes) {
+        return AuthorizationCodeFlow.with(CONTRACT.realm(), CLIENT_ID).scope(scopes)
+                .resource(GatewayEnvironment.endpoint(backend)).run(new HeadlessUserAgent(), user).accessToken();
     }
 
     private HttpResponse<String> post(String token, String body, String session) throws Exception {

@@ -5,10 +5,12 @@ import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.BOB;
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.CLIENT_ID;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CALENDAR;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CALENDAR_CALLS;
+import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CALENDAR_RESOURCE;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CALENDAR_URL;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CONTRACT;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.NOTES;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.NOTES_CALLS;
+import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.NOTES_RESOURCE;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.NOTES_URL;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.SYNC_STEP;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,6 +37,7 @@ import io.modelcontextprotocol.spec.McpSchema.ProgressNotification;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -51,6 +54,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -99,20 +103,23 @@ class GatewayTest {
 
     @Test
     void eachBackendReceivesItsOwnShortLivedExchangedTokenNeverTheClientsToken() throws Exception {
-        String clientToken = login(ALICE, "mcp:tools", "notes:write", "calendar:read");
-        JWTClaimsSet client = SignedJWT.parse(clientToken).getJWTClaimsSet();
+        // One token per resource, each granted all three scopes: each backend's token carries only its own.
+        String notesToken = login("notes", ALICE, "mcp:tools", "notes:write", "calendar:read");
+        String calendarToken = login("calendar", ALICE, "mcp:tools", "notes:write", "calendar:read");
+        JWTClaimsSet notesClient = SignedJWT.parse(notesToken).getJWTClaimsSet();
+        JWTClaimsSet calendarClient = SignedJWT.parse(calendarToken).getJWTClaimsSet();
         int notesBefore = NOTES.received().size();
         int calendarBefore = CALENDAR.received().size();
 
-        try (McpSyncClient notes = McpTestClient.connect(GatewayEnvironment.endpoint("notes"), () -> clientToken);
-             McpSyncClient calendar = McpTestClient.connect(GatewayEnvironment.endpoint("calendar"), () -> clientToken)) {
+        try (McpSyncClient notes = McpTestClient.connect(GatewayEnvironment.endpoint("notes"), () -> notesToken);
+             McpSyncClient calendar = McpTestClient.connect(GatewayEnvironment.endpoint("calendar"), () -> calendarToken)) {
             CallToolResult whoami = notes.callTool(new CallToolRequest("whoami", Map.of()));
             CallToolResult events = calendar.callTool(new CallToolRequest("list_events", Map.of()));
 
             @SuppressWarnings("unchecked")
             Map<String, Object> who = (Map<String, Object>) whoami.structuredContent();
-            assertThat(who).containsEntry("subject", client.getSubject())
-                    .containsEntry("username", "alice").containsEntry("client", CONTRACT.mcpUrl().toString());
+            assertThat(who).containsEntry("subject", notesClient.getSubject())
+                    .containsEntry("username", "alice").containsEntry("client", NOTES_RESOURCE.toString());
             assertThat((List<Object>) who.get("scopes")).containsExactlyInAnyOrder("mcp:tools", "notes:write");
             assertThat(events.isError()).isNotEqualTo(Boolean.TRUE);
             assertThat(events.structuredContent()).isEqualTo(Map.of("events",
@@ -120,18 +127,21 @@ class GatewayTest {
         }
 
         assertExchangedTokens(NOTES.received().subList(notesBefore, NOTES.received().size()), NOTES_URL,
-                "mcp:tools notes:write", client);
+                NOTES_RESOURCE, "mcp:tools notes:write", notesClient);
         assertExchangedTokens(CALENDAR.received().subList(calendarBefore, CALENDAR.received().size()), CALENDAR_URL,
-                "mcp:tools calendar:read", client);
+                CALENDAR_RESOURCE, "mcp:tools calendar:read", calendarClient);
     }
 
-    /** Every request carried a token for this backend alone, issued to the gateway, short-lived, down-scoped. */
-    private static void assertExchangedTokens(List<ReceivedRequest> received, URI backend, String scope,
-                                              JWTClaimsSet client) {
+    /**
+     * Every request carried a token for this backend alone, obtained by the gateway as the resource the
+     * client's token was for, short-lived, down-scoped.
+     */
+    private static void assertExchangedTokens(List<ReceivedRequest> received, URI backend, URI gatewayResource,
+                                              String scope, JWTClaimsSet client) {
         assertThat(received).isNotEmpty().allSatisfy(request -> {
             Map<String, Object> claims = request.tokenClaims();
             assertThat(claims.get("aud")).isEqualTo(backend.toString());
-            assertThat(claims.get("azp")).isEqualTo(CONTRACT.mcpUrl().toString());
+            assertThat(claims.get("azp")).isEqualTo(gatewayResource.toString());
             assertThat(claims.get("sub")).isEqualTo(client.getSubject());
             assertThat(((String) claims.get("scope")).split(" ")).containsExactlyInAnyOrder(scope.split(" "));
             assertThat((Long) claims.get("exp") - (Long) claims.get("iat"))
@@ -140,9 +150,149 @@ class GatewayTest {
         });
     }
 
+    // ---- each /mcp/<backend> is its own protected resource (RFC 9728 section 3.3, RFC 8707) ----------
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backendsAndTheirScopes")
+    void theChallengeAndTheWellKnownUrlLeadToMetadataWhoseResourceIsExactlyTheUrlCalled(String backend,
+                                                                                       List<String> scopes)
+            throws Exception {
+        URI called = GatewayEnvironment.endpoint(backend);
+
+        HttpResponse<String> challenged = http.send(HttpRequest.newBuilder(called).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> named = get(metadataUrl(called));
+        HttpResponse<String> wellKnown = get(called.resolve("/.well-known/oauth-protected-resource/mcp/" + backend));
+
+        assertThat(challenged.statusCode()).isEqualTo(401);
+        assertThat(challenged.headers().allValues("WWW-Authenticate"))
+                .containsExactly("Bearer resource_metadata=\"" + metadataUrl(called) + "\", scope=\"mcp:tools\"");
+        for (HttpResponse<String> metadata : List.of(named, wellKnown)) {
+            assertThat(metadata.statusCode()).isEqualTo(200);
+            assertThat(metadata.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
+            assertThat(JsonMapper.shared().readValue(metadata.body(), Map.class)).isEqualTo(Map.of(
+                    "resource", called.toString(), // RFC 9728 section 3.3: identical to the URL the client called
+                    "authorization_servers", List.of(CONTRACT.realm().issuer().toString()),
+                    "scopes_supported", scopes,
+                    "bearer_methods_supported", List.of("header"),
+                    "resource_name", "MCP OAuth Cookbook: token gateway, " + backend));
+        }
+    }
+
+    static Stream<Arguments> backendsAndTheirScopes() {
+        return Stream.of(Arguments.of("notes", List.of("mcp:tools", "notes:write")),
+                Arguments.of("calendar", List.of("mcp:tools", "calendar:read")));
+    }
+
+    @Test
+    void aStrictClientStartingFromTheCalendarUrlGetsATokenForExactlyThatUrlAndUsesIt() throws Exception {
+        URI called = GatewayEnvironment.endpoint("calendar");
+        HttpResponse<String> challenged = http.send(HttpRequest.newBuilder(called).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)).build(), HttpResponse.BodyHandlers.ofString());
+        String metadataUrl = challenged.headers().firstValue("WWW-Authenticate").orElseThrow()
+                .replaceFirst(".*resource_metadata=\"([^\"]+)\".*", "$1");
+        JsonNode metadata = JsonMapper.shared().readTree(get(URI.create(metadataUrl)).body());
+        // A strict client stops here unless resource is the URL it called (RFC 9728 section 3.3).
+        assertThat(metadata.path("resource").asString()).isEqualTo(called.toString());
+
+        String token = AuthorizationCodeFlow.with(CONTRACT.realm(), CLIENT_ID).scope("mcp:tools", "calendar:read")
+                .resource(URI.create(metadata.path("resource").asString())).run(new HeadlessUserAgent(), ALICE).accessToken();
+        tokensSeen.add(token);
+
+        assertThat(SignedJWT.parse(token).getJWTClaimsSet().getAudience()).containsExactly(called.toString());
+        try (McpSyncClient calendar = McpTestClient.connect(called, () -> token)) {
+            assertThat(calendar.callTool(new CallToolRequest("list_events", Map.of())).isError()).isNotEqualTo(Boolean.TRUE);
+        }
+    }
+
+    @ParameterizedTest(name = "a token for /mcp/{0} at /mcp/{1}")
+    @MethodSource("otherBackends")
+    void aTokenForOneBackendsResourceIsRefusedAtAnotherWithThatResourcesChallenge(String issuedFor, String calledAt)
+            throws Exception {
+        String token = login(issuedFor, ALICE, "mcp:tools", "notes:write", "calendar:read");
+        URI called = GatewayEnvironment.endpoint(calledAt);
+        long exchangesBefore = gateway.exchangesPerformed();
+        List<ReceivedRequest> notesBefore = NOTES.received();
+        List<ReceivedRequest> calendarBefore = CALENDAR.received();
+
+        HttpResponse<String> refused = postInitialize(called, token, Map.of());
+
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(refused.headers().allValues("WWW-Authenticate")).containsExactly("Bearer error=\"invalid_token\", "
+                + "error_description=\"JWT aud claim rejected\", "
+                + "resource_metadata=\"" + metadataUrl(called) + "\", scope=\"mcp:tools\"");
+        assertThat(refused.body()).isEmpty();
+        assertThat(gateway.exchangesPerformed()).isEqualTo(exchangesBefore); // refused before any exchange
+        assertThat(postsSince(NOTES, notesBefore)).isEmpty();
+        assertThat(postsSince(CALENDAR, calendarBefore)).isEmpty();
+        assertThat(postInitialize(GatewayEnvironment.endpoint(issuedFor), token, Map.of()).statusCode())
+                .isEqualTo(200); // the control: the same token where it belongs
+    }
+
+    static Stream<Arguments> otherBackends() {
+        return Stream.of(Arguments.of("notes", "calendar"), Arguments.of("calendar", "notes"));
+    }
+
+    @Test
+    void aTokenAskedForWithoutAResourceNamesEveryPathAndOpensNone() throws Exception {
+        // Keycloak narrows aud to one resource only when asked; otherwise the mcp:tools mappers name all.
+        String token = AuthorizationCodeFlow.with(CONTRACT.realm(), CLIENT_ID).scope("mcp:tools")
+                .run(new HeadlessUserAgent(), ALICE).accessToken();
+        tokensSeen.add(token);
+
+        assertThat(SignedJWT.parse(token).getJWTClaimsSet().getAudience())
+                .containsExactlyInAnyOrder(NOTES_RESOURCE.toString(), CALENDAR_RESOURCE.toString());
+        for (URI resource : List.of(NOTES_RESOURCE, CALENDAR_RESOURCE)) {
+            HttpResponse<String> refused = postInitialize(resource, token, Map.of());
+            assertThat(refused.statusCode()).isEqualTo(401);
+            // Strict RFC 8707: a token valid at several resources is one each of them could replay at the others.
+            assertThat(refused.headers().allValues("WWW-Authenticate")).containsExactly("Bearer error=\"invalid_token\", "
+                    + "error_description=\"JWT audience rejected\", resource_metadata=\"" + metadataUrl(resource)
+                    + "\", scope=\"mcp:tools\"");
+        }
+    }
+
+    @Test
+    void theMcpPathAboveTheBackendsIsNoResourceAndHasNoMetadata() throws Exception {
+        URI mcp = GatewayEnvironment.GATEWAY_MCP;
+
+        HttpResponse<String> post = http.send(HttpRequest.newBuilder(mcp).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(post.statusCode()).isEqualTo(404);
+        assertThat(post.headers().firstValue("WWW-Authenticate")).isEmpty(); // no token would open anything here
+        assertJsonRpcError(post.body(), -32601, null);
+        assertThat(get(mcp.resolve("/.well-known/oauth-protected-resource/mcp")).statusCode()).isEqualTo(404);
+        assertThat(get(mcp.resolve("/.well-known/oauth-protected-resource")).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void theRealmLetsEachGatewayResourceExchangeOnlyForItsOwnBackend() throws Exception {
+        String notesToken = login("notes", ALICE, "mcp:tools");
+
+        HttpResponse<String> asCalendar = exchange(notesToken, CALENDAR_RESOURCE, CALENDAR_URL);
+        HttpResponse<String> forCalendar = exchange(notesToken, NOTES_RESOURCE, CALENDAR_URL);
+        HttpResponse<String> control = exchange(notesToken, NOTES_RESOURCE, NOTES_URL);
+
+        // The calendar resource may not exchange a token that is not for it (Keycloak: the requester must be in aud).
+        assertThat(asCalendar.statusCode()).isEqualTo(403);
+        assertThat(JsonMapper.shared().readValue(asCalendar.body(), Map.class)).isEqualTo(Map.of(
+                "error", "access_denied", "error_description", "Client is not within the token audience"));
+        // The notes resource may not obtain the calendar backend's audience: it lacks that backend's scope.
+        assertThat(forCalendar.statusCode()).isEqualTo(400);
+        assertThat(JsonMapper.shared().readValue(forCalendar.body(), Map.class)).isEqualTo(Map.of(
+                "error", "invalid_request", "error_description", "Requested audience not available: " + CALENDAR_URL));
+        assertThat(control.statusCode()).isEqualTo(200);
+        String exchanged = JsonMapper.shared().readTree(control.body()).path("access_token").asString();
+        tokensSeen.add(exchanged);
+        JWTClaimsSet claims = SignedJWT.parse(exchanged).getJWTClaimsSet();
+        assertThat(claims.getAudience()).containsExactly(NOTES_URL.toString());
+        assertThat(claims.getStringClaim("azp")).isEqualTo(NOTES_RESOURCE.toString());
+    }
+
     @Test
     void exchangedTokensAreCachedSoTheHotPathMakesNoCallToKeycloak() throws Exception {
-        String token = login(BOB, "mcp:tools");
+        String token = login("notes", BOB, "mcp:tools");
         try (McpSyncClient notes = McpTestClient.connect(GatewayEnvironment.endpoint("notes"), () -> token)) {
             notes.callTool(new CallToolRequest("whoami", Map.of()));
             long exchangesBefore = gateway.exchangesPerformed();
@@ -157,7 +307,7 @@ class GatewayTest {
 
     @Test
     void aClientTokenSentStraightToABackendIsRefused() throws Exception {
-        String clientToken = login(ALICE, "mcp:tools", "notes:write");
+        String clientToken = login("notes", ALICE, "mcp:tools", "notes:write");
 
         assertThat(postInitialize(NOTES_URL, clientToken, Map.of()).statusCode()).isEqualTo(401);
         assertThat(postInitialize(CALENDAR_URL, clientToken, Map.of()).statusCode()).isEqualTo(401);
@@ -165,8 +315,8 @@ class GatewayTest {
 
     @Test
     void aTokenExchangedForOneBackendIsRefusedByTheOther() throws Exception {
-        String clientToken = login(ALICE, "mcp:tools", "notes:write");
-        TokenExchanger exchanger = new TokenExchanger(CONTRACT.realm().tokenEndpoint(), CONTRACT.mcpUrl().toString(),
+        String clientToken = login("notes", ALICE, "mcp:tools", "notes:write");
+        TokenExchanger exchanger = new TokenExchanger(CONTRACT.realm().tokenEndpoint(), GatewayEnvironment.config()::clientId,
                 GatewayEnvironment.SECRET, Duration.ofSeconds(5), Duration.ofSeconds(10), Clock.systemUTC());
         ExchangedToken forNotes = exchanger.exchange(clientToken, Backend.at("notes", NOTES_URL), Set.of("mcp:tools"));
         tokensSeen.add(forNotes.value());
@@ -177,11 +327,12 @@ class GatewayTest {
 
     @Test
     void aToolThePolicyDeniesIsNeitherListedNorCallableAndNeverReachesTheBackend() throws Exception {
-        String bobToken = login(BOB, "mcp:tools", "calendar:read");
-        String aliceToken = login(ALICE, "mcp:tools", "calendar:read");
+        String bobToken = login("calendar", BOB, "mcp:tools", "calendar:read");
+        String bobNotesToken = login("notes", BOB, "mcp:tools");
+        String aliceToken = login("calendar", ALICE, "mcp:tools", "calendar:read");
         try (McpSyncClient bob = McpTestClient.connect(GatewayEnvironment.endpoint("calendar"), () -> bobToken);
              McpSyncClient alice = McpTestClient.connect(GatewayEnvironment.endpoint("calendar"), () -> aliceToken);
-             McpSyncClient bobNotes = McpTestClient.connect(GatewayEnvironment.endpoint("notes"), () -> bobToken)) {
+             McpSyncClient bobNotes = McpTestClient.connect(GatewayEnvironment.endpoint("notes"), () -> bobNotesToken)) {
             // delete_event needs the calendar-admin role: bob lacks it, alice has it.
             assertThat(bob.listTools().tools()).extracting(Tool::name)
                     .containsExactlyInAnyOrder("list_events", "sync_calendar");
@@ -210,19 +361,19 @@ class GatewayTest {
 
     @Test
     void aToolNeedingAScopeTheClientLacksAnswers403WithTheScopesToAskFor() throws Exception {
-        String token = login(BOB, "mcp:tools");
+        String token = login("calendar", BOB, "mcp:tools");
         HttpResponse<String> response = post(GatewayEnvironment.endpoint("calendar"), token, Map.of(), """
                 {"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"list_events","arguments":{}}}""");
 
         assertThat(response.statusCode()).isEqualTo(403);
-        assertThat(response.headers().firstValue("WWW-Authenticate").orElseThrow())
-                .contains("error=\"insufficient_scope\"").contains("scope=\"mcp:tools calendar:read\"")
-                .contains("resource_metadata=\"" + CONTRACT.mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp") + "\"");
+        assertThat(response.headers().allValues("WWW-Authenticate")).containsExactly("Bearer error=\"insufficient_scope\", "
+                + "error_description=\"This request needs scope: mcp:tools calendar:read\", resource_metadata=\""
+                + metadataUrl(CALENDAR_RESOURCE) + "\", scope=\"mcp:tools calendar:read\"");
     }
 
     @Test
     void progressNotificationsStreamThroughInOrderAndUnbuffered() throws Exception {
-        String token = login(ALICE, "mcp:tools", "calendar:read");
+        String token = login("calendar", ALICE, "mcp:tools", "calendar:read");
         List<Long> arrivals = new CopyOnWriteArrayList<>();
         List<Double> progress = new CopyOnWriteArrayList<>();
         URI endpoint = GatewayEnvironment.endpoint("calendar");
@@ -256,7 +407,7 @@ class GatewayTest {
 
     @Test
     void onlyTheAllowListedHeadersReachTheBackend() throws Exception {
-        String token = login(ALICE, "mcp:tools");
+        String token = login("notes", ALICE, "mcp:tools");
         int before = NOTES.received().size();
 
         HttpResponse<String> response = postInitialize(GatewayEnvironment.endpoint("notes"), token, Map.of(
@@ -291,7 +442,7 @@ class GatewayTest {
 
     @Test
     void everyRequestLeavesOneAuditLineWithoutTokenMaterial() throws Exception {
-        String token = login(BOB, "mcp:tools", "calendar:read");
+        String token = login("calendar", BOB, "mcp:tools", "calendar:read");
         try (McpSyncClient calendar = McpTestClient.connect(GatewayEnvironment.endpoint("calendar"), () -> token)) {
             calendar.callTool(new CallToolRequest("list_events", Map.of()));
             catchThrowable(() -> calendar.callTool(new CallToolRequest("delete_event", Map.of("id", "9"))));
@@ -427,7 +578,7 @@ class GatewayTest {
     void aTokenKeycloakNoLongerAcceptsIsRefusedWith401AtTheExchange() throws Exception {
         // Valid for the gateway's own checks (signed with a realm key, right iss/aud/exp) but tied to no
         // Keycloak session: what an ended session looks like. The exchange refuses it; so must the gateway.
-        String orphan = TokenForge.trustedBy(CONTRACT.realm()).valid(CONTRACT.mcpUrl().toString(), "no-session-user",
+        String orphan = TokenForge.trustedBy(CONTRACT.realm()).valid(NOTES_RESOURCE.toString(), "no-session-user",
                 "mcp:tools");
         tokensSeen.add(orphan);
         List<ReceivedRequest> before = NOTES.received();
@@ -437,16 +588,16 @@ class GatewayTest {
         assertThat(refused.statusCode()).isEqualTo(401);
         assertThat(refused.headers().firstValue("WWW-Authenticate").orElseThrow()).isEqualTo("Bearer error=\"invalid_token\", "
                 + "error_description=\"The authorization server no longer accepts this token\", resource_metadata=\""
-                + CONTRACT.mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp") + "\", scope=\"mcp:tools\"");
+                + metadataUrl(NOTES_RESOURCE) + "\", scope=\"mcp:tools\"");
         assertThat(postsSince(NOTES, before)).isEmpty();
     }
 
     // ---- helpers ----------------------------------------------------------------------------------
 
-    /** Bob with only the base scope, logged in once for the tests that need no fresh token. */
+    /** Bob with only the base scope at /mcp/notes, logged in once for the tests that need no fresh token. */
     private String toolsOnlyToken() {
         if (toolsOnlyToken == null) {
-            toolsOnlyToken = login(BOB, "mcp:tools");
+            toolsOnlyToken = login("notes", BOB, "mcp:tools");
         }
         return toolsOnlyToken;
     }
@@ -487,11 +638,36 @@ class GatewayTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private String login(UserCredentials user, String... scopes) {
-        String token = AuthorizationCodeFlow.with(CONTRACT.realm(), CLIENT_ID).scope(scopes).resource(CONTRACT.mcpUrl())
-                .run(new HeadlessUserAgent(), user).accessToken();
+    /** A token as an MCP client gets it for {@code /mcp/<backend>}: resource = that URL (RFC 8707). */
+    private String login(String backend, UserCredentials user, String... scopes) {
+        String token = AuthorizationCodeFlow.with(CONTRACT.realm(), CLIENT_ID).scope(scopes)
+                .resource(GatewayEnvironment.endpoint(backend)).run(new HeadlessUserAgent(), user).accessToken();
         tokensSeen.add(token);
         return token;
+    }
+
+    /** One RFC 8693 request as the gateway's resource {@code asClient}, for {@code audience}; the raw answer. */
+    private HttpResponse<String> exchange(String subjectToken, URI asClient, URI audience) throws Exception {
+        String form = Map.of("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange",
+                        "subject_token", subjectToken,
+                        "subject_token_type", "urn:ietf:params:oauth:token-type:access_token",
+                        "audience", audience.toString(), "scope", "mcp:tools",
+                        "client_id", asClient.toString(), "client_secret", GatewayEnvironment.SECRET)
+                .entrySet().stream().map(field -> field.getKey() + "="
+                        + URLEncoder.encode(field.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        return http.send(HttpRequest.newBuilder(CONTRACT.realm().tokenEndpoint())
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(URI url) throws Exception {
+        return http.send(HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** RFC 9728 section 3.1 for {@code resource}: the well-known segment before its path. */
+    private static URI metadataUrl(URI resource) {
+        return resource.resolve("/.well-known/oauth-protected-resource" + resource.getPath());
     }
 
     private HttpResponse<String> postInitialize(URI url, String token, Map<String, String> headers) throws Exception {

@@ -37,20 +37,25 @@ public final class RunDemo {
 
     private static void run() throws Exception {
         URI gatewayUrl = URI.create("http://localhost:" + System.getenv().getOrDefault("GATEWAY_PORT", "8090") + "/mcp");
+        // Each backend path on the gateway is its own protected resource: what clients call and ask tokens for.
+        URI notesResource = URI.create(gatewayUrl + "/notes");
+        URI calendarResource = URI.create(gatewayUrl + "/calendar");
         URI notesUrl = URI.create("http://localhost:8091/mcp");
         URI calendarUrl = URI.create("http://localhost:8092/mcp");
         String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16)); // this run only
 
         System.out.println("Starting Keycloak (first run on this machine: about a minute to unpack and build it) ...");
         KeycloakServer keycloak = Keycloak.shared();
-        Map<String, String> placeholders = new HashMap<>(ContractRealm.placeholders(gatewayUrl));
-        placeholders.putAll(Map.of("NOTES_BACKEND_URL", notesUrl.toString(), "CALENDAR_BACKEND_URL", calendarUrl.toString(),
+        Map<String, String> placeholders = new HashMap<>(ContractRealm.placeholders(notesResource));
+        placeholders.putAll(Map.of("NOTES_RESOURCE_URL", notesResource.toString(),
+                "CALENDAR_RESOURCE_URL", calendarResource.toString(),
+                "NOTES_BACKEND_URL", notesUrl.toString(), "CALENDAR_BACKEND_URL", calendarUrl.toString(),
                 "GATEWAY_CLIENT_SECRET", secret, "EXCHANGED_TOKEN_LIFESPAN", "60"));
         Realm realm = keycloak.importRealm(Path.of("keycloak/realm.json"), placeholders);
 
-        BackendServer notes = BackendServer.start("notes", notesUrl, realm.issuer(), realm.jwksUri(), gatewayUrl.toString(),
-                json -> NotesTools.specifications(json, new CopyOnWriteArrayList<>()));
-        BackendServer.start("calendar", calendarUrl, realm.issuer(), realm.jwksUri(), gatewayUrl.toString(),
+        BackendServer notes = BackendServer.start("notes", notesUrl, realm.issuer(), realm.jwksUri(),
+                notesResource.toString(), json -> NotesTools.specifications(json, new CopyOnWriteArrayList<>()));
+        BackendServer.start("calendar", calendarUrl, realm.issuer(), realm.jwksUri(), calendarResource.toString(),
                 json -> CalendarTools.specifications(json, Duration.ofMillis(500), new CopyOnWriteArrayList<>()));
         GatewayConfig config = new GatewayConfig(gatewayUrl, realm.issuer(), realm.jwksUri(), realm.tokenEndpoint(), secret,
                 Map.of("notes", Backend.at("notes", notesUrl), "calendar", Backend.at("calendar", calendarUrl)),
@@ -58,9 +63,10 @@ public final class RunDemo {
                 600, Duration.ofMinutes(1), Duration.ofSeconds(5), Duration.ofSeconds(10), "127.0.0.1");
         TokenGateway.start(config, ToolPolicy.load(config.policyFile(), config.requiredScope()));
 
-        URI notesThroughGateway = URI.create(gatewayUrl + "/notes");
         System.out.println("\n=== Client walk-through: through the gateway to the notes backend ===");
-        new ClientWalkthrough(System.out).run(notesThroughGateway, ContractRealm.CLIENT_ID, ContractRealm.ALICE,
+        System.out.println("(" + notesResource + " is its own protected resource: its metadata's resource is that URL,"
+                + " the token asked for with resource=" + notesResource + " opens it and no other path)");
+        new ClientWalkthrough(System.out).run(notesResource, ContractRealm.CLIENT_ID, ContractRealm.ALICE,
                 ClientWalkthrough.call("whoami", Map.of()),
                 ClientWalkthrough.call("add_note", Map.of("text", "written after step-up")));
 
@@ -68,7 +74,7 @@ public final class RunDemo {
         notes.received().stream().filter(request -> !request.tokenClaims().isEmpty()).reduce((first, last) -> last)
                 .ifPresent(last -> System.out.printf("""
                           aud    %s   (this backend only)
-                          azp    %s   (the gateway, not the MCP client)
+                          azp    %s   (the gateway's notes resource, not the MCP client)
                           scope  %s
                           life   %d s
                           headers %s
@@ -78,15 +84,16 @@ public final class RunDemo {
         System.out.printf("""
 
                 === Serving. Connect a real MCP client to a backend through the gateway ===
-                  Notes             %s/notes
-                  Calendar          %s/calendar   (list_events needs calendar:read; delete_event the calendar-admin role: alice)
+                  Notes             %s
+                  Calendar          %s   (list_events needs calendar:read; delete_event the calendar-admin role: alice)
+                                    each URL is its own resource: a client signs in once per URL (SSO makes the second silent)
                   Authorization     %s  (Keycloak; admin console at %s/admin)
                   Demo users        alice / alice-demo-password, bob / bob-demo-password
                   MCP Inspector     npx @modelcontextprotocol/inspector  -> Transport "Streamable HTTP", a URL above,
                                     "Open Auth Settings" -> "Quick OAuth Flow", client id "%s"
                   Audit log         the lines "mcp.audit" below, one per request
                 Press Ctrl-C to stop.
-                """, gatewayUrl, gatewayUrl, realm.issuer(), keycloak.baseUrl(), ContractRealm.CLIENT_ID);
+                """, notesResource, calendarResource, realm.issuer(), keycloak.baseUrl(), ContractRealm.CLIENT_ID);
         new CountDownLatch(1).await();
     }
 
