@@ -38,7 +38,7 @@ class ProbeTest {
     void probeFindsEveryMustMetAtTheProxysMcpEndpoint() throws Exception {
         String token = stack.login(new HeadlessUserAgent(), stack.registerClient("Probe"), ALICE).accessToken();
 
-        ProbeReport report = Probe.of(stack.mcpUrl()).token(token).run();
+        ProbeReport report = Probe.of(stack.mcpUrl()).token(token).register(true).run();
 
         System.out.println(TextReport.render(report));
         assertThat(report.failedMusts()).as(TextReport.render(report)).isEmpty();
@@ -49,9 +49,12 @@ class ProbeTest {
                 .hasSize(25).allSatisfy(r -> assertThat(r.verdict()).as(r.toString()).isEqualTo(Verdict.PASS));
         // The proxy is the authorization server: issuer, PKCE, CIMD and DCR, RFC 9207.
         for (String id : new String[] {"as.discovery", "as.issuer", "as.endpoints", "as.pkce-s256", "as.registration",
-                "as.cimd", "as.iss-parameter", "token.accepted"}) {
+                "as.cimd", "as.iss-parameter", "token.accepted", "prm.resource-identical", "registration.open"}) {
             assertThat(report.results(id)).as(id).singleElement().extracting(CheckResult::verdict).isEqualTo(Verdict.PASS);
         }
+        // Open registration, but no RFC 7592 management endpoint: the probe says its client stays.
+        assertThat(report.results("registration.delete")).singleElement()
+                .satisfies(r -> assertThat(r.detail()).endsWith("stays registered"));
         assertThat(report.results("token.tools-list")).singleElement()
                 .satisfies(r -> assertThat(r.detail()).contains("whoami", "list_repositories"));
         assertThat(TextReport.render(report)).doesNotContain(token);
