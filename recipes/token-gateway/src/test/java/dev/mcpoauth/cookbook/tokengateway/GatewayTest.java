@@ -54,6 +54,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -376,6 +378,7 @@ class GatewayTest {
         String token = login("calendar", ALICE, "mcp:tools", "calendar:read");
         List<Long> arrivals = new CopyOnWriteArrayList<>();
         List<Double> progress = new CopyOnWriteArrayList<>();
+        CountDownLatch allFive = new CountDownLatch(5);
         URI endpoint = GatewayEnvironment.endpoint("calendar");
         HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport.builder(endpoint.resolve("/").toString())
                 .endpoint(endpoint.getPath())
@@ -386,6 +389,7 @@ class GatewayTest {
                 .progressConsumer((ProgressNotification notification) -> {
                     arrivals.add(System.nanoTime());
                     progress.add(notification.progress());
+                    allFive.countDown();
                 }).build()) {
             client.initialize();
 
@@ -394,6 +398,9 @@ class GatewayTest {
             long finished = System.nanoTime();
 
             assertThat(result.isError()).isNotEqualTo(Boolean.TRUE);
+            // The SDK hands notifications to the consumer on another thread, so the last one may reach it just
+            // after the result: wait for it rather than race it.
+            assertThat(allFive.await(5, TimeUnit.SECONDS)).as("all five progress notifications arrive").isTrue();
             assertThat(progress).containsExactly(1.0, 2.0, 3.0, 4.0, 5.0);
             // Unbuffered: the first notification arrived while the backend still had four steps to go.
             long firstToResult = Duration.ofNanos(finished - arrivals.get(0)).toMillis();
