@@ -29,6 +29,11 @@ public record Check(String id, Step step, Level level, String rule, String title
         return new CheckResult(this, Verdict.SKIP, detail);
     }
 
+    /** Not judged because {@code cause} already failed: the one cause is reported once, there. */
+    public CheckResult skipBecause(CheckResult cause, String detail) {
+        return new CheckResult(this, Verdict.SKIP, detail, cause.id());
+    }
+
     public CheckResult info(String detail) {
         return new CheckResult(this, Verdict.INFO, detail);
     }

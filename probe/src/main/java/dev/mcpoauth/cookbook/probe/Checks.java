@@ -17,12 +17,15 @@ public final class Checks {
             "metadata is found through the challenge's resource_metadata or a well-known URL");
     public static final Check PRM_HEADER_DOCUMENT = new Check("prm.header-document", Step.RESOURCE_METADATA, MUST,
             "RFC 9728 section 5.1", "the resource_metadata URL of the challenge serves the metadata");
-    public static final Check PRM_WELL_KNOWN_PATH = new Check("prm.well-known-path", Step.RESOURCE_METADATA, SHOULD,
-            "RFC 9728 section 3.1; MCP (clients try it first)",
-            "metadata at /.well-known/oauth-protected-resource inserted before the URL's path");
-    public static final Check PRM_WELL_KNOWN_ROOT = new Check("prm.well-known-root", Step.RESOURCE_METADATA, SHOULD,
-            "MCP Protected Resource Metadata Discovery (client fallback order)",
-            "metadata at the root /.well-known/oauth-protected-resource, for clients that fall back to it");
+    // INFO: the spec requires one discovery mechanism (the challenge's resource_metadata or a well-known
+    // URL), judged by prm.discoverable; which of the optional URLs also answer is for the reader.
+    public static final Check PRM_WELL_KNOWN_PATH = new Check("prm.well-known-path", Step.RESOURCE_METADATA, INFO,
+            "RFC 9728 section 3.1; MCP Protected Resource Metadata Discovery (clients try it when the challenge names no URL)",
+            "what /.well-known/oauth-protected-resource inserted before the URL's path serves");
+    public static final Check PRM_WELL_KNOWN_ROOT = new Check("prm.well-known-root", Step.RESOURCE_METADATA, INFO,
+            "MCP Protected Resource Metadata Discovery (the clients' last fallback); RFC 9728 section 3.3",
+            "what the root /.well-known/oauth-protected-resource serves (optional: a server need not serve its MCP"
+                    + " path's metadata there)");
     public static final Check PRM_CONTENT_TYPE = new Check("prm.content-type", Step.RESOURCE_METADATA, MUST,
             "RFC 9728 section 3.2", "200 with Content-Type application/json and a JSON object");
     public static final Check PRM_RESOURCE = new Check("prm.resource", Step.RESOURCE_METADATA, MUST,
@@ -81,8 +84,15 @@ public final class Checks {
 
     public static final Check TOKEN_CLAIMS = new Check("token.claims", Step.REAL_TOKEN, INFO,
             "RFC 7519 section 4; RFC 9068", "the token's claims, decoded without verification (never the token)");
+    public static final Check TOKEN_AUDIENCE = new Check("token.audience", Step.REAL_TOKEN, MUST,
+            "MCP Authorization, Token Handling (audience validation); RFC 8707 section 2; RFC 9068 section 4",
+            "a JWT whose aud does not name this resource (the metadata's resource) is refused with 401");
+    public static final Check TOKEN_EXPIRY = new Check("token.expiry", Step.REAL_TOKEN, MUST,
+            "MCP Authorization, Token Handling; RFC 9068 section 4; RFC 7519 section 4.1.4",
+            "a JWT past its exp is refused with 401");
     public static final Check TOKEN_ACCEPTED = new Check("token.accepted", Step.REAL_TOKEN, MUST,
-            "MCP Token Handling; OAuth 2.1 section 5.2", "a valid token for this resource is accepted (initialize: 200)");
+            "MCP Token Handling; OAuth 2.1 section 5.2",
+            "a token valid for this resource is accepted (initialize: 200); a correct refusal is not charged to the server");
     public static final Check TOKEN_TOOLS_LIST = new Check("token.tools-list", Step.REAL_TOKEN, INFO,
             "MCP Tools (tools/list)", "what tools/list answers with this token");
     public static final Check TOKEN_INSUFFICIENT_SCOPE = new Check("token.insufficient-scope", Step.REAL_TOKEN, SHOULD,
@@ -100,10 +110,12 @@ public final class Checks {
                 AS_DISCOVERY, AS_ISSUER, AS_ENDPOINTS, AS_HTTPS, AS_PKCE_S256, AS_REGISTRATION, AS_CIMD,
                 AS_ISS_PARAMETER, REGISTRATION_OPEN, REGISTRATION_DELETE));
         for (RejectedCredential forged : List.of(RejectedCredential.GARBAGE, RejectedCredential.ALG_NONE,
-                RejectedCredential.EXPIRED, RejectedCredential.WRONG_AUDIENCE)) {
+                RejectedCredential.UNTRUSTED_KEY, RejectedCredential.EXPIRED, RejectedCredential.WRONG_AUDIENCE,
+                RejectedCredential.FOREIGN_TOKEN)) {
             all.addAll(forged.checks());
         }
-        all.addAll(List.of(TOKEN_CLAIMS, TOKEN_ACCEPTED, TOKEN_TOOLS_LIST, TOKEN_INSUFFICIENT_SCOPE));
+        all.addAll(List.of(TOKEN_CLAIMS, TOKEN_AUDIENCE, TOKEN_EXPIRY, TOKEN_ACCEPTED, TOKEN_TOOLS_LIST,
+                TOKEN_INSUFFICIENT_SCOPE));
         return List.copyOf(all);
     }
 }

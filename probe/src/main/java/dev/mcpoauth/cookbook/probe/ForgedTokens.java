@@ -22,6 +22,7 @@ public final class ForgedTokens {
     private final String audience;
     private final String scope;
     private final TokenSigner signer;
+    private final TokenSigner untrusted = TokenSigner.untrusted();
 
     /**
      * @param issuer   the issuer the server trusts (its first authorization server)
@@ -51,6 +52,7 @@ public final class ForgedTokens {
         return switch (kind) {
             case GARBAGE -> "mcp-oauth-probe." + UUID.randomUUID() + ".not-a-token";
             case ALG_NONE -> algNone(plausibleClaims().build());
+            case UNTRUSTED_KEY -> untrusted.sign(plausibleClaims().build());
             case EXPIRED -> {
                 Instant anHourAgo = Instant.now().minus(Duration.ofHours(1));
                 yield signer.sign(plausibleClaims().issueTime(Date.from(anHourAgo.minus(Duration.ofMinutes(5))))

@@ -31,6 +31,9 @@ public final class JsonReport {
             check.put("rule", result.check().rule());
             check.put("title", result.check().title());
             check.put("detail", result.detail());
+            if (result.because() != null) {
+                check.put("because", result.because());
+            }
             checks.add(check);
         }
         json.put("checks", checks);

@@ -11,7 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code java -jar mcp-oauth-probe-cli.jar [--json] [--token T | --token-file F] [--register] [--timeout S] URL}.
+ * {@code java -jar mcp-oauth-probe-cli.jar [--json] [--token T | --token-file F] [--foreign-token T | --foreign-token-file F]
+ * [--register] [--timeout S] URL}.
  * Exit 0 when every MUST passes, 1 when one fails, 2 on a usage error or an unreachable server.
  */
 public final class ProbeCommand {
@@ -26,7 +27,15 @@ public final class ProbeCommand {
               --json              print the report as JSON (for CI)
               --token TOKEN       also check a real access token (accepted; tools/list; 403 step-up)
               --token-file FILE   read that token from a file (keeps it out of the process list)
-                                  (or set MCP_PROBE_TOKEN)
+                                  (or set MCP_PROBE_TOKEN). A token the server must refuse
+                                  (a JWT for another resource, expired, from another issuer;
+                                  a 403 asking for more scope) is not charged to the server
+              --foreign-token TOKEN
+              --foreign-token-file FILE
+                                  a real token from the server's own authorization server,
+                                  issued for ANOTHER resource (RFC 8707 resource=...): the only
+                                  way to test from outside that the server checks the audience;
+                                  it must be refused with 401 (or set MCP_PROBE_FOREIGN_TOKEN)
               --register          also register a client at the authorization server's
                                   registration_endpoint (RFC 7591) as MCP clients do, then delete it
                                   (RFC 7592). This writes to the server: without it the probe is
@@ -50,6 +59,7 @@ public final class ProbeCommand {
         boolean json = false;
         boolean register = false;
         String token = env.get("MCP_PROBE_TOKEN");
+        String foreignToken = env.get("MCP_PROBE_FOREIGN_TOKEN");
         Duration timeout = Duration.ofSeconds(10);
         String url = null;
         try {
@@ -59,6 +69,9 @@ public final class ProbeCommand {
                     case "--token" -> token = value(args, ++i, "--token");
                     case "--token-file" -> token = Files.readString(Path.of(value(args, ++i, "--token-file")),
                             StandardCharsets.UTF_8).strip();
+                    case "--foreign-token" -> foreignToken = value(args, ++i, "--foreign-token");
+                    case "--foreign-token-file" -> foreignToken = Files.readString(Path.of(value(args, ++i,
+                            "--foreign-token-file")), StandardCharsets.UTF_8).strip();
                     case "--register" -> register = true;
                     case "--timeout" -> timeout = Duration.ofSeconds(Long.parseLong(value(args, ++i, "--timeout")));
                     case "--help", "-h" -> {
@@ -84,7 +97,11 @@ public final class ProbeCommand {
             if (token != null && token.isBlank()) {
                 token = null;
             }
-            ProbeReport report = Probe.of(target).http(ProbeHttp.withTimeout(timeout)).token(token).register(register).run();
+            if (foreignToken != null && foreignToken.isBlank()) {
+                foreignToken = null;
+            }
+            ProbeReport report = Probe.of(target).http(ProbeHttp.withTimeout(timeout)).token(token)
+                    .foreignToken(foreignToken).register(register).run();
             out.print(json ? JsonReport.render(report) + "\n" : TextReport.render(report));
             return report.exitCode();
         } catch (IllegalArgumentException | IOException e) {

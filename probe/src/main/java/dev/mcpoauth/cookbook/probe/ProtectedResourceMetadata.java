@@ -55,6 +55,37 @@ public record ProtectedResourceMetadata(URI location, Map<String, Object> json) 
     }
 
     /**
+     * Whether {@code a} and {@code b} are the same URL but for a loopback host spelt differently
+     * ({@code localhost}, {@code 127.0.0.1}, {@code [::1]}): the probe was pointed at one name of a
+     * server that calls itself by another, and clients must use the server's own.
+     */
+    public static boolean loopbackAlias(URI a, URI b) {
+        return a.getScheme() != null && a.getHost() != null && b.getHost() != null
+                && a.getScheme().equalsIgnoreCase(b.getScheme()) && effectivePort(a) == effectivePort(b)
+                && isLoopbackName(a.getHost()) && isLoopbackName(b.getHost()) && !a.getHost().equalsIgnoreCase(b.getHost())
+                && withoutTrailingSlash(a.getRawPath()).equals(withoutTrailingSlash(b.getRawPath()));
+    }
+
+    private static boolean isLoopbackName(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]") || h.equals("::1");
+    }
+
+    /**
+     * Whether a token's audience value names {@code resource}: identical (see {@link #identical}) or
+     * differing only by one trailing slash, which resource servers commonly ignore.
+     */
+    public static boolean namesResource(String audience, String resource) {
+        URI aud = ProtectedResourceMetadataDiscovery.parseOrNull(audience);
+        URI res = ProtectedResourceMetadataDiscovery.parseOrNull(resource);
+        if (aud == null || res == null) {
+            return audience.equals(resource);
+        }
+        return identical(aud, res) || (covers(aud, res) && covers(res, aud) && aud.getRawQuery() == null
+                && res.getRawQuery() == null);
+    }
+
+    /**
      * RFC 9728 section 3.3: metadata reached through a challenge's {@code resource_metadata} must name
      * the URL the client requested, "identical". Only the RFC 3986 normalizations that leave the string
      * the same URL for every client apply: scheme and host case (section 6.2.2.1) and an explicit default

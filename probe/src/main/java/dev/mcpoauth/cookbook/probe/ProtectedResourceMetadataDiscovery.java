@@ -70,7 +70,7 @@ public final class ProtectedResourceMetadataDiscovery {
                             .equals(ProtectedResourceMetadata.withoutTrailingSlash(serverUrl.getRawPath()));
             results.add(Checks.PRM_RESOURCE.judge(covers, where + ": resource \"" + resource.get() + "\" "
                     + (identical ? "is " + serverUrl : covers ? "is a parent of " + serverUrl
-                    : "does not match " + serverUrl + ": a client must refuse this document")));
+                    : "does not match " + serverUrl + ": a client must refuse this document" + aliasHint(parsed, serverUrl))));
         }
 
         List<String> servers = metadata.authorizationServers();
@@ -104,7 +104,16 @@ public final class ProtectedResourceMetadataDiscovery {
         boolean identical = parsed != null && ProtectedResourceMetadata.identical(parsed, requested);
         return Checks.PRM_RESOURCE_IDENTICAL.judge(identical, where + "resource \"" + resource.get() + "\" "
                 + (identical ? "is identical to the URL requested, " + requested
-                : "is not identical to the URL requested, " + requested + ": a client must not use this document"));
+                : "is not identical to the URL requested, " + requested + ": a client must not use this document"
+                + (parsed == null ? "" : aliasHint(parsed, requested))));
+    }
+
+    /** When the probe used another loopback name than the server's own: which URL to probe instead. */
+    static String aliasHint(URI resource, URI requested) {
+        return resource != null && ProtectedResourceMetadata.loopbackAlias(resource, requested)
+                ? ". The server calls itself " + resource + ": probe that URL (clients send it as the RFC 8707"
+                        + " resource and the server compares it)"
+                : "";
     }
 
     static URI parseOrNull(String value) {

@@ -7,6 +7,7 @@ public enum Step {
     AUTHORIZATION_SERVER("Authorization server discovery (RFC 8414, OpenID Connect Discovery)"),
     REGISTRATION("Dynamic client registration (RFC 7591, RFC 7592), with --register"),
     FORGED_TOKENS("Forged tokens (non-destructive negative checks)"),
+    AUDIENCE("Audience: a real token issued for another resource, with --foreign-token (RFC 8707)"),
     REAL_TOKEN("The token given with --token");
 
     private final String title;

@@ -19,7 +19,8 @@ public final class TextReport {
             }
             out.append(String.format(Locale.ROOT, "  %-4s %-6s %s: %s%n", result.verdict(), result.check().level(),
                     result.id(), result.check().title()));
-            out.append("              ").append(result.detail()).append("\n");
+            out.append("              ").append(result.detail())
+                    .append(result.because() == null ? "" : " (because of " + result.because() + ")").append("\n");
             out.append("              (").append(result.check().rule()).append(")\n");
         }
         for (String note : report.notes()) {

@@ -19,30 +19,33 @@ public final class UnauthorizedResponse {
     public static List<CheckResult> judge(RejectedCredential sent, int status, List<String> wwwAuthenticate,
                                           String expectedResourceMetadata) {
         List<CheckResult> results = new ArrayList<>();
-        results.add(sent.status().judge(status == 401, statusText(status)
+        CheckResult statusResult = sent.status().judge(status == 401, statusText(status)
                 + (status == 200 ? ": the server let the request through" : "")
-                + (status >= 500 ? ": a server error instead of a refusal" : "")));
+                + (status >= 500 ? ": a server error instead of a refusal" : ""));
+        results.add(statusResult);
 
         if (status != 401 && wwwAuthenticate.isEmpty()) {
             // Already failed on its status; the challenge checks would only repeat it.
-            results.add(sent.challenge().skip("not a 401"));
-            skipRest(sent, results, "not a 401");
+            results.add(sent.challenge().skipBecause(statusResult, "not a 401"));
+            skipRest(sent, results, statusResult, "not a 401");
             return results;
         }
         List<BearerChallenge> challenges;
         try {
             challenges = BearerChallenge.allFrom(wwwAuthenticate);
         } catch (IllegalArgumentException duplicated) {
-            results.add(sent.challenge().violated(duplicated.getMessage()));
-            skipRest(sent, results, "the challenge could not be parsed");
+            CheckResult unparsable = sent.challenge().violated(duplicated.getMessage());
+            results.add(unparsable);
+            skipRest(sent, results, unparsable, "the challenge could not be parsed");
             return results;
         }
         if (challenges.size() != 1) {
-            results.add(sent.challenge().violated(challenges.isEmpty()
+            CheckResult notOne = sent.challenge().violated(challenges.isEmpty()
                     ? "no Bearer challenge in " + (wwwAuthenticate.isEmpty() ? "(no WWW-Authenticate header)" : wwwAuthenticate)
-                    : challenges.size() + " Bearer challenges"));
+                    : challenges.size() + " Bearer challenges");
+            results.add(notOne);
             if (challenges.isEmpty()) {
-                skipRest(sent, results, "no Bearer challenge");
+                skipRest(sent, results, notOne, "no Bearer challenge");
                 return results;
             }
         } else {
@@ -73,10 +76,10 @@ public final class UnauthorizedResponse {
         return results;
     }
 
-    private static void skipRest(RejectedCredential sent, List<CheckResult> results, String why) {
-        results.add(sent.error().skip(why));
-        results.add(sent.resourceMetadata().skip(why));
-        results.add(sent.scope().skip(why));
+    private static void skipRest(RejectedCredential sent, List<CheckResult> results, CheckResult cause, String why) {
+        results.add(sent.error().skipBecause(cause, why));
+        results.add(sent.resourceMetadata().skipBecause(cause, why));
+        results.add(sent.scope().skipBecause(cause, why));
     }
 
     static String statusText(int status) {

@@ -34,6 +34,8 @@ final class FakeMcpServer implements AutoCloseable {
     /** The WWW-Authenticate of every 401, given the metadata URL; null for the compliant one. */
     java.util.function.Function<String, String> challenge;
     boolean serveWellKnownMetadata = true;
+    /** Whether the root well-known URL serves the MCP path's metadata too. */
+    boolean serveRootMetadata = true;
     /** The resource member of the metadata; null for the MCP URL. */
     String metadataResource;
     /** Changes the protected resource metadata before it is served. */
@@ -49,6 +51,8 @@ final class FakeMcpServer implements AutoCloseable {
     String issuerPath = "";
     /** 403 insufficient_scope for tools/list even with the good token. */
     boolean toolsListNeedsMoreScope;
+    /** More tokens the server knows, with the status it answers each: 200, 401 invalid_token or 403 insufficient_scope. */
+    final Map<String, Integer> knownTokens = new java.util.concurrent.ConcurrentHashMap<>();
     /** The registration endpoint's status: 201 registers; anything else answers registrationError. */
     int registrationStatus = 201;
     Map<String, Object> registrationError = Map.of();
@@ -92,7 +96,7 @@ final class FakeMcpServer implements AutoCloseable {
             if (path.equals("/mcp") && exchange.getRequestMethod().equals("POST")) {
                 mcp(exchange);
             } else if (serveWellKnownMetadata && (path.equals("/.well-known/oauth-protected-resource/mcp")
-                    || path.equals("/.well-known/oauth-protected-resource"))) {
+                    || (serveRootMetadata && path.equals("/.well-known/oauth-protected-resource")))) {
                 Map<String, Object> metadata = new LinkedHashMap<>();
                 metadata.put("resource", metadataResource != null ? metadataResource : mcpUrl().toString());
                 metadata.put("authorization_servers", List.of(issuer()));
@@ -160,6 +164,19 @@ final class FakeMcpServer implements AutoCloseable {
                 return;
             }
             answer(exchange, body);
+            return;
+        }
+        Integer known = knownTokens.get(token);
+        if (known != null && known == 403) {
+            exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\""
+                    + SCOPE + "\", resource_metadata=\"" + metadataUrl() + "\"");
+            send(exchange, 403, "application/json", "{}");
+            return;
+        } else if (known != null && known == 200) {
+            answer(exchange, body);
+            return;
+        } else if (known != null) {
+            unauthorized(exchange, "invalid_token");
             return;
         }
         String header = headerOf(token);

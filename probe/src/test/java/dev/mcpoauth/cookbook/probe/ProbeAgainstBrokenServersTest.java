@@ -2,6 +2,10 @@ package dev.mcpoauth.cookbook.probe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jwt.JWTClaimsSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -38,7 +42,7 @@ class ProbeAgainstBrokenServersTest {
         assertThat(report.results()).filteredOn(r -> r.verdict() == Verdict.WARN).extracting(CheckResult::id)
                 .containsExactlyInAnyOrder("prm.https", "as.https");
         assertThat(verdict(report, "as.discovery")).isEqualTo(Verdict.PASS);
-        assertThat(verdict(report, "forged.expired.error")).isEqualTo(Verdict.PASS);
+        assertThat(verdict(report, "forged.untrusted-key.error")).isEqualTo(Verdict.PASS);
     }
 
     @Test
@@ -89,7 +93,13 @@ class ProbeAgainstBrokenServersTest {
 
         assertThat(verdict(report, "unauthenticated.challenge")).isEqualTo(Verdict.FAIL);
         assertThat(report.results("unauthenticated.challenge").get(0).detail()).contains("no WWW-Authenticate header");
-        assertThat(verdict(report, "forged.garbage.challenge")).isEqualTo(Verdict.FAIL);
+        // One cause, reported once: every forged token's 401 lacks the challenge for the same reason.
+        CheckResult garbage = report.results("forged.garbage.challenge").get(0);
+        assertThat(garbage.verdict()).isEqualTo(Verdict.SKIP);
+        assertThat(garbage.because()).isEqualTo("unauthenticated.challenge");
+        assertThat(report.results("forged.alg-none.scope").get(0).because()).isEqualTo("unauthenticated.challenge");
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("unauthenticated.challenge");
+        assertThat(TextReport.render(report)).contains("(because of unauthenticated.challenge)");
     }
 
     @Test
@@ -102,8 +112,24 @@ class ProbeAgainstBrokenServersTest {
             assertThat(result.verdict()).isEqualTo(Verdict.FAIL);
             assertThat(result.detail()).contains("does not match " + server.mcpUrl());
         });
-        assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.FAIL);
+        // One cause: the documents are unusable and clients find nothing because of the resource.
+        assertThat(report.results("prm.resource-identical").get(0).because()).isEqualTo("prm.resource");
+        assertThat(report.results("prm.header-document").get(0).because()).isEqualTo("prm.resource");
+        assertThat(report.results("prm.discoverable").get(0).because()).isEqualTo("prm.resource");
+        assertThat(report.results("as.discovery").get(0).verdict()).isEqualTo(Verdict.SKIP);
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsOnly("prm.resource");
         assertThat(report.exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void namesTheUrlToProbeWhenTheServerCallsItselfByAnotherLoopbackName() throws Exception {
+        server.metadataResource = "http://localhost:" + server.mcpUrl().getPort() + "/mcp";
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsOnly("prm.resource");
+        assertThat(report.failedMusts().get(0).detail()).contains("The server calls itself http://localhost:"
+                + server.mcpUrl().getPort() + "/mcp: probe that URL");
     }
 
     @Test
@@ -126,13 +152,13 @@ class ProbeAgainstBrokenServersTest {
         assertThat(verdict(report, "prm.resource-identical")).isEqualTo(Verdict.FAIL);
         assertThat(report.results("prm.resource-identical").get(0).detail())
                 .contains("resource \"" + server.origin() + "\" is not identical to the URL requested, " + server.mcpUrl());
-        assertThat(verdict(report, "prm.header-document")).isEqualTo(Verdict.FAIL);
+        assertThat(verdict(report, "prm.header-document")).isEqualTo(Verdict.SKIP);
+        assertThat(report.results("prm.header-document").get(0).because()).isEqualTo("prm.resource-identical");
         // A parent is still what clients accept from a well-known URL.
         assertThat(report.results("prm.resource")).hasSize(2)
                 .allSatisfy(result -> assertThat(result.verdict()).isEqualTo(Verdict.PASS));
         assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.PASS);
-        assertThat(report.failedMusts()).extracting(CheckResult::id)
-                .containsExactly("prm.resource-identical", "prm.header-document");
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("prm.resource-identical");
     }
 
     @Test
@@ -143,8 +169,7 @@ class ProbeAgainstBrokenServersTest {
 
         assertThat(verdict(report, "prm.resource-identical")).isEqualTo(Verdict.FAIL);
         assertThat(report.results("prm.resource")).allSatisfy(result -> assertThat(result.verdict()).isEqualTo(Verdict.PASS));
-        assertThat(report.failedMusts()).extracting(CheckResult::id)
-                .containsExactly("prm.resource-identical", "prm.header-document");
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("prm.resource-identical");
     }
 
     @Test
@@ -167,7 +192,8 @@ class ProbeAgainstBrokenServersTest {
 
         assertThat(report.results("prm.authorization-servers")).isNotEmpty()
                 .allSatisfy(result -> assertThat(result.verdict()).isEqualTo(Verdict.FAIL));
-        assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.FAIL);
+        assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.SKIP);
+        assertThat(report.results("prm.discoverable").get(0).because()).isEqualTo("prm.authorization-servers");
         assertThat(verdict(report, "as.discovery")).isEqualTo(Verdict.SKIP);
     }
 
@@ -232,7 +258,87 @@ class ProbeAgainstBrokenServersTest {
         assertThat(verdict(report, "forged.alg-none.status")).isEqualTo(Verdict.FAIL);
         assertThat(report.results("forged.alg-none.status").get(0).detail()).contains("HTTP 200");
         assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("forged.alg-none.status");
-        assertThat(verdict(report, "forged.expired.status")).isEqualTo(Verdict.PASS);
+        assertThat(verdict(report, "forged.untrusted-key.status")).isEqualTo(Verdict.PASS);
+    }
+
+    @Test
+    void reportsOneServerErrorForEveryUnverifiableTokenOnce() throws Exception {
+        server.garbageTokenStatus = 500;
+        server.challenge = metadataUrl -> null;
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        // The missing challenge is one cause (unauthenticated.challenge); the 500 on a garbage token another.
+        assertThat(report.failedMusts()).extracting(CheckResult::id)
+                .containsExactly("unauthenticated.challenge", "forged.garbage.status");
+        assertThat(report.results("forged.garbage.challenge").get(0).because()).isEqualTo("forged.garbage.status");
+    }
+
+    @Test
+    void withoutATrustedKeySaysTheExpiryAndAudienceWereNotTestedInsteadOfPassingThem() throws Exception {
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        for (String id : List.of("forged.expired.status", "forged.wrong-audience.status", "foreign-token.status")) {
+            assertThat(report.results(id)).as(id).singleElement().satisfies(result -> {
+                assertThat(result.verdict()).isEqualTo(Verdict.SKIP);
+                assertThat(result.detail()).containsIgnoringCase("not tested");
+            });
+        }
+        assertThat(report.results("forged.wrong-audience.challenge")).isEmpty();
+        assertThat(report.results("foreign-token.status").get(0).detail())
+                .contains("--foreign-token-file", "resource=" + server.origin() + "/mcp-oauth-probe-other-resource",
+                        "from " + server.issuer());
+        assertThat(report.notes()).anySatisfy(note -> assertThat(note).contains("audience check was NOT tested"));
+    }
+
+    @Test
+    void aForeignTokenTheServerAcceptsFailsTheAudienceCheck() throws Exception {
+        String foreign = jwt(server.issuer().toString(), server.origin() + "/other-mcp");
+        server.knownTokens.put(foreign, 200);
+
+        ProbeReport report = Probe.of(server.mcpUrl()).foreignToken(foreign).run();
+
+        CheckResult status = report.results("foreign-token.status").get(0);
+        assertThat(status.verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(status.detail()).contains("HTTP 200", "accepted a token issued for [" + server.origin() + "/other-mcp]",
+                "does not check the audience");
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("foreign-token.status");
+        assertThat(TextReport.render(report)).doesNotContain(foreign);
+    }
+
+    @Test
+    void aForeignTokenRefusedWith401PassesTheAudienceCheck() throws Exception {
+        String foreign = jwt(server.issuer().toString(), server.origin() + "/other-mcp");
+
+        ProbeReport report = Probe.of(server.mcpUrl()).foreignToken(foreign).run();
+
+        assertThat(report.results()).filteredOn(r -> r.check().step() == Step.AUDIENCE)
+                .extracting(r -> r.id() + " " + r.verdict()).containsExactly("foreign-token.status PASS",
+                        "foreign-token.challenge PASS", "foreign-token.error PASS", "foreign-token.resource-metadata PASS",
+                        "foreign-token.scope PASS");
+        assertThat(report.notes()).noneMatch(note -> note.contains("NOT tested"));
+    }
+
+    @Test
+    void aForeignTokenFromAnotherIssuerSaysTheRefusalMayBeForTheIssuer() throws Exception {
+        String foreign = jwt("https://elsewhere.example", server.origin() + "/other-mcp");
+
+        ProbeReport report = Probe.of(server.mcpUrl()).foreignToken(foreign).run();
+
+        assertThat(report.results("foreign-token.status").get(0).detail())
+                .contains("its issuer https://elsewhere.example is not an authorization server of this resource");
+    }
+
+    @Test
+    void aForeignTokenThatNamesThisServerIsNotUsedAsOne() throws Exception {
+        String notForeign = jwt(server.issuer().toString(), server.mcpUrl().toString());
+
+        ProbeReport report = Probe.of(server.mcpUrl()).foreignToken(notForeign).run();
+
+        assertThat(report.results("foreign-token.status")).singleElement().satisfies(r -> {
+            assertThat(r.verdict()).isEqualTo(Verdict.SKIP);
+            assertThat(r.detail()).contains("names this server's resource");
+        });
     }
 
     @Test
@@ -413,10 +519,112 @@ class ProbeAgainstBrokenServersTest {
 
     @Test
     void reportsARefusedRealTokenAsAFailedMust() throws Exception {
-        ProbeReport report = Probe.of(server.mcpUrl()).token("expired-or-wrong").run();
+        ProbeReport report = Probe.of(server.mcpUrl()).token("revoked-or-wrong").run();
 
         assertThat(verdict(report, "token.accepted")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("token.accepted").get(0).detail()).contains("opaque token", "unless it was revoked");
         assertThat(report.exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void aRefusedJwtWhoseClaimsSayItIsValidHereIsTheServersFault() throws Exception {
+        String token = jwt(server.issuer().toString(), server.mcpUrl().toString());
+        server.knownTokens.put(token, 401);
+
+        ProbeReport report = Probe.of(server.mcpUrl()).token(token).run();
+
+        assertThat(verdict(report, "token.audience")).isEqualTo(Verdict.INFO);
+        assertThat(verdict(report, "token.accepted")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("token.accepted").get(0).detail()).contains("whose claims say it is valid here");
+    }
+
+    @Test
+    void aCorrectStepUpOnInitializeIsNotChargedToTheServer() throws Exception {
+        server.knownTokens.put("token-without-mcp-tools", 403);
+
+        ProbeReport report = Probe.of(server.mcpUrl()).token("token-without-mcp-tools").run();
+
+        assertThat(verdict(report, "token.insufficient-scope")).isEqualTo(Verdict.PASS);
+        CheckResult accepted = report.results("token.accepted").get(0);
+        assertThat(accepted.verdict()).isEqualTo(Verdict.SKIP);
+        assertThat(accepted.because()).isEqualTo("token.insufficient-scope");
+        assertThat(accepted.detail()).contains("HTTP 403", "asks for more scope");
+        assertThat(report.failedMusts()).isEmpty();
+        assertThat(report.exitCode()).isZero();
+    }
+
+    @Test
+    void aRealTokenForAnotherAudienceRefusedWith401IsACorrectRefusal() throws Exception {
+        String token = jwt(server.issuer().toString(), server.origin() + "/other-mcp");
+        server.knownTokens.put(token, 401);
+
+        ProbeReport report = Probe.of(server.mcpUrl()).token(token).run();
+
+        assertThat(verdict(report, "token.audience")).isEqualTo(Verdict.PASS);
+        assertThat(report.results("token.audience").get(0).detail()).contains("does not name this resource, " + server.mcpUrl());
+        assertThat(verdict(report, "token.accepted")).isEqualTo(Verdict.SKIP);
+        assertThat(report.results("token.accepted").get(0).because()).isEqualTo("token.audience");
+        assertThat(report.exitCode()).isZero();
+    }
+
+    @Test
+    void aRealTokenForAnotherAudienceThatIsAcceptedFailsTheAudienceCheck() throws Exception {
+        String token = jwt(server.issuer().toString(), server.origin() + "/other-mcp");
+        server.knownTokens.put(token, 200);
+
+        ProbeReport report = Probe.of(server.mcpUrl()).token(token).run();
+
+        assertThat(verdict(report, "token.audience")).isEqualTo(Verdict.FAIL);
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("token.audience");
+        assertThat(report.results("token.accepted").get(0).because()).isEqualTo("token.audience");
+    }
+
+    @Test
+    void anExpiredRealTokenRefusedWith401IsACorrectRefusal() throws Exception {
+        Instant anHourAgo = Instant.now().minus(Duration.ofHours(1));
+        String token = TokenSigner.untrusted().sign(new JWTClaimsSet.Builder().issuer(server.issuer().toString())
+                .audience(server.mcpUrl().toString()).expirationTime(Date.from(anHourAgo)).build());
+        server.knownTokens.put(token, 401);
+
+        ProbeReport report = Probe.of(server.mcpUrl()).token(token).run();
+
+        assertThat(verdict(report, "token.expiry")).isEqualTo(Verdict.PASS);
+        assertThat(report.results("token.accepted").get(0).because()).isEqualTo("token.expiry");
+        assertThat(report.exitCode()).isZero();
+    }
+
+    @Test
+    void aRealTokenFromAnotherIssuerRefusedWith401IsACorrectRefusal() throws Exception {
+        String token = jwt("https://elsewhere.example", server.mcpUrl().toString());
+        server.knownTokens.put(token, 401);
+
+        ProbeReport report = Probe.of(server.mcpUrl()).token(token).run();
+
+        assertThat(verdict(report, "token.accepted")).isEqualTo(Verdict.SKIP);
+        assertThat(report.results("token.accepted").get(0).detail()).contains("issuer https://elsewhere.example is not one of");
+        assertThat(report.exitCode()).isZero();
+    }
+
+    @Test
+    void aMissingRootMetadataDocumentIsInformationNotAWarning() throws Exception {
+        server.serveRootMetadata = false;
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        // One discovery mechanism is what the spec requires; the root is only the clients' last fallback.
+        assertThat(verdict(report, "prm.well-known-path")).isEqualTo(Verdict.INFO);
+        assertThat(verdict(report, "prm.well-known-root")).isEqualTo(Verdict.INFO);
+        assertThat(report.results("prm.well-known-root").get(0).detail()).endsWith("HTTP 404");
+        assertThat(report.results()).noneMatch(r -> r.verdict() == Verdict.WARN && r.id().startsWith("prm.well-known"));
+        assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.PASS);
+    }
+
+    /** A JWT as an authorization server would issue it, its signature irrelevant to the fake server. */
+    private static String jwt(String issuer, String audience) {
+        Instant now = Instant.now();
+        return TokenSigner.untrusted().sign(new JWTClaimsSet.Builder().issuer(issuer).audience(audience).subject("alice")
+                .claim("scope", "mcp:tools").issueTime(Date.from(now)).expirationTime(Date.from(now.plus(Duration.ofMinutes(5))))
+                .build());
     }
 
     private static Verdict verdict(ProbeReport report, String id) {

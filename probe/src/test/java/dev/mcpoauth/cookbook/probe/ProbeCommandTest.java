@@ -78,7 +78,26 @@ class ProbeCommandTest {
     @Test
     void exitsTwoWhenTheServerDoesNotAnswer() {
         assertThat(run("http://127.0.0.1:1/mcp")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("No answer from http://127.0.0.1:1/mcp");
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("No answer from http://127.0.0.1:1/mcp: connection refused:"
+                + " nothing listens there (is the server running, on this host and port?)");
+    }
+
+    @Test
+    void readsTheForeignTokenFromAFileAndNeverPrintsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        try (FakeMcpServer server = new FakeMcpServer()) {
+            String foreign = "foreign-opaque-token-issued-for-another-resource";
+            server.knownTokens.put(foreign, 200);
+            java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("foreign.txt"), foreign + "\n");
+
+            int code = run("--json", "--foreign-token-file", file.toString(), server.mcpUrl().toString());
+
+            assertThat(code).isEqualTo(1);
+            String printed = out.toString(StandardCharsets.UTF_8);
+            assertThat(printed).doesNotContain(foreign);
+            JsonNode json = JsonMapper.shared().readTree(printed);
+            assertThat(json.get("checks").valueStream().filter(c -> c.get("verdict").asString().equals("FAIL")))
+                    .extracting(c -> c.get("id").asString()).containsExactly("foreign-token.status");
+        }
     }
 
     @Test
