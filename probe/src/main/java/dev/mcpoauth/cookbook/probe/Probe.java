@@ -226,8 +226,9 @@ public final class Probe {
             report.add(kind.status().violated("no answer: " + describe(e)));
             return;
         }
-        String issuedFor = claims.audience().isEmpty() ? (claims.jwt() ? "a token without aud" : "an opaque token")
-                : "a token issued for " + claims.audience();
+        String issuedFor = !claims.audience().isEmpty() ? "a token issued for " + claims.audience()
+                : claims.jwt() ? "a JWT without aud, given as issued for another resource"
+                : "an opaque token given as issued for another resource";
         // A refusal proves the audience check only if nothing else about the token is wrong here.
         String caveat = claims.issuer().filter(iss -> !issuers.isEmpty() && !issuers.contains(iss))
                 .map(iss -> " (but its issuer " + iss + " is not an authorization server of this resource: the refusal"
@@ -240,8 +241,8 @@ public final class Probe {
         CheckResult status = judged.get(0);
         judged.set(0, answer.status() / 100 == 2
                 ? kind.status().violated(UnauthorizedResponse.statusText(answer.status()) + ": the server accepted "
-                        + issuedFor + ", not for " + resource + ": it does not check the audience, so a token for any"
-                        + " other resource of the same authorization server works here" + caveat)
+                        + issuedFor + " (this resource is " + resource + "): it does not check the audience, so a"
+                        + " token for any other resource of the same authorization server works here" + caveat)
                 : new CheckResult(status.check(), status.verdict(), status.detail() + " for " + issuedFor + caveat));
         report.addAll(judged);
     }
@@ -346,8 +347,23 @@ public final class Probe {
             return new ProtectedResourceMetadataDiscovery.Judged(List.of(), Optional.empty());
         }
         ProtectedResourceMetadataDiscovery.Judged judged = ProtectedResourceMetadataDiscovery.judge(response.get(), report.target());
-        report.addAll(judged.results());
+        for (CheckResult result : judged.results()) {
+            // Two documents with the same defect (one wrong resource served at two URLs) are one cause.
+            String finding = withoutLocation(result, location);
+            Optional<CheckResult> earlier = result.isViolation() ? report.results(result.id()).stream()
+                    .filter(r -> r.verdict() == result.verdict() && withoutLocation(r, null).equals(finding)).findFirst()
+                    : Optional.empty();
+            report.add(earlier.map(e -> result.check().skipBecause(e, result.detail())).orElse(result));
+        }
         return judged;
+    }
+
+    /** A document check's finding without the "URL: " it starts with. */
+    private static String withoutLocation(CheckResult result, URI location) {
+        String detail = result.detail();
+        int colon = detail.indexOf(": ");
+        return location != null && detail.startsWith(location + ": ") ? detail.substring(location.toString().length() + 2)
+                : colon < 0 ? detail : detail.substring(colon + 2);
     }
 
     private static CheckResult httpsOfResource(ProtectedResourceMetadata metadata) {
@@ -430,11 +446,15 @@ public final class Probe {
         } else if (status == 401 && claims.issuer().isPresent() && !issuers.isEmpty() && !issuers.contains(claims.issuer().get())) {
             report.add(Checks.TOKEN_ACCEPTED.skip(answer + ": refused correctly: the token's issuer " + claims.issuer().get()
                     + " is not one of this resource's authorization servers " + issuers));
+        } else if (status == 401 && !claims.jwt()) {
+            // An opaque token says nothing the probe can read: neither side can be blamed from here.
+            report.add(Checks.TOKEN_ACCEPTED.warn(answer + ": the server refused this opaque token, and the probe cannot"
+                    + " read it to tell who is right. Check that it was issued for " + resource + " (resource=" + resource
+                    + ") by " + (issuers.isEmpty() ? "the server's authorization server" : issuers.get(0))
+                    + ", and has not expired or been revoked"));
         } else {
-            report.add(Checks.TOKEN_ACCEPTED.violated(answer + (status == 401 ? (claims.jwt()
-                    ? ": the server refused a token whose claims say it is valid here (aud, exp, iss)"
-                    : ": the server refused this opaque token; unless it was revoked or expired, the server is wrong")
-                    : "")));
+            report.add(Checks.TOKEN_ACCEPTED.violated(answer + (status == 401
+                    ? ": the server refused a token whose claims say it is valid here (aud, exp, iss)" : "")));
         }
         if (status / 100 != 2) {
             report.add(Checks.TOKEN_INSUFFICIENT_SCOPE.skip("no 403 seen"));

@@ -1,0 +1,218 @@
+package dev.mcpoauth.cookbook.probe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mcpoauth.cookbook.probe.peers.PeerServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The probe against MCP servers nobody here wrote, pinned from the npm registry (probe/src/test/node): the MCP
+ * TypeScript SDK 1.32.2's example server with its demo OAuth server ({@code simpleStreamableHttp --oauth}, run
+ * unchanged), and a minimal server of the SDK's {@code requireBearerAuth} and {@code mcpAuthMetadataRouter}. Their
+ * tokens are real ones from the SDK's demo authorization server. Every verdict is asserted: each was judged by hand
+ * against what the server does (PeerServersTest records its answers) and what the rule says.
+ */
+class ProbeAgainstPeerServersTest {
+
+    private static PeerServer sdkExample;
+    private static PeerServer minimal;
+
+    /** Both servers: the SDK's requireBearerAuth puts error="invalid_token" on the no-token 401 (RFC 6750 3.1: SHOULD NOT). */
+    private static final List<String> UNAUTHENTICATED_SDK_EXAMPLE = List.of("unauthenticated.status PASS",
+            "unauthenticated.challenge PASS", "unauthenticated.error WARN", "unauthenticated.resource-metadata PASS",
+            "unauthenticated.scope WARN"); // requiredScopes: [] so no scope to ask for
+    private static final List<String> UNAUTHENTICATED_MINIMAL = List.of("unauthenticated.status PASS",
+            "unauthenticated.challenge PASS", "unauthenticated.error WARN", "unauthenticated.resource-metadata PASS",
+            "unauthenticated.scope PASS");
+    /** The SDK's metadata router and demo AS: http on loopback; no CIMD and no RFC 9207 iss (2026-07-28 SHOULDs). */
+    private static final List<String> DISCOVERY = List.of("prm.content-type PASS", "prm.resource PASS",
+            "prm.authorization-servers PASS", "prm.bearer-methods PASS", "prm.resource-identical PASS",
+            "prm.header-document PASS", "prm.well-known-path INFO", "prm.well-known-root INFO", "prm.discoverable PASS",
+            "prm.https WARN", "prm.cors PASS", "as.discovery PASS", "as.issuer PASS", "as.endpoints PASS", "as.https WARN",
+            "as.pkce-s256 PASS", "as.registration PASS", "as.cimd WARN", "as.iss-parameter WARN");
+    /** The SDK example's verifier throws a plain Error on a token it does not know: 500, for every forged token alike. */
+    private static final List<String> FORGED_SDK_EXAMPLE = List.of("forged.garbage.status FAIL",
+            "forged.garbage.challenge SKIP forged.garbage.status", "forged.garbage.error SKIP forged.garbage.status",
+            "forged.garbage.resource-metadata SKIP forged.garbage.status", "forged.garbage.scope SKIP forged.garbage.status",
+            "forged.alg-none.status SKIP forged.garbage.status", "forged.alg-none.challenge SKIP forged.garbage.status",
+            "forged.alg-none.error SKIP forged.garbage.status", "forged.alg-none.resource-metadata SKIP forged.garbage.status",
+            "forged.alg-none.scope SKIP forged.garbage.status", "forged.untrusted-key.status SKIP forged.garbage.status",
+            "forged.untrusted-key.challenge SKIP forged.garbage.status", "forged.untrusted-key.error SKIP forged.garbage.status",
+            "forged.untrusted-key.resource-metadata SKIP forged.garbage.status",
+            "forged.untrusted-key.scope SKIP forged.garbage.status",
+            "forged.expired.status SKIP", "forged.wrong-audience.status SKIP");
+    private static final List<String> FORGED_MINIMAL = List.of("forged.garbage.status PASS", "forged.garbage.challenge PASS",
+            "forged.garbage.error PASS", "forged.garbage.resource-metadata PASS", "forged.garbage.scope PASS",
+            "forged.alg-none.status PASS", "forged.alg-none.challenge PASS", "forged.alg-none.error PASS",
+            "forged.alg-none.resource-metadata PASS", "forged.alg-none.scope PASS", "forged.untrusted-key.status PASS",
+            "forged.untrusted-key.challenge PASS", "forged.untrusted-key.error PASS",
+            "forged.untrusted-key.resource-metadata PASS", "forged.untrusted-key.scope PASS",
+            "forged.expired.status SKIP", "forged.wrong-audience.status SKIP");
+    private static final List<String> ACCEPTED_OPAQUE_TOKEN = List.of("token.claims INFO", "token.audience SKIP",
+            "token.expiry SKIP", "token.accepted PASS", "token.tools-list INFO", "token.insufficient-scope SKIP");
+
+    @BeforeAll
+    static void start() {
+        sdkExample = PeerServer.sdkExample(false);
+        minimal = PeerServer.minimalBearer();
+    }
+
+    @AfterAll
+    static void stop() {
+        for (PeerServer server : new PeerServer[] {sdkExample, minimal}) {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    @Test
+    void theSdkExampleFailsExactlyItsTwoRealDefects() throws Exception {
+        String own = sdkExample.authorization().accessToken(sdkExample.mcpUrl(), "mcp:tools");
+        String foreign = sdkExample.authorization().accessToken(otherResource(sdkExample), "mcp:tools");
+
+        ProbeReport report = Probe.of(sdkExample.mcpUrl()).token(own).foreignToken(foreign).run();
+
+        assertThat(verdicts(report)).containsExactlyElementsOf(concat(UNAUTHENTICATED_SDK_EXAMPLE, DISCOVERY,
+                FORGED_SDK_EXAMPLE, List.of("foreign-token.status FAIL", "foreign-token.challenge SKIP foreign-token.status",
+                        "foreign-token.error SKIP foreign-token.status",
+                        "foreign-token.resource-metadata SKIP foreign-token.status",
+                        "foreign-token.scope SKIP foreign-token.status"), ACCEPTED_OPAQUE_TOKEN));
+        // A 500 on a token it cannot verify, and a token its authorization server issued for another resource let in.
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("forged.garbage.status", "foreign-token.status");
+        assertThat(report.results("forged.garbage.status").get(0).detail()).isEqualTo("HTTP 500: a server error instead of a refusal");
+        assertThat(report.results("foreign-token.status").get(0).detail()).startsWith("HTTP 200: the server accepted an opaque"
+                + " token given as issued for another resource (this resource is " + sdkExample.mcpUrl() + "): it does not"
+                + " check the audience");
+        assertThat(report.exitCode()).isEqualTo(1);
+        assertThat(TextReport.render(report)).doesNotContain(own).doesNotContain(foreign);
+    }
+
+    @Test
+    void withoutAForeignTokenTheAudienceOfTheSdkExampleIsNotTestedNotPassed() throws Exception {
+        ProbeReport report = Probe.of(sdkExample.mcpUrl()).run();
+
+        assertThat(verdicts(report)).containsExactlyElementsOf(concat(UNAUTHENTICATED_SDK_EXAMPLE, DISCOVERY,
+                FORGED_SDK_EXAMPLE, List.of("foreign-token.status SKIP")));
+        assertThat(report.results()).filteredOn(r -> r.id().contains("audience") || r.id().startsWith("foreign-token"))
+                .allSatisfy(r -> {
+                    assertThat(r.verdict()).isEqualTo(Verdict.SKIP);
+                    assertThat(r.detail()).containsIgnoringCase("not tested");
+                });
+        assertThat(report.results("foreign-token.status").get(0).detail()).contains("from " + sdkExample.issuer(),
+                "--foreign-token-file");
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("forged.garbage.status");
+    }
+
+    @Test
+    void theMinimalServerMeetsEveryMustAndRefusesATokenForAnotherResource() throws Exception {
+        String own = minimal.authorization().accessToken(minimal.mcpUrl(), "mcp:tools");
+        String foreign = minimal.authorization().accessToken(otherResource(minimal), "mcp:tools");
+
+        ProbeReport report = Probe.of(minimal.mcpUrl()).token(own).foreignToken(foreign).run();
+
+        assertThat(verdicts(report)).containsExactlyElementsOf(concat(UNAUTHENTICATED_MINIMAL, DISCOVERY, FORGED_MINIMAL,
+                List.of("foreign-token.status PASS", "foreign-token.challenge PASS", "foreign-token.error PASS",
+                        "foreign-token.resource-metadata PASS", "foreign-token.scope PASS"), ACCEPTED_OPAQUE_TOKEN));
+        assertThat(report.results("token.tools-list").get(0).detail()).isEqualTo("tools: echo");
+        assertThat(report.exitCode()).isZero();
+    }
+
+    @Test
+    void theMinimalServersStepUpAnswerIsNotChargedToIt() throws Exception {
+        String withoutScope = minimal.authorization().accessToken(minimal.mcpUrl(), null);
+
+        ProbeReport report = Probe.of(minimal.mcpUrl()).token(withoutScope).run();
+
+        assertThat(verdicts(report)).containsExactlyElementsOf(concat(UNAUTHENTICATED_MINIMAL, DISCOVERY, FORGED_MINIMAL,
+                List.of("foreign-token.status SKIP", "token.claims INFO", "token.audience SKIP", "token.expiry SKIP",
+                        "token.insufficient-scope PASS", "token.accepted SKIP token.insufficient-scope")));
+        assertThat(report.results("token.insufficient-scope").get(0).detail()).isEqualTo("error=insufficient_scope, step up"
+                + " to scope \"mcp:tools\", resource_metadata " + minimal.mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp"));
+        assertThat(report.exitCode()).isZero();
+    }
+
+    @Test
+    void aTokenTheMinimalServerRefusesAsIssuedForAnotherResourceIsAWarningNotAFailedMust() throws Exception {
+        String otherResourcesToken = minimal.authorization().accessToken(otherResource(minimal), "mcp:tools");
+
+        ProbeReport report = Probe.of(minimal.mcpUrl()).token(otherResourcesToken).run();
+
+        // Opaque: the probe cannot read whom it was issued for, so it does not blame the server for refusing it.
+        assertThat(verdicts(report)).endsWith("token.claims INFO", "token.audience SKIP", "token.expiry SKIP",
+                "token.accepted WARN", "token.insufficient-scope SKIP");
+        assertThat(report.results("token.accepted").get(0).detail()).contains("HTTP 401", "Token was not issued for this"
+                + " resource", "cannot read it", "issued for " + minimal.mcpUrl());
+        assertThat(report.exitCode()).isZero();
+    }
+
+    @Test
+    void probingAnotherLoopbackNameReportsOneCauseAndNamesTheUrlToProbe() throws Exception {
+        URI byAddress = URI.create("http://127.0.0.1:" + minimal.mcpPort() + "/mcp");
+
+        ProbeReport report = Probe.of(byAddress).run();
+
+        assertThat(verdicts(report)).startsWith("unauthenticated.status PASS", "unauthenticated.challenge PASS",
+                "unauthenticated.error WARN", "unauthenticated.resource-metadata PASS", "unauthenticated.scope PASS",
+                "prm.content-type PASS", "prm.resource FAIL", "prm.authorization-servers PASS", "prm.bearer-methods PASS",
+                "prm.resource-identical SKIP prm.resource", "prm.header-document SKIP prm.resource",
+                "prm.content-type PASS", "prm.resource SKIP prm.resource", "prm.authorization-servers PASS",
+                "prm.bearer-methods PASS", "prm.well-known-path INFO", "prm.well-known-root INFO",
+                "prm.discoverable SKIP prm.resource", "prm.https SKIP prm.discoverable", "prm.cors SKIP prm.discoverable",
+                "as.discovery SKIP prm.discoverable");
+        assertThat(report.failedMusts()).singleElement().satisfies(failed -> {
+            assertThat(failed.id()).isEqualTo("prm.resource");
+            assertThat(failed.detail()).contains("The server calls itself " + minimal.mcpUrl() + ": probe that URL");
+        });
+    }
+
+    @Test
+    void theCommandLineExitsWithTheVerdictAndPrintsNoToken(@TempDir Path dir) throws Exception {
+        String foreign = sdkExample.authorization().accessToken(otherResource(sdkExample), "mcp:tools");
+        Path foreignFile = Files.writeString(dir.resolve("foreign"), foreign);
+        String minimalForeign = minimal.authorization().accessToken(otherResource(minimal), "mcp:tools");
+        Path minimalForeignFile = Files.writeString(dir.resolve("minimal-foreign"), minimalForeign);
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+        int sdkExampleCode = ProbeCommand.run(new String[] {"--foreign-token-file", foreignFile.toString(),
+                sdkExample.mcpUrl().toString()}, print, print, Map.of());
+        int minimalCode = ProbeCommand.run(new String[] {"--json", "--foreign-token-file", minimalForeignFile.toString(),
+                minimal.mcpUrl().toString()}, print, print, Map.of());
+
+        assertThat(sdkExampleCode).isEqualTo(ProbeReport.MUST_FAILED);
+        assertThat(minimalCode).isEqualTo(ProbeReport.ALL_MUSTS_PASS);
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("FAILED foreign-token.status: HTTP 200")
+                .doesNotContain(foreign).doesNotContain(minimalForeign);
+    }
+
+    private static URI otherResource(PeerServer server) {
+        return server.mcpUrl().resolve("/other-resource");
+    }
+
+    /** Each result as "id VERDICT", and the check it follows from when skipped because of one. */
+    private static List<String> verdicts(ProbeReport report) {
+        return report.results().stream().map(r -> r.id() + " " + r.verdict() + (r.because() == null ? "" : " " + r.because()))
+                .toList();
+    }
+
+    @SafeVarargs
+    private static List<String> concat(List<String>... parts) {
+        List<String> all = new ArrayList<>();
+        Stream.of(parts).forEach(all::addAll);
+        return all;
+    }
+}
