@@ -1033,19 +1033,26 @@ public abstract class ResourceServerContract {
 
     @Test
     void probeFindsEveryMustMetAndEveryRefusalComplete() throws Exception {
-        // Forged tokens signed with the realm-trusted key, so each fails for its one reason; a real token too.
+        // Forged tokens signed with the realm-trusted key, so each fails for its one reason; a real token too,
+        // and a real token the same realm issued for another resource (RFC 8707), which must be refused.
         String token = login(ALICE, BASE_SCOPE).accessToken();
+        String foreignToken = track(AuthorizationCodeFlow.with(realm(), CLIENT_ID).scope(ContractRealm.OTHER_API_SCOPE)
+                .resource(ContractRealm.otherResourceUrl(mcpUrl())).run(new HeadlessUserAgent(), ALICE).accessToken());
 
-        ProbeReport report = Probe.of(mcpEndpoint()).signer(claims -> track(forge.sign(claims))).token(token).register(true).run();
+        ProbeReport report = Probe.of(mcpEndpoint()).signer(claims -> track(forge.sign(claims))).token(token)
+                .foreignToken(foreignToken).register(true).run();
 
         System.out.println(TextReport.render(report));
         assertThat(report.failedMusts()).as(TextReport.render(report)).isEmpty();
         assertThat(report.exitCode()).isZero();
-        // No token, garbage, alg none, expired, wrong audience: 401, one Bearer challenge, the right
-        // error, resource_metadata and scope. SHOULDs included: this cookbook meets them all.
+        // No token, garbage, alg none, an untrusted key, expired, wrong audience, a real token for another
+        // resource: 401, one Bearer challenge, the right error, resource_metadata and scope. SHOULDs included:
+        // this cookbook meets them all.
         assertThat(report.results()).filteredOn(r -> r.check().step() == Step.UNAUTHENTICATED
-                        || r.check().step() == Step.FORGED_TOKENS)
-                .hasSize(25).allSatisfy(r -> assertThat(r.verdict()).as(r.toString()).isEqualTo(Verdict.PASS));
+                        || r.check().step() == Step.FORGED_TOKENS || r.check().step() == Step.AUDIENCE)
+                .hasSize(35).allSatisfy(r -> assertThat(r.verdict()).as(r.toString()).isEqualTo(Verdict.PASS));
+        assertThat(report.results("token.audience")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.INFO));
+        assertThat(report.notes()).noneMatch(note -> note.contains("NOT tested"));
         assertThat(report.results("prm.discoverable")).singleElement()
                 .satisfies(r -> assertThat(r.detail()).contains(resourceMetadataUrl()));
         assertThat(report.results("as.issuer")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
