@@ -52,15 +52,18 @@ docs-serve:
 	@test -f docs-site/target/site/index.html || $(MVNW) -q -f docs-site/pom.xml -DskipTests process-classes
 	$(MVNW) -q -f docs-site/pom.xml exec:java@serve
 
-# The probe (probe/README.md) against any MCP server URL: builds its runnable jar when missing or older
-# than its sources, then runs it. Exit code: 0 every MUST passes, 1 a MUST failed, 2 usage or unreachable.
+# The probe (probe/README.md) against any MCP server URL, through probe/mcp-oauth-probe (which builds its
+# jar when missing or stale). The probe exits 0 every MUST passes, 1 a MUST failed, 2 usage or unreachable;
+# GNU make turns any failure into its own exit code 2, so the last line says which it was. Where the exit
+# code matters (CI), run probe/mcp-oauth-probe directly.
 probe:
 	@test -n "$(URL)" || { echo "Usage: make probe URL=http://127.0.0.1:8080/mcp [PROBE_OPTS='--json --token-file token.txt']"; exit 2; }
-	@jar=$$(ls probe/target/mcp-oauth-probe-*-cli.jar 2>/dev/null | head -n 1); \
-	if [ -z "$$jar" ] || [ -n "$$(find probe/src probe/pom.xml -newer "$$jar" 2>/dev/null | head -n 1)" ]; then \
-	  $(MVNW) -q -DskipTests -pl probe install >&2 || exit 2; \
-	fi
-	@java -jar $$(ls probe/target/mcp-oauth-probe-*-cli.jar | head -n 1) $(PROBE_OPTS) $(URL)
+	@probe/mcp-oauth-probe $(PROBE_OPTS) $(URL); code=$$?; \
+	case $$code in \
+	  0) ;; \
+	  1) echo "make probe: the probe exited 1: a MUST failed (make itself exits 2; probe/mcp-oauth-probe exits 1)" >&2 ;; \
+	  *) echo "make probe: the probe exited $$code: usage error, or no answer from the server (make itself exits 2)" >&2 ;; \
+	esac; exit $$code
 
 # Not part of `make test`: loopback load and JMH, about 7 minutes. Refreshes benchmarks/results.md,
 # the copy the docs site shows once committed.
