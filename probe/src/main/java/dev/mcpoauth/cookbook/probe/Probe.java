@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 
 /**
@@ -62,7 +64,7 @@ public final class Probe {
 
     /** A real token to check: accepted, or refused for a reason the probe can name; what tools/list answers. */
     public Probe token(String token) {
-        return new Probe(target, http, signer, token, foreignToken, register);
+        return new Probe(target, http, signer, headerSafe(token, "--token"), foreignToken, register);
     }
 
     /**
@@ -70,7 +72,20 @@ public final class Probe {
      * way to see from outside that the server checks the audience. It must be refused with 401.
      */
     public Probe foreignToken(String foreignToken) {
-        return new Probe(target, http, signer, token, foreignToken, register);
+        return new Probe(target, http, signer, token, headerSafe(foreignToken, "--foreign-token"), register);
+    }
+
+    /**
+     * A token goes into an Authorization header: a line break or space in it (a token file with CRLF, say)
+     * would make the HTTP client throw with the whole header, token included, in its message. Refused here,
+     * without quoting the token.
+     */
+    private static String headerSafe(String token, String option) {
+        if (token != null && !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw new IllegalArgumentException("The token given with " + option + " contains characters an HTTP header"
+                    + " cannot carry (a space, a line break or non-ASCII): check the file or variable it came from");
+        }
+        return token;
     }
 
     /**
@@ -82,7 +97,13 @@ public final class Probe {
     }
 
     public ProbeReport run() throws ProbeUnreachableException {
+        if ((token != null || foreignToken != null) && EndpointSecurity.of(target.toString()) == EndpointSecurity.INSECURE) {
+            throw new IllegalArgumentException("Refusing to send a real token over plain http to " + target.getHost()
+                    + ": anyone on the way could use it. Probe the https URL (http is allowed on loopback only)");
+        }
         ProbeReport report = new ProbeReport(target);
+        report.redact(token);
+        report.redact(foreignToken);
 
         // 1. No token: 401 and a challenge that leads to discovery.
         ProbeResponse unauthenticated;
@@ -103,7 +124,7 @@ public final class Probe {
         // 3. Each authorization server's metadata.
         List<String> issuers = metadata == null ? List.of() : metadata.authorizationServers();
         if (metadata == null) {
-            report.add(Checks.AS_DISCOVERY.skipBecause(report.results(Checks.PRM_DISCOVERABLE.id()).get(0),
+            report.add(Checks.AS_DISCOVERY.skipBecause(report.rootCause(report.results(Checks.PRM_DISCOVERABLE.id()).get(0)),
                     "no usable resource metadata: no authorization server to discover"));
         } else if (issuers.isEmpty()) {
             report.add(Checks.AS_DISCOVERY.skip("no authorization server to discover"));
@@ -157,15 +178,27 @@ public final class Probe {
             checkForeignToken(report, resource, issuers, challengedMetadataUrl);
         } else {
             report.add(RejectedCredential.FOREIGN_TOKEN.status().skip(howToTestTheAudience(issuers)));
-            if (signer == null) {
-                report.note("The audience check was NOT tested: nothing in this run shows that the server refuses a"
-                        + " token issued for another resource. See foreign-token.status for how to test it.");
-            }
         }
 
         // 6. A real token, if given.
         if (token != null) {
             checkRealToken(report, resource, issuers);
+            // A server that refuses the valid token as well proves nothing by refusing the foreign one.
+            CheckResult accepted = report.results(Checks.TOKEN_ACCEPTED.id()).get(0);
+            for (CheckResult foreign : report.results(RejectedCredential.FOREIGN_TOKEN.status().id())) {
+                if (foreign.verdict() == Verdict.PASS && accepted.verdict() != Verdict.PASS) {
+                    report.replace(foreign, foreign.check().skipBecause(accepted, foreign.detail() + ", but the valid"
+                            + " token given with --token was not accepted either: not an audience test"));
+                }
+            }
+        }
+        boolean audienceTested = Stream.of(RejectedCredential.WRONG_AUDIENCE.status().id(),
+                        RejectedCredential.FOREIGN_TOKEN.status().id(), Checks.TOKEN_AUDIENCE.id())
+                .flatMap(id -> report.results(id).stream())
+                .anyMatch(r -> r.verdict() == Verdict.PASS || r.verdict() == Verdict.FAIL);
+        if (!audienceTested) {
+            report.note("The audience check was NOT tested: nothing in this run shows that the server refuses a token"
+                    + " issued for another resource. See foreign-token.status for how to test it.");
         }
         return report;
     }
@@ -184,8 +217,11 @@ public final class Probe {
                 results.add(new CheckResult(result.check(), result.verdict(), result.detail(), replaced.get(result.because())));
                 continue;
             }
-            Optional<CheckResult> earlier = result.isViolation() ? causes.stream()
-                    .filter(c -> c.id().endsWith(aspect) && c.verdict() == result.verdict() && c.detail().equals(result.detail()))
+            // error= is judged differently without a token (none expected) and with one (invalid_token).
+            boolean comparable = !aspect.equals(".error") || sent.tokenSent();
+            Optional<CheckResult> earlier = result.isViolation() && comparable ? causes.stream()
+                    .filter(c -> c.id().endsWith(aspect) && c.verdict() == result.verdict() && c.detail().equals(result.detail())
+                            && (!aspect.equals(".error") || !c.id().startsWith(RejectedCredential.NO_TOKEN.idPrefix())))
                     .findFirst() : Optional.empty();
             if (earlier.isPresent()) {
                 replaced.put(result.id(), earlier.get().id());
@@ -204,19 +240,19 @@ public final class Probe {
     private String howToTestTheAudience(List<String> issuers) {
         String issuer = issuers.isEmpty() ? "the server's authorization server" : issuers.get(0);
         return "NOT TESTED: nothing here shows that the server checks a token's audience (forged tokens fail on"
-                + " their signature first). To test it, get a token from " + issuer + " for another resource, for"
-                + " example with resource=" + target.resolve("/mcp-oauth-probe-other-resource") + " in the"
-                + " authorization and token requests (RFC 8707), or one it issued for another API; then pass"
-                + " --foreign-token-file FILE. The server must answer 401 invalid_token";
+                + " their signature first). To test it, get a token from " + issuer + " for a resource that does not"
+                + " exist, for example with resource=" + target.resolve("/mcp-oauth-probe-other-resource") + " in the"
+                + " authorization and token requests (RFC 8707), and pass it with --foreign-token-file FILE (not a live"
+                + " token for another API: this server would receive it). The server must answer 401 invalid_token";
     }
 
     /** A real token for another resource of the same authorization server: must be refused, with 401. */
     private void checkForeignToken(ProbeReport report, String resource, List<String> issuers, String challengedMetadataUrl) {
         TokenClaims claims = TokenClaims.of(foreignToken);
         RejectedCredential kind = RejectedCredential.FOREIGN_TOKEN;
-        if (claims.audience().stream().anyMatch(aud -> ProtectedResourceMetadata.namesResource(aud, resource))) {
-            report.add(kind.status().skip("not tested: this token's aud " + claims.audience() + " names this server's"
-                    + " resource " + resource + "; give a token issued for another resource"));
+        if (claims.audience().stream().anyMatch(aud -> namesThisServer(aud, resource))) {
+            report.add(kind.status().skip("not tested: this token's aud " + claims.audience() + " names this server ("
+                    + resource + "); give a token issued for another resource"));
             return;
         }
         ProbeResponse answer;
@@ -229,23 +265,52 @@ public final class Probe {
         String issuedFor = !claims.audience().isEmpty() ? "a token issued for " + claims.audience()
                 : claims.jwt() ? "a JWT without aud, given as issued for another resource"
                 : "an opaque token given as issued for another resource";
-        // A refusal proves the audience check only if nothing else about the token is wrong here.
-        String caveat = claims.issuer().filter(iss -> !issuers.isEmpty() && !issuers.contains(iss))
-                .map(iss -> " (but its issuer " + iss + " is not an authorization server of this resource: the refusal"
-                        + " may be for the issuer)")
-                .or(() -> claims.expiredAt(Instant.now()).map(exp -> " (but it expired at " + exp
-                        + ": the refusal may be for the expiry)"))
-                .orElse("");
+        // A refusal shows the audience check only if nothing else about the token is wrong here.
+        Optional<String> otherReason = otherReasonToRefuse(claims, issuers)
+                .or(() -> claims.jwt() && claims.audience().isEmpty()
+                        ? Optional.of("it has no aud, so the refusal may be for that") : Optional.empty());
         List<CheckResult> judged = new ArrayList<>(UnauthorizedResponse.judge(kind, answer.status(),
                 answer.all("WWW-Authenticate"), challengedMetadataUrl));
         CheckResult status = judged.get(0);
-        judged.set(0, answer.status() / 100 == 2
-                ? kind.status().violated(UnauthorizedResponse.statusText(answer.status()) + ": the server accepted "
-                        + issuedFor + " (this resource is " + resource + "): it does not check the audience, so a"
-                        + " token for any other resource of the same authorization server works here" + caveat)
-                : new CheckResult(status.check(), status.verdict(), status.detail() + " for " + issuedFor + caveat));
+        if (answer.status() / 100 == 2) {
+            status = kind.status().violated(UnauthorizedResponse.statusText(answer.status()) + ": the server accepted "
+                    + issuedFor + " (this resource is " + resource + "): it does not check the audience, so a token for"
+                    + " any other resource of the same authorization server works here");
+        } else if (status.verdict() == Verdict.PASS && otherReason.isPresent()) {
+            status = kind.status().skip(status.detail() + " for " + issuedFor + ", but " + otherReason.get()
+                    + ": not an audience test");
+        } else {
+            status = new CheckResult(status.check(), status.verdict(), status.detail() + " for " + issuedFor);
+        }
+        judged.set(0, status);
         report.addAll(judged);
     }
+
+    /** Why a server may refuse a JWT whatever its audience: another issuer, expired, not yet valid, unsigned. */
+    private static Optional<String> otherReasonToRefuse(TokenClaims claims, List<String> issuers) {
+        Instant now = Instant.now();
+        if (claims.issuer().isPresent() && !issuers.isEmpty() && !issuers.contains(claims.issuer().get())) {
+            return Optional.of("its issuer " + claims.issuer().get() + " is not an authorization server of this resource "
+                    + issuers);
+        }
+        if (claims.expiry().filter(exp -> exp.isBefore(now)).isPresent()) {
+            return Optional.of("it expired at " + claims.expiry().get());
+        }
+        if (claims.notBefore().filter(nbf -> nbf.isAfter(now)).isPresent()) {
+            return Optional.of("it is not valid before " + claims.notBefore().get());
+        }
+        if ("none".equals(claims.algorithm())) {
+            return Optional.of("it is unsigned (alg: none)");
+        }
+        return Optional.empty();
+    }
+
+    /** A token's audience names this server: the metadata's resource, or the MCP URL itself when that is a parent. */
+    private boolean namesThisServer(String audience, String resource) {
+        return ProtectedResourceMetadata.namesResource(audience, resource)
+                || ProtectedResourceMetadata.namesResource(audience, target.toString());
+    }
+
     private ProtectedResourceMetadata discoverResourceMetadata(ProbeReport report, String challengedUrl) {
         Map<URI, Optional<ProbeResponse>> fetched = new LinkedHashMap<>();
         ProtectedResourceMetadata chosen = null;
@@ -293,6 +358,12 @@ public final class Probe {
             }
         }
 
+        // A client uses the challenge's resource_metadata when it names one, and then no other URL; only without
+        // it does it try the well-known URLs, path first, then the root. What a client would not fetch is
+        // information only: a catch-all page at the root is no broken metadata.
+        boolean challengeNamesAUrl = challengedUrl != null;
+        ProtectedResourceMetadata fallback = null;
+        ProbeResponse fallbackResponse = null;
         List<URI> wellKnown = ProtectedResourceMetadataDiscovery.wellKnownLocations(target);
         URI path = ProtectedResourceMetadataDiscovery.pathSuffixedLocation(target);
         URI root = ProtectedResourceMetadataDiscovery.rootLocation(target);
@@ -300,19 +371,27 @@ public final class Probe {
             boolean seen = fetched.containsKey(location);
             Optional<ProbeResponse> response = seen ? fetched.get(location) : fetch(location);
             fetched.put(location, response);
-            // A location already fetched as the challenge's URL is not reported twice.
-            ProtectedResourceMetadataDiscovery.Judged judged = judge(seen ? new ProbeReport(target) : report, location, response);
+            boolean clientFetches = !challengeNamesAUrl && chosen == null;
+            ProbeReport scratch = new ProbeReport(target);
+            ProtectedResourceMetadataDiscovery.Judged judged = judge(clientFetches ? report : scratch, location, response);
             boolean usable = response.isPresent() && judged != null && judged.metadata().isPresent();
+            String refused = scratch.results().stream().filter(CheckResult::isViolation).findFirst()
+                    .map(r -> " (" + r.id() + ": " + withoutLocation(r, location) + ")").orElse("");
             Check check = location.equals(path) ? Checks.PRM_WELL_KNOWN_PATH : Checks.PRM_WELL_KNOWN_ROOT;
             report.add(check.info(location + (usable ? " serves metadata for " + judged.metadata().get().resource().orElse("?")
-                    : response.map(r -> ": " + UnauthorizedResponse.statusText(r.status())
-                            + (r.status() == 200 ? ", not usable (see the checks above)" : "")).orElse(": no answer"))));
-            if (chosen == null && usable) {
-                chosen = judged.metadata().get();
-                chosenResponse = response.get();
+                    : response.map(r -> ": " + UnauthorizedResponse.statusText(r.status()) + (r.status() != 200 ? ""
+                            : clientFetches ? ", a document a client must refuse (see the checks above)"
+                            : ", a document a client would refuse" + refused)).orElse(": no answer"))));
+            if (usable && chosen == null && fallback == null) {
+                fallback = judged.metadata().get();
+                fallbackResponse = response.get();
+                if (!challengeNamesAUrl) {
+                    chosen = fallback;
+                    chosenResponse = fallbackResponse;
+                }
             }
         }
-        if (!wellKnown.contains(root)) {
+        if (path.equals(root)) {
             report.add(Checks.PRM_WELL_KNOWN_ROOT.skip("the URL has no path: the root URL is the well-known URL"));
         }
 
@@ -320,16 +399,25 @@ public final class Probe {
             // Clients cannot find the authorization server. If a broken document is why, that is the cause.
             Optional<CheckResult> cause = report.results().stream()
                     .filter(r -> r.check().step() == Step.RESOURCE_METADATA && r.isFailedMust()).findFirst();
-            String detail = "neither the challenge nor " + wellKnown
-                    + " leads to usable metadata: clients cannot find the authorization server";
+            String detail = challengeNamesAUrl
+                    ? "the challenge's resource_metadata leads to no usable metadata, and a client that is given one"
+                            + " uses no other URL" + (fallback == null ? "" : "; the probe goes on with " + fallback.location()
+                            + " to check the rest")
+                    : "neither the challenge nor " + wellKnown + " leads to usable metadata: clients cannot find the"
+                            + " authorization server";
             CheckResult discoverable = cause.map(c -> Checks.PRM_DISCOVERABLE.skipBecause(c, detail))
                     .orElseGet(() -> Checks.PRM_DISCOVERABLE.violated(detail));
             report.add(discoverable);
-            report.add(Checks.PRM_HTTPS.skipBecause(discoverable, "no metadata"));
-            report.add(Checks.PRM_CORS.skipBecause(discoverable, "no metadata"));
-            return null;
+            if (fallback == null) {
+                report.add(Checks.PRM_HTTPS.skipBecause(discoverable, "no metadata"));
+                report.add(Checks.PRM_CORS.skipBecause(discoverable, "no metadata"));
+                return null;
+            }
+            chosen = fallback;
+            chosenResponse = fallbackResponse;
+        } else {
+            report.add(Checks.PRM_DISCOVERABLE.pass("a client uses " + chosen.location()));
         }
-        report.add(Checks.PRM_DISCOVERABLE.pass("a client uses " + chosen.location()));
         report.add(httpsOfResource(chosen));
         String allowed = chosenResponse.first("Access-Control-Allow-Origin").orElse(null);
         report.add(Checks.PRM_CORS.judge("*".equals(allowed) || BROWSER_ORIGIN.equals(allowed),
@@ -404,8 +492,8 @@ public final class Probe {
 
     /**
      * The token given with --token. A correct refusal is not charged to the server: a JWT for another
-     * resource, expired, or from another issuer must be refused, and a 403 asks for more scope. Only a
-     * refusal the token's claims cannot explain, or an acceptance they forbid, is the server's fault.
+     * resource, expired, or from another issuer must be refused, and a 403 insufficient_scope asks for more
+     * scope. Only a refusal the token's claims cannot explain, or an acceptance they forbid, is the server's fault.
      */
     private void checkRealToken(ProbeReport report, String resource, List<String> issuers) {
         TokenClaims claims = TokenClaims.of(token);
@@ -420,44 +508,27 @@ public final class Probe {
         int status = initialized.status();
         String answer = "initialize: " + UnauthorizedResponse.statusText(status)
                 + initialized.first("WWW-Authenticate").map(h -> ", WWW-Authenticate: " + h).orElse("");
+        Optional<String> otherReason = otherReasonToRefuse(claims, issuers);
 
-        CheckResult audience = judgeAudience(claims, resource, status, answer);
+        CheckResult audience = judgeAudience(claims, resource, otherReason, status, answer);
         report.add(audience);
         CheckResult expiry = judgeExpiry(claims, status, answer);
         report.add(expiry);
-        // The claim that says this token must be refused here, if one does.
-        CheckResult mustRefuse = audience.verdict() != Verdict.INFO && audience.verdict() != Verdict.SKIP ? audience
-                : expiry.verdict() != Verdict.INFO && expiry.verdict() != Verdict.SKIP ? expiry : null;
+        // The claim that says this token must be refused here, if one was judged.
+        CheckResult mustRefuse = Stream.of(audience, expiry)
+                .filter(r -> r.verdict() == Verdict.PASS || r.verdict() == Verdict.FAIL).findFirst().orElse(null);
 
-        if (status / 100 == 2) {
-            report.add(mustRefuse != null
-                    ? Checks.TOKEN_ACCEPTED.skipBecause(mustRefuse, answer + ": this token must be refused here (see "
-                            + mustRefuse.id() + ")")
-                    : Checks.TOKEN_ACCEPTED.pass(answer));
-        } else if (status == 403) {
-            CheckResult stepUp = judgeForbidden(report, initialized);
-            report.add(Checks.TOKEN_ACCEPTED.skipBecause(mustRefuse != null ? mustRefuse : stepUp,
-                    answer + ": the server authenticated the token and asks for more scope"
-                            + claims.scope().map(s -> " (the token has: " + s + ")").orElse("")
-                            + "; a token with the scopes asked for is needed to see it accepted"));
-            return;
-        } else if (status == 401 && mustRefuse != null) {
-            report.add(Checks.TOKEN_ACCEPTED.skipBecause(mustRefuse, answer + ": refused correctly (see " + mustRefuse.id() + ")"));
-        } else if (status == 401 && claims.issuer().isPresent() && !issuers.isEmpty() && !issuers.contains(claims.issuer().get())) {
-            report.add(Checks.TOKEN_ACCEPTED.skip(answer + ": refused correctly: the token's issuer " + claims.issuer().get()
-                    + " is not one of this resource's authorization servers " + issuers));
-        } else if (status == 401 && !claims.jwt()) {
-            // An opaque token says nothing the probe can read: neither side can be blamed from here.
-            report.add(Checks.TOKEN_ACCEPTED.warn(answer + ": the server refused this opaque token, and the probe cannot"
-                    + " read it to tell who is right. Check that it was issued for " + resource + " (resource=" + resource
-                    + ") by " + (issuers.isEmpty() ? "the server's authorization server" : issuers.get(0))
-                    + ", and has not expired or been revoked"));
-        } else {
-            report.add(Checks.TOKEN_ACCEPTED.violated(answer + (status == 401
-                    ? ": the server refused a token whose claims say it is valid here (aud, exp, iss)" : "")));
+        CheckResult stepUp = null;
+        if (status == 403) {
+            stepUp = judgeForbidden(report, initialized);
         }
+        report.add(judgeAcceptance(claims, resource, issuers, status, answer, mustRefuse, otherReason, stepUp,
+                challenge(initialized)));
         if (status / 100 != 2) {
-            report.add(Checks.TOKEN_INSUFFICIENT_SCOPE.skip("no 403 seen"));
+            report.add(Checks.TOKEN_TOOLS_LIST.skip("initialize was not accepted"));
+            if (stepUp == null) {
+                report.add(Checks.TOKEN_INSUFFICIENT_SCOPE.skip("no 403 seen"));
+            }
             return;
         }
         Map<String, String> session = new LinkedHashMap<>();
@@ -479,11 +550,66 @@ public final class Probe {
             }
         } catch (IOException e) {
             report.add(Checks.TOKEN_TOOLS_LIST.info("tools/list: no answer: " + describe(e)));
+            report.add(Checks.TOKEN_INSUFFICIENT_SCOPE.skip("tools/list: no answer"));
         }
     }
 
-    /** RFC 8707 / MCP: a JWT whose aud does not name this resource must be refused, whatever else it carries. */
-    private static CheckResult judgeAudience(TokenClaims claims, String resource, int status, String answer) {
+    /** token.accepted: PASS, FAIL, or not charged to the server when the token's claims explain a refusal. */
+    private static CheckResult judgeAcceptance(TokenClaims claims, String resource, List<String> issuers, int status,
+                                               String answer, CheckResult mustRefuse, Optional<String> otherReason,
+                                               CheckResult stepUp, Optional<BearerChallenge> challenge) {
+        Check accepted = Checks.TOKEN_ACCEPTED;
+        if (mustRefuse != null) {
+            return accepted.skipBecause(mustRefuse, answer + ": this token must be refused here (see " + mustRefuse.id() + ")");
+        }
+        if (status / 100 == 2) {
+            return otherReason.filter(reason -> reason.startsWith("its issuer"))
+                    .map(reason -> accepted.warn(answer + ": accepted, but " + reason))
+                    .orElseGet(() -> accepted.pass(answer));
+        }
+        if (status == 403) {
+            boolean insufficientScope = challenge.map(c -> "insufficient_scope".equals(c.get("error"))).orElse(false);
+            if (!insufficientScope) {
+                return accepted.violated(answer + ": a 403 without error=\"insufficient_scope\" is no step-up a client"
+                        + " can follow, and the token's claims give no reason to refuse it");
+            }
+            List<String> asked = challenge.flatMap(BearerChallenge::scope).map(s -> List.of(s.trim().split("\\s+")))
+                    .orElse(List.of());
+            List<String> held = claims.scope().map(s -> List.of(s.trim().split("\\s+"))).orElse(List.of());
+            if (claims.scope().isPresent() && !asked.isEmpty() && held.containsAll(asked)) {
+                return accepted.violated(answer + ": the server asks for scopes " + asked + " the token already has ("
+                        + held + ")");
+            }
+            return accepted.skipBecause(stepUp, answer + ": the server authenticated the token and asks for more scope"
+                    + claims.scope().map(s -> " (the token has: " + s + ")").orElse("")
+                    + "; a token with the scopes asked for is needed to see it accepted");
+        }
+        if (status == 401) {
+            Optional<String> allowed = otherReason
+                    .or(() -> claims.jwt() && claims.audience().isEmpty()
+                            ? Optional.of("it has no aud claim, so the server cannot tell it was issued for " + resource)
+                            : Optional.empty())
+                    .or(() -> claims.expiry().filter(exp -> exp.isBefore(Instant.now().plus(TokenClaims.CLOCK_SKEW)))
+                            .map(exp -> "it expires at " + exp + ", within the usual clock skew"));
+            if (allowed.isPresent()) {
+                return accepted.skip(answer + ": refused correctly: " + allowed.get());
+            }
+            if (!claims.jwt()) {
+                // An opaque token says nothing the probe can read: neither side can be blamed from here.
+                return accepted.warn(answer + ": the server refused this opaque token, and the probe cannot read it"
+                        + " to tell who is right. Check that it was issued for " + resource + " (resource=" + resource
+                        + ") by " + (issuers.isEmpty() ? "the server's authorization server" : issuers.get(0))
+                        + ", and has not expired or been revoked");
+            }
+            return accepted.violated(answer + ": the server refused a token whose claims say it is valid here (aud, exp,"
+                    + " iss)");
+        }
+        return accepted.violated(answer);
+    }
+
+    /** RFC 8707 / MCP: a JWT whose aud does not name this resource must be refused with 401, whatever else it carries. */
+    private CheckResult judgeAudience(TokenClaims claims, String resource, Optional<String> otherReason, int status,
+                                      String answer) {
         if (!claims.jwt()) {
             return Checks.TOKEN_AUDIENCE.skip("opaque token: its audience cannot be read here (the server learns it from"
                     + " its authorization server); test the audience with --foreign-token");
@@ -492,23 +618,22 @@ public final class Probe {
             return Checks.TOKEN_AUDIENCE.info("no aud claim: the server must tell by other means that the token was"
                     + " issued for " + resource + ", or refuse it");
         }
-        if (claims.audience().stream().anyMatch(aud -> ProtectedResourceMetadata.namesResource(aud, resource))) {
+        if (claims.audience().stream().anyMatch(aud -> namesThisServer(aud, resource))) {
             return Checks.TOKEN_AUDIENCE.info("aud " + claims.audience() + " names this resource, " + resource);
         }
         String foreign = "aud " + claims.audience() + " does not name this resource, " + resource;
         if (status == 401) {
-            return Checks.TOKEN_AUDIENCE.pass(foreign + ": " + answer + ", refused as a server must");
-        }
-        if (status == 403) {
-            return Checks.TOKEN_AUDIENCE.warn(foreign + ": " + answer + ": refused, but with 403 instead of 401"
-                    + " invalid_token, as if the token were valid here");
+            return otherReason.map(reason -> Checks.TOKEN_AUDIENCE.skip(foreign + ": " + answer + ", refused, but "
+                            + reason + ": not an audience test"))
+                    .orElseGet(() -> Checks.TOKEN_AUDIENCE.pass(foreign + ": " + answer + ", refused as a server must"));
         }
         return Checks.TOKEN_AUDIENCE.violated(foreign + ": " + answer + (status / 100 == 2
                 ? ": the server accepted it, so it does not check the audience (a token for any other resource of"
-                        + " its authorization server works here)" : ""));
+                        + " its authorization server works here)"
+                : ": a token for another resource must be refused with 401 invalid_token (MCP Token Handling)"));
     }
 
-    /** A JWT past its exp (beyond the usual clock skew) must be refused. */
+    /** A JWT past its exp (beyond the usual clock skew) must be refused with 401. */
     private static CheckResult judgeExpiry(TokenClaims claims, int status, String answer) {
         if (claims.expiry().isEmpty()) {
             return Checks.TOKEN_EXPIRY.skip(claims.jwt() ? "no exp claim" : "opaque token");
@@ -525,10 +650,8 @@ public final class Probe {
         if (status == 401) {
             return Checks.TOKEN_EXPIRY.pass(past + ": " + answer + ", refused as a server must");
         }
-        if (status == 403) {
-            return Checks.TOKEN_EXPIRY.warn(past + ": " + answer + ": refused, but with 403 instead of 401 invalid_token");
-        }
-        return Checks.TOKEN_EXPIRY.violated(past + ": " + answer + (status / 100 == 2 ? ": the server accepted it" : ""));
+        return Checks.TOKEN_EXPIRY.violated(past + ": " + answer + (status / 100 == 2 ? ": the server accepted it"
+                : ": an expired token must be refused with 401 invalid_token (MCP Token Handling)"));
     }
 
     /** A 403 is the step-up path: the challenge must say which scopes to ask for (MCP Scope Challenge Handling). */
@@ -568,19 +691,21 @@ public final class Probe {
         if (e instanceof HttpTimeoutException) {
             return "no answer within the timeout (--timeout SECONDS to wait longer)";
         }
-        Throwable cause = e;
-        while (cause.getCause() != null && cause.getMessage() == null) {
-            cause = cause.getCause();
+        // The JDK client wraps the real cause: an unknown host is a ConnectException around an UnresolvedAddressException.
+        List<Throwable> chain = new ArrayList<>();
+        for (Throwable t = e; t != null && chain.size() < 10; t = t.getCause()) {
+            chain.add(t);
         }
-        if (e instanceof ConnectException || cause instanceof ConnectException) {
+        if (chain.stream().anyMatch(t -> t instanceof UnknownHostException || t instanceof UnresolvedAddressException)) {
+            return "unknown host: the name does not resolve";
+        }
+        if (chain.stream().anyMatch(t -> t instanceof SSLException)) {
+            return "TLS failed: " + chain.stream().filter(t -> t instanceof SSLException).findFirst().get().getMessage();
+        }
+        if (chain.stream().anyMatch(t -> t instanceof ConnectException)) {
             return "connection refused: nothing listens there (is the server running, on this host and port?)";
         }
-        if (e instanceof UnknownHostException || cause instanceof UnknownHostException) {
-            return "unknown host " + (cause.getMessage() == null ? "" : cause.getMessage());
-        }
-        if (e instanceof SSLException || cause instanceof SSLException) {
-            return "TLS failed: " + cause.getMessage();
-        }
-        return e.getClass().getSimpleName() + (cause.getMessage() == null ? "" : " " + cause.getMessage());
+        String message = chain.stream().map(Throwable::getMessage).filter(m -> m != null).findFirst().orElse("");
+        return e.getClass().getSimpleName() + (message.isEmpty() ? "" : " " + message);
     }
 }

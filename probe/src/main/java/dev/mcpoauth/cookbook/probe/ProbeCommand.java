@@ -94,14 +94,20 @@ public final class ProbeCommand {
             if (!(scheme.equals("http") || scheme.equals("https")) || target.getHost() == null) {
                 throw new IllegalArgumentException("Not an http(s) URL: " + url);
             }
-            if (token != null && token.isBlank()) {
-                token = null;
+            token = token == null || token.isBlank() ? null : token.strip();
+            foreignToken = foreignToken == null || foreignToken.isBlank() ? null : foreignToken.strip();
+            Probe probe = Probe.of(target).http(ProbeHttp.withTimeout(timeout)).token(token).foreignToken(foreignToken)
+                    .register(register);
+            ProbeReport report;
+            try {
+                report = probe.run();
+            } catch (IllegalArgumentException e) {
+                // The HTTP client quotes a header it refuses, token included: say what happened, never its message.
+                if (e.getMessage() != null && e.getMessage().startsWith("Refusing to send a real token")) {
+                    throw e;
+                }
+                throw new IllegalArgumentException("A request could not be built (an invalid URL or header value)");
             }
-            if (foreignToken != null && foreignToken.isBlank()) {
-                foreignToken = null;
-            }
-            ProbeReport report = Probe.of(target).http(ProbeHttp.withTimeout(timeout)).token(token)
-                    .foreignToken(foreignToken).register(register).run();
             out.print(json ? JsonReport.render(report) + "\n" : TextReport.render(report));
             return report.exitCode();
         } catch (IllegalArgumentException | IOException e) {

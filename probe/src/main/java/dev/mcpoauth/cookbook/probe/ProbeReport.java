@@ -16,21 +16,65 @@ public final class ProbeReport {
     private final URI target;
     private final List<CheckResult> results = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private final List<String> secrets = new ArrayList<>();
 
     public ProbeReport(URI target) {
         this.target = target;
     }
 
     void add(CheckResult result) {
-        results.add(result);
+        results.add(redacted(result));
     }
 
     void addAll(Collection<CheckResult> more) {
-        results.addAll(more);
+        more.forEach(this::add);
     }
 
     void note(String note) {
-        notes.add(note);
+        notes.add(redacted(note));
+    }
+
+    /** Replaces {@code old} (the same instance) with {@code replacement}, in place. */
+    void replace(CheckResult old, CheckResult replacement) {
+        results.replaceAll(r -> r == old ? redacted(replacement) : r);
+    }
+
+    /**
+     * A value never to print: a real token. The server's answers are quoted in the details, and a server that
+     * echoes the bearer value (in an error_description, say) must not get it into the report or a CI log.
+     */
+    void redact(String secret) {
+        if (secret != null && secret.length() >= 8) {
+            secrets.add(secret);
+        }
+    }
+
+    private CheckResult redacted(CheckResult result) {
+        String detail = redacted(result.detail());
+        return detail.equals(result.detail()) ? result
+                : new CheckResult(result.check(), result.verdict(), detail, result.because());
+    }
+
+    private String redacted(String text) {
+        String out = text;
+        for (String secret : secrets) {
+            out = out.replace(secret, "[the token, not printed]");
+        }
+        return out;
+    }
+
+    /** The check a result follows from, through every "because of", or the result itself. */
+    CheckResult rootCause(CheckResult result) {
+        CheckResult cause = result;
+        for (int hops = 0; cause.because() != null && hops < 10; hops++) {
+            String id = cause.because();
+            CheckResult earlier = results.stream().filter(r -> r.id().equals(id)).findFirst().orElse(null);
+            if (earlier == null) {
+                break;
+            }
+            cause = earlier;
+        }
+        return cause;
     }
 
     public URI target() {

@@ -68,7 +68,7 @@ public record ProtectedResourceMetadata(URI location, Map<String, Object> json) 
 
     private static boolean isLoopbackName(String host) {
         String h = host.toLowerCase(Locale.ROOT);
-        return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]") || h.equals("::1");
+        return h.equals("localhost") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}") || h.equals("[::1]") || h.equals("::1");
     }
 
     /**

@@ -52,6 +52,10 @@ record TokenClaims(boolean jwt, String algorithm, JWTClaimsSet claims, int lengt
         return Optional.ofNullable(claims.getExpirationTime()).map(Date::toInstant);
     }
 
+    Optional<Instant> notBefore() {
+        return Optional.ofNullable(claims.getNotBeforeTime()).map(Date::toInstant);
+    }
+
     /** The expiry, if it is more than the usual clock skew before {@code now}. */
     Optional<Instant> expiredAt(Instant now) {
         return expiry().filter(exp -> exp.plus(CLOCK_SKEW).isBefore(now));

@@ -53,6 +53,12 @@ final class FakeMcpServer implements AutoCloseable {
     boolean toolsListNeedsMoreScope;
     /** More tokens the server knows, with the status it answers each: 200, 401 invalid_token or 403 insufficient_scope. */
     final Map<String, Integer> knownTokens = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Tokens answered 403 with the given WWW-Authenticate ("" for none). */
+    final Map<String, String> forbiddenTokens = new java.util.concurrent.ConcurrentHashMap<>();
+    /** A 401's error_description repeats the token it refused (a server that echoes the bearer value). */
+    boolean echoesTheTokenInItsChallenge;
+    /** The root well-known URL answers with a catch-all HTML page (200 text/html). */
+    boolean rootServesAnHtmlPage;
     /** The registration endpoint's status: 201 registers; anything else answers registrationError. */
     int registrationStatus = 201;
     Map<String, Object> registrationError = Map.of();
@@ -95,6 +101,8 @@ final class FakeMcpServer implements AutoCloseable {
             String path = exchange.getRequestURI().getPath();
             if (path.equals("/mcp") && exchange.getRequestMethod().equals("POST")) {
                 mcp(exchange);
+            } else if (rootServesAnHtmlPage && path.equals("/.well-known/oauth-protected-resource")) {
+                send(exchange, 200, "text/html", "<html><body>Welcome</body></html>");
             } else if (serveWellKnownMetadata && (path.equals("/.well-known/oauth-protected-resource/mcp")
                     || (serveRootMetadata && path.equals("/.well-known/oauth-protected-resource")))) {
                 Map<String, Object> metadata = new LinkedHashMap<>();
@@ -164,6 +172,19 @@ final class FakeMcpServer implements AutoCloseable {
                 return;
             }
             answer(exchange, body);
+            return;
+        }
+        if (forbiddenTokens.containsKey(token)) {
+            if (!forbiddenTokens.get(token).isEmpty()) {
+                exchange.getResponseHeaders().add("WWW-Authenticate", forbiddenTokens.get(token));
+            }
+            send(exchange, 403, "application/json", "{}");
+            return;
+        }
+        if (echoesTheTokenInItsChallenge) {
+            exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer error=\"invalid_token\", error_description=\"unknown"
+                    + " token " + token + "\", resource_metadata=\"" + metadataUrl() + "\", scope=\"" + SCOPE + "\"");
+            send(exchange, 401, "application/json", "{}");
             return;
         }
         Integer known = knownTokens.get(token);

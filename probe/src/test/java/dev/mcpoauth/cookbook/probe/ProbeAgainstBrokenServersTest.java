@@ -108,11 +108,13 @@ class ProbeAgainstBrokenServersTest {
 
         ProbeReport report = Probe.of(server.mcpUrl()).run();
 
-        // The same wrong resource at the challenge's URL and at the root: one failure, the second skipped because of it.
-        assertThat(report.results("prm.resource")).hasSize(2).allSatisfy(result ->
-                assertThat(result.detail()).contains("does not match " + server.mcpUrl()));
-        assertThat(report.results("prm.resource")).extracting(r -> r.verdict() + " " + r.because())
-                .containsExactly("FAIL null", "SKIP prm.resource");
+        // Judged at the challenge's URL; the root serves the same, which a client given that URL never fetches.
+        assertThat(report.results("prm.resource")).singleElement().satisfies(result -> {
+            assertThat(result.verdict()).isEqualTo(Verdict.FAIL);
+            assertThat(result.detail()).contains("does not match " + server.mcpUrl());
+        });
+        assertThat(report.results("prm.well-known-root").get(0).detail()).contains("a document a client would refuse"
+                + " (prm.resource: resource \"https://api.other.example/mcp\" does not match");
         // One cause: the documents are unusable and clients find nothing because of the resource.
         assertThat(report.results("prm.resource-identical").get(0).because()).isEqualTo("prm.resource");
         assertThat(report.results("prm.header-document").get(0).because()).isEqualTo("prm.resource");
@@ -155,10 +157,13 @@ class ProbeAgainstBrokenServersTest {
                 .contains("resource \"" + server.origin() + "\" is not identical to the URL requested, " + server.mcpUrl());
         assertThat(verdict(report, "prm.header-document")).isEqualTo(Verdict.SKIP);
         assertThat(report.results("prm.header-document").get(0).because()).isEqualTo("prm.resource-identical");
-        // A parent is still what clients accept from a well-known URL.
-        assertThat(report.results("prm.resource")).hasSize(2)
-                .allSatisfy(result -> assertThat(result.verdict()).isEqualTo(Verdict.PASS));
-        assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.PASS);
+        // A parent is what prm.resource accepts; a client given this URL uses no other, so discovery ends here.
+        assertThat(report.results("prm.resource")).singleElement()
+                .satisfies(result -> assertThat(result.verdict()).isEqualTo(Verdict.PASS));
+        assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.SKIP);
+        assertThat(report.results("prm.discoverable").get(0).detail()).contains("uses no other URL",
+                "the probe goes on with " + server.origin() + "/.well-known/oauth-protected-resource/mcp");
+        assertThat(verdict(report, "as.discovery")).isEqualTo(Verdict.PASS);
         assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("prm.resource-identical");
     }
 
@@ -191,8 +196,7 @@ class ProbeAgainstBrokenServersTest {
 
         ProbeReport report = Probe.of(server.mcpUrl()).run();
 
-        assertThat(report.results("prm.authorization-servers")).extracting(r -> r.verdict() + " " + r.because())
-                .containsExactly("FAIL null", "SKIP prm.authorization-servers");
+        assertThat(report.results("prm.authorization-servers")).extracting(CheckResult::verdict).containsExactly(Verdict.FAIL);
         assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.SKIP);
         assertThat(report.results("prm.discoverable").get(0).because()).isEqualTo("prm.authorization-servers");
         assertThat(verdict(report, "as.discovery")).isEqualTo(Verdict.SKIP);
@@ -204,8 +208,7 @@ class ProbeAgainstBrokenServersTest {
 
         ProbeReport report = Probe.of(server.mcpUrl()).run();
 
-        assertThat(report.results("prm.bearer-methods")).extracting(r -> r.verdict() + " " + r.because())
-                .containsExactly("WARN null", "SKIP prm.bearer-methods");
+        assertThat(report.results("prm.bearer-methods")).extracting(CheckResult::verdict).containsExactly(Verdict.WARN);
         assertThat(report.exitCode()).isZero();
     }
 
@@ -338,7 +341,7 @@ class ProbeAgainstBrokenServersTest {
 
         assertThat(report.results("foreign-token.status")).singleElement().satisfies(r -> {
             assertThat(r.verdict()).isEqualTo(Verdict.SKIP);
-            assertThat(r.detail()).contains("names this server's resource");
+            assertThat(r.detail()).contains("names this server");
         });
     }
 
@@ -603,7 +606,8 @@ class ProbeAgainstBrokenServersTest {
         ProbeReport report = Probe.of(server.mcpUrl()).token(token).run();
 
         assertThat(verdict(report, "token.accepted")).isEqualTo(Verdict.SKIP);
-        assertThat(report.results("token.accepted").get(0).detail()).contains("issuer https://elsewhere.example is not one of");
+        assertThat(report.results("token.accepted").get(0).detail()).contains("refused correctly: its issuer"
+                + " https://elsewhere.example is not an authorization server of this resource");
         assertThat(report.exitCode()).isZero();
     }
 
@@ -619,6 +623,132 @@ class ProbeAgainstBrokenServersTest {
         assertThat(report.results("prm.well-known-root").get(0).detail()).endsWith("HTTP 404");
         assertThat(report.results()).noneMatch(r -> r.verdict() == Verdict.WARN && r.id().startsWith("prm.well-known"));
         assertThat(verdict(report, "prm.discoverable")).isEqualTo(Verdict.PASS);
+    }
+
+    @Test
+    void a403WithoutInsufficientScopeFailsTokenAccepted() throws Exception {
+        server.forbiddenTokens.put("valid-but-forbidden-token", "");
+
+        ProbeReport report = Probe.of(server.mcpUrl()).token("valid-but-forbidden-token").run();
+
+        assertThat(verdict(report, "token.accepted")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("token.accepted").get(0).detail()).contains("no step-up a client can follow");
+        assertThat(report.exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void a403AskingForScopesTheTokenAlreadyHasFailsTokenAccepted() throws Exception {
+        String token = jwt(server.issuer().toString(), server.mcpUrl().toString()); // scope mcp:tools
+        server.forbiddenTokens.put(token, "Bearer error=\"insufficient_scope\", scope=\"mcp:tools\", resource_metadata=\""
+                + server.metadataUrl() + "\"");
+
+        ProbeReport report = Probe.of(server.mcpUrl()).token(token).run();
+
+        assertThat(verdict(report, "token.accepted")).isEqualTo(Verdict.FAIL);
+        assertThat(report.results("token.accepted").get(0).detail()).contains("asks for scopes [mcp:tools] the token already has");
+    }
+
+    @Test
+    void anExpiredRealTokenAnswered403FailsTheExpiryCheck() throws Exception {
+        Instant anHourAgo = Instant.now().minus(Duration.ofHours(1));
+        String token = TokenSigner.untrusted().sign(new JWTClaimsSet.Builder().issuer(server.issuer().toString())
+                .audience(server.mcpUrl().toString()).expirationTime(Date.from(anHourAgo)).build());
+        server.forbiddenTokens.put(token, "Bearer error=\"insufficient_scope\", scope=\"mcp:tools\"");
+
+        ProbeReport report = Probe.of(server.mcpUrl()).token(token).run();
+
+        assertThat(verdict(report, "token.expiry")).isEqualTo(Verdict.FAIL);
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("token.expiry");
+    }
+
+    @Test
+    void aRefusedJwtWithoutAudienceIsNotChargedToTheServer() throws Exception {
+        Instant now = Instant.now();
+        String token = TokenSigner.untrusted().sign(new JWTClaimsSet.Builder().issuer(server.issuer().toString())
+                .subject("alice").expirationTime(Date.from(now.plus(Duration.ofMinutes(5)))).build());
+        server.knownTokens.put(token, 401);
+
+        ProbeReport report = Probe.of(server.mcpUrl()).token(token).run();
+
+        assertThat(verdict(report, "token.accepted")).isEqualTo(Verdict.SKIP);
+        assertThat(report.results("token.accepted").get(0).detail()).contains("refused correctly: it has no aud claim");
+    }
+
+    @Test
+    void aRefusedForeignTokenFromAnotherIssuerIsNoAudienceTest() throws Exception {
+        String foreign = jwt("https://elsewhere.example", server.origin() + "/other-mcp");
+
+        ProbeReport report = Probe.of(server.mcpUrl()).foreignToken(foreign).run();
+
+        assertThat(verdict(report, "foreign-token.status")).isEqualTo(Verdict.SKIP);
+        assertThat(report.notes()).anySatisfy(note -> assertThat(note).contains("audience check was NOT tested"));
+    }
+
+    @Test
+    void aRefusedForeignTokenIsNoAudienceTestWhenTheValidTokenIsRefusedToo() throws Exception {
+        String foreign = jwt(server.issuer().toString(), server.origin() + "/other-mcp");
+        String valid = jwt(server.issuer().toString(), server.mcpUrl().toString());
+        server.knownTokens.put(valid, 401);
+
+        ProbeReport report = Probe.of(server.mcpUrl()).token(valid).foreignToken(foreign).run();
+
+        CheckResult status = report.results("foreign-token.status").get(0);
+        assertThat(status.verdict()).isEqualTo(Verdict.SKIP);
+        assertThat(status.because()).isEqualTo("token.accepted");
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("token.accepted");
+    }
+
+    @Test
+    void aTokenWithALineBreakIsRefusedWithoutPrintingIt() {
+        String token = "secret-token-value-0123456789\r";
+
+        Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> Probe.of(server.mcpUrl()).token(token));
+
+        assertThat(refused).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--token")
+                .hasMessageNotContaining("secret-token-value");
+    }
+
+    @Test
+    void aServerThatEchoesTheTokenDoesNotGetItIntoTheReport() throws Exception {
+        server.echoesTheTokenInItsChallenge = true;
+        String token = "opaque-secret-token-0123456789";
+
+        ProbeReport report = Probe.of(server.mcpUrl()).token(token).run();
+
+        assertThat(List.of(TextReport.render(report), JsonReport.render(report)))
+                .allSatisfy(printed -> assertThat(printed).doesNotContain(token).contains("[the token, not printed]"));
+    }
+
+    @Test
+    void refusesToSendARealTokenOverPlainHttpOffLoopback() {
+        Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() ->
+                Probe.of(java.net.URI.create("http://mcp.example.com/mcp")).token("opaque-secret-token-0123456789").run());
+
+        assertThat(refused).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("plain http")
+                .hasMessageNotContaining("opaque-secret-token");
+    }
+
+    @Test
+    void aCatchAllPageAtTheRootIsNoMustFailureWhenTheChallengeNamesTheMetadata() throws Exception {
+        server.rootServesAnHtmlPage = true;
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(report.failedMusts()).isEmpty();
+        assertThat(report.results("prm.well-known-root").get(0).detail())
+                .contains("HTTP 200, a document a client would refuse (prm.content-type:");
+    }
+
+    @Test
+    void aCatchAllPageAtTheRootFailsWhenItIsWhereClientsLook() throws Exception {
+        server.rootServesAnHtmlPage = true;
+        server.challenge = metadataUrl -> "Bearer scope=\"mcp:tools\"";
+        server.serveWellKnownMetadata = false;
+
+        ProbeReport report = Probe.of(server.mcpUrl()).run();
+
+        assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("prm.content-type");
+        assertThat(report.results("prm.discoverable").get(0).because()).isEqualTo("prm.content-type");
     }
 
     /** A JWT as an authorization server would issue it, its signature irrelevant to the fake server. */

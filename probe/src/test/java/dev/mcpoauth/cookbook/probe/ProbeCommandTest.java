@@ -101,6 +101,12 @@ class ProbeCommandTest {
     }
 
     @Test
+    void saysAnUnknownHostIsUnknown() {
+        assertThat(run("http://no-such-host.invalid/mcp")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown host");
+    }
+
+    @Test
     void exitsTwoOnUsageErrors() {
         assertThat(run()).isEqualTo(2);
         assertThat(run("ftp://example.com/mcp")).isEqualTo(2);
