@@ -27,9 +27,12 @@ import tools.jackson.databind.json.JsonMapper;
  *       unchanged with {@code --oauth} (and {@code --oauth-strict}), and its demo authorization server;</li>
  *   <li>{@link #minimalBearer()}: {@code src/test/node/minimal-bearer-server.mjs}, a resource server assembled from
  *       the SDK's auth helpers (requireBearerAuth with requiredScopes mcp:tools and expectedResource) in front of the
- *       same demo authorization server, which issues tokens for any resource.</li>
+ *       same demo authorization server, which issues tokens for any resource;</li>
+ *   <li>{@link #fastmcp()}: {@code src/test/node/fastmcp-server.mjs}, a server of the fastmcp framework as its README
+ *       shows one protected by OAuth (the {@code oauth} option's well-known documents and an {@code authenticate}
+ *       function that throws a 401 {@code Response}), introspecting tokens at the same demo authorization server.</li>
  * </ul>
- * Both name themselves {@code http://localhost:PORT/mcp}; the demo authorization server's issuer is
+ * All name themselves {@code http://localhost:PORT/mcp}; the demo authorization server's issuer is
  * {@code http://localhost:AUTH_PORT/}. Its stdout and stderr go to {@link #log()}. Closing it ends the process
  * and its descendants.
  */
@@ -41,7 +44,9 @@ public final class PeerServer implements AutoCloseable {
         /** The SDK example with {@code --oauth --oauth-strict}: the demo AS issues tokens for this server only. */
         SDK_EXAMPLE_STRICT("sdk-example-strict"),
         /** minimal-bearer-server.mjs: the SDK's bearer middleware with a required scope and an expected resource. */
-        MINIMAL_BEARER("minimal-bearer");
+        MINIMAL_BEARER("minimal-bearer"),
+        /** fastmcp-server.mjs: the fastmcp framework's oauth option and an authenticate function from its README. */
+        FASTMCP("fastmcp");
 
         private final String logName;
 
@@ -71,6 +76,11 @@ public final class PeerServer implements AutoCloseable {
     /** The minimal resource server built from the SDK's auth helpers. */
     public static PeerServer minimalBearer() {
         return start(Kind.MINIMAL_BEARER);
+    }
+
+    /** The server built with the fastmcp framework. */
+    public static PeerServer fastmcp() {
+        return start(Kind.FASTMCP);
     }
 
     public static PeerServer start(Kind kind) {
@@ -106,6 +116,7 @@ public final class PeerServer implements AutoCloseable {
                 }
             }
             case MINIMAL_BEARER -> command.add(dir.resolve("minimal-bearer-server.mjs").toString());
+            case FASTMCP -> command.add(dir.resolve("fastmcp-server.mjs").toString());
         }
         try {
             Path logs = Files.createDirectories(dir.resolve("logs"));
@@ -120,6 +131,8 @@ public final class PeerServer implements AutoCloseable {
             // The SDK refuses http issuers except on localhost; make sure nothing from the caller loosens that.
             env.remove("MCP_DANGEROUSLY_ALLOW_INSECURE_ISSUER_URL");
             env.remove("NODE_OPTIONS");
+            // fastmcp reads FASTMCP_STATELESS, FASTMCP_BASE_PATH and the like where the script does not say.
+            env.keySet().removeIf(name -> name.startsWith("FASTMCP_"));
             this.process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start " + command, e);

@@ -17,17 +17,18 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The pinned npm packages of {@code src/test/node} (the MCP TypeScript SDK and a Node 22 runtime), installed with
- * {@code npm ci} into {@code target/peer-servers}, next to copies of package.json, package-lock.json and the
- * server scripts. Installed once and again only when the lockfile changes; the servers then run on the pinned
- * Node, not on whatever node the machine has.
+ * The pinned npm packages of {@code src/test/node} (the MCP TypeScript SDK, the fastmcp framework and a Node 22
+ * runtime), installed with {@code npm ci} into {@code target/peer-servers}, next to copies of package.json,
+ * package-lock.json and the server scripts. Installed once and again only when the lockfile changes; the servers
+ * then run on the pinned Node, not on whatever node the machine has.
  *
  * <p>Without npm the peer tests cannot run: on CI (environment variable {@code CI} set) that is a failure, so a
  * machine that lost npm cannot turn them silently green; elsewhere they are skipped with what to install.
  */
 public final class PeerServers {
 
-    static final List<String> FILES = List.of("package.json", "package-lock.json", "minimal-bearer-server.mjs");
+    static final List<String> FILES = List.of("package.json", "package-lock.json", "minimal-bearer-server.mjs",
+            "fastmcp-server.mjs");
     private static final long NPM_CI_TIMEOUT_MINUTES = 10;
 
     private static Path installed;
