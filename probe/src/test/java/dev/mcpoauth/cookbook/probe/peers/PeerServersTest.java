@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +29,10 @@ class PeerServersTest {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
+    /** A valid MCP initialize request, as a Streamable HTTP client sends it. */
+    private static final String INITIALIZE = """
+            {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",\
+            "capabilities":{},"clientInfo":{"name":"mcp-oauth-probe peer tests","version":"1.0.0"}}}""";
 
     /** The minimal resource server: the SDK's requireBearerAuth with requiredScopes mcp:tools and expectedResource. */
     @Nested
@@ -214,6 +220,150 @@ class PeerServersTest {
         }
     }
 
+    /**
+     * The fastmcp framework's server as its README shows one protected by OAuth: the {@code oauth} option's
+     * well-known documents, and an {@code authenticate} that throws {@code new Response(null, {status: 401,
+     * statusText})}, which fastmcp's transport (mcp-proxy) sends as it is: no WWW-Authenticate, no body, the text only
+     * in the status line. Like the README's, authenticate checks neither scope nor audience.
+     */
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class FastMcp {
+
+        private PeerServer server;
+
+        @BeforeAll
+        void start() {
+            server = PeerServer.fastmcp();
+        }
+
+        @AfterAll
+        void stop() {
+            if (server != null) {
+                server.close();
+            }
+        }
+
+        @Test
+        void refusesARequestWithoutATokenWithoutAChallenge() throws Exception {
+            HttpResponse<String> response = initialize(server, null);
+
+            observe(server, "no token", response);
+            assertThat(response.statusCode()).isEqualTo(401);
+            assertThat(response.headers().allValues("WWW-Authenticate")).isEmpty();
+            assertThat(response.body()).isEmpty();
+            assertThat(statusLine(server, null)).isEqualTo("HTTP/1.1 401 Missing or invalid authorization header");
+        }
+
+        @Test
+        void servesATokenForItsOwnResourceWithTheScope() throws Exception {
+            String token = server.authorization().accessToken(server.mcpUrl(), "mcp:tools");
+
+            HttpResponse<String> response = initialize(server, token);
+
+            observe(server, "own resource, scope mcp:tools", response);
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("Mcp-Session-Id")).isPresent();
+            assertThat(response.body()).contains("\"serverInfo\":{\"name\":\"fastmcp-server\",\"version\":\"1.0.0\"}");
+        }
+
+        @Test
+        void servesATokenIssuedForAnotherResource() throws Exception {
+            String token = server.authorization().accessToken(otherResource(server), "mcp:tools");
+
+            HttpResponse<String> response = initialize(server, token);
+
+            observe(server, "other resource, scope mcp:tools", response);
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).contains("\"name\":\"fastmcp-server\"");
+        }
+
+        @Test
+        void servesATokenWithoutAnyScope() throws Exception {
+            String token = server.authorization().accessToken(server.mcpUrl(), null);
+
+            HttpResponse<String> response = initialize(server, token);
+
+            observe(server, "own resource, no scope", response);
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).contains("\"name\":\"fastmcp-server\"");
+        }
+
+        @Test
+        void refusesATokenItsAuthorizationServerNeverIssuedWithoutAChallenge() throws Exception {
+            HttpResponse<String> response = initialize(server, "not-a-token-the-demo-issued");
+
+            observe(server, "garbage token", response);
+            assertThat(response.statusCode()).isEqualTo(401);
+            assertThat(response.headers().allValues("WWW-Authenticate")).isEmpty();
+            assertThat(response.body()).isEmpty();
+            assertThat(statusLine(server, "not-a-token-the-demo-issued")).isEqualTo("HTTP/1.1 401 Invalid OAuth token");
+        }
+
+        @Test
+        void servesTheSameProtectedResourceMetadataAtThePathAndAtTheRoot() throws Exception {
+            String expected = "{\"resource\":\"" + server.mcpUrl() + "\",\"authorization_servers\":[\"" + server.issuer()
+                    + "\"],\"scopes_supported\":[\"mcp:tools\"]}";
+            for (String path : new String[] {"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"}) {
+                HttpResponse<String> response = get(server, path);
+
+                observe(server, "GET " + path, response);
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(response.headers().firstValue("Content-Type")).contains("application/json; charset=utf-8");
+                assertThat(response.body()).isEqualTo(expected);
+            }
+        }
+
+        @Test
+        void servesItsAuthorizationServersMetadataOnItsOwnPortUnderTheOtherIssuer() throws Exception {
+            HttpResponse<String> response = get(server, "/.well-known/oauth-authorization-server");
+
+            observe(server, "GET /.well-known/oauth-authorization-server", response);
+            assertThat(server.issuer()).hasToString("http://localhost:" + server.authPort() + "/");
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("{\"issuer\":\"" + server.issuer() + "\",\"authorization_endpoint\":\""
+                    + server.issuer() + "authorize\",\"token_endpoint\":\"" + server.issuer() + "token\","
+                    + "\"registration_endpoint\":\"" + server.issuer() + "register\",\"response_types_supported\":[\"code\"],"
+                    + "\"code_challenge_methods_supported\":[\"S256\"]}");
+        }
+
+        @Test
+        void challengesAGetWithoutATokenForWantOfASession() throws Exception {
+            HttpResponse<String> response = get(server, "/mcp");
+
+            observe(server, "GET /mcp, no token", response);
+            assertThat(response.statusCode()).isEqualTo(401);
+            assertThat(challenge(response)).isEqualTo("Bearer resource_metadata=\"" + metadataUrl(server) + "\","
+                    + " error=\"invalid_token\", error_description=\"Unauthorized: No valid session ID provided\"");
+            assertThat(response.body()).isEqualTo("{\"error\":{\"code\":-32000,\"message\":\"Unauthorized: No valid"
+                    + " session ID provided\"},\"id\":null,\"jsonrpc\":\"2.0\"}");
+        }
+
+        private HttpResponse<String> get(PeerServer server, String path) throws IOException, InterruptedException {
+            return HTTP.send(HttpRequest.newBuilder(server.mcpUrl().resolve(path)).timeout(Duration.ofSeconds(10)).GET()
+                    .build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        /** The status line of an initialize POST: the only place fastmcp puts the text of a thrown Response. */
+        private String statusLine(PeerServer server, String bearerOrNull) throws IOException {
+            HttpURLConnection connection = (HttpURLConnection) server.mcpUrl().toURL().openConnection();
+            try {
+                connection.setRequestMethod("POST");
+                connection.setDoOutput(true);
+                connection.setRequestProperty("Content-Type", "application/json");
+                connection.setRequestProperty("Accept", "application/json, text/event-stream");
+                if (bearerOrNull != null) {
+                    connection.setRequestProperty("Authorization", "Bearer " + bearerOrNull);
+                }
+                connection.getOutputStream().write(INITIALIZE.getBytes(StandardCharsets.UTF_8));
+                connection.getResponseCode();
+                return connection.getHeaderField(0);
+            } finally {
+                connection.disconnect();
+            }
+        }
+    }
+
     private static URI otherResource(PeerServer server) {
         return URI.create("http://localhost:" + server.mcpPort() + "/other");
     }
@@ -233,9 +383,7 @@ class PeerServersTest {
                 .timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json, text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString("""
-                        {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",\
-                        "capabilities":{},"clientInfo":{"name":"mcp-oauth-probe peer tests","version":"1.0.0"}}}"""));
+                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE));
         if (bearerOrNull != null) {
             request.header("Authorization", "Bearer " + bearerOrNull);
         }
