@@ -29,6 +29,7 @@ class ProbeAgainstPeerServersTest {
 
     private static PeerServer sdkExample;
     private static PeerServer minimal;
+    private static PeerServer fastmcp;
 
     /** Both servers: the SDK's requireBearerAuth puts error="invalid_token" on the no-token 401 (RFC 6750 3.1: SHOULD NOT). */
     private static final List<String> UNAUTHENTICATED_SDK_EXAMPLE = List.of("unauthenticated.status PASS",
@@ -61,6 +62,25 @@ class ProbeAgainstPeerServersTest {
             "forged.untrusted-key.challenge PASS", "forged.untrusted-key.error PASS",
             "forged.untrusted-key.resource-metadata PASS", "forged.untrusted-key.scope PASS",
             "forged.expired.status SKIP", "forged.wrong-audience.status SKIP");
+    /** fastmcp's README recipe throws a 401 Response, which the framework passes on as it is: no challenge at all. */
+    private static final List<String> UNAUTHENTICATED_FASTMCP = List.of("unauthenticated.status PASS",
+            "unauthenticated.challenge FAIL", "unauthenticated.error SKIP unauthenticated.challenge",
+            "unauthenticated.resource-metadata SKIP unauthenticated.challenge",
+            "unauthenticated.scope SKIP unauthenticated.challenge");
+    /** No resource_metadata to follow, so the well-known URLs are where a client looks. */
+    private static final List<String> DISCOVERY_FASTMCP = List.of("prm.resource-identical SKIP", "prm.header-document SKIP",
+            "prm.content-type PASS", "prm.resource PASS", "prm.authorization-servers PASS", "prm.bearer-methods PASS",
+            "prm.well-known-path INFO", "prm.well-known-root INFO", "prm.discoverable PASS", "prm.https WARN",
+            "prm.cors PASS", "as.discovery PASS", "as.issuer PASS", "as.endpoints PASS", "as.https WARN",
+            "as.pkce-s256 PASS", "as.registration PASS", "as.cimd WARN", "as.iss-parameter WARN");
+    /** Every forged token gets its 401, without the challenge: the one cause, reported once under unauthenticated. */
+    private static final List<String> FORGED_FASTMCP = Stream.concat(Stream.of("garbage", "alg-none", "untrusted-key")
+                    .flatMap(kind -> Stream.of("forged." + kind + ".status PASS",
+                            "forged." + kind + ".challenge SKIP unauthenticated.challenge",
+                            "forged." + kind + ".error SKIP unauthenticated.challenge",
+                            "forged." + kind + ".resource-metadata SKIP unauthenticated.challenge",
+                            "forged." + kind + ".scope SKIP unauthenticated.challenge")),
+            Stream.of("forged.expired.status SKIP", "forged.wrong-audience.status SKIP")).toList();
     private static final List<String> ACCEPTED_OPAQUE_TOKEN = List.of("token.claims INFO", "token.audience SKIP",
             "token.expiry SKIP", "token.accepted PASS", "token.tools-list INFO", "token.insufficient-scope SKIP");
 
@@ -68,11 +88,12 @@ class ProbeAgainstPeerServersTest {
     static void start() {
         sdkExample = PeerServer.sdkExample(false);
         minimal = PeerServer.minimalBearer();
+        fastmcp = PeerServer.fastmcp();
     }
 
     @AfterAll
     static void stop() {
-        for (PeerServer server : new PeerServer[] {sdkExample, minimal}) {
+        for (PeerServer server : new PeerServer[] {sdkExample, minimal, fastmcp}) {
             if (server != null) {
                 server.close();
             }
@@ -177,6 +198,26 @@ class ProbeAgainstPeerServersTest {
             assertThat(failed.id()).isEqualTo("prm.resource");
             assertThat(failed.detail()).contains("The server calls itself " + minimal.mcpUrl() + ": probe that URL");
         });
+    }
+
+    @Test
+    void theFastmcpServerFailsItsMissingChallengeOnceAndItsMissingAudienceCheck() throws Exception {
+        String own = fastmcp.authorization().accessToken(fastmcp.mcpUrl(), "mcp:tools");
+        String foreign = fastmcp.authorization().accessToken(otherResource(fastmcp), "mcp:tools");
+
+        ProbeReport report = Probe.of(fastmcp.mcpUrl()).token(own).foreignToken(foreign).run();
+
+        assertThat(verdicts(report)).containsExactlyElementsOf(concat(UNAUTHENTICATED_FASTMCP, DISCOVERY_FASTMCP,
+                FORGED_FASTMCP, List.of("foreign-token.status FAIL", "foreign-token.challenge SKIP foreign-token.status",
+                        "foreign-token.error SKIP foreign-token.status",
+                        "foreign-token.resource-metadata SKIP foreign-token.status",
+                        "foreign-token.scope SKIP foreign-token.status"), ACCEPTED_OPAQUE_TOKEN));
+        // One missing challenge is one failure, not one per refused request; the audience is the second defect.
+        assertThat(report.failedMusts()).extracting(CheckResult::id)
+                .containsExactly("unauthenticated.challenge", "foreign-token.status");
+        assertThat(report.results("unauthenticated.challenge").get(0).detail())
+                .isEqualTo("no Bearer challenge in (no WWW-Authenticate header)");
+        assertThat(report.results("token.tools-list").get(0).detail()).isEqualTo("tools: echo");
     }
 
     @Test
