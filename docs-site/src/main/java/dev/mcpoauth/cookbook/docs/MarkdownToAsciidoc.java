@@ -102,7 +102,8 @@ final class MarkdownToAsciidoc {
             }
             out.append("____\n\n");
         } else if (node instanceof HtmlBlock html) {
-            out.append("++++\n").append(html.getLiteral()).append("++++\n\n");
+            String literal = html.getLiteral();
+            out.append("++++\n").append(literal).append(literal.endsWith("\n") ? "" : "\n").append("++++\n\n");
         } else if (node instanceof ThematicBreak) {
             out.append("'''\n\n");
         }

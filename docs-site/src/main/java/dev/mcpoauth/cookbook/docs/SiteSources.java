@@ -21,13 +21,24 @@ import java.util.stream.Stream;
  *     region of its source ({@code // tag::name[]}) included by Asciidoctor from the file itself,
  *     so a snippet can never differ from the tested code;</li>
  * <li>a page per repository file a README links to (the whole file, included the same way);</li>
- * <li>the hand-written pages and assets from {@code src/docs/asciidoc}.</li>
+ * <li>a page for each of the other READMEs ({@link #OTHER_PAGES}: the probe, the test kit, the conformance
+ *     suite, the benchmarks);</li>
+ * <li>the hand-written pages and assets from {@code src/docs/asciidoc}, the navigation bar generated into
+ *     its header: one link per recipe and per other page, each labelled by its README's
+ *     {@code <!-- nav: Label -->} comment (its folder name without one), so a new recipe needs no edit here.</li>
  * </ul>
  * It also writes {@code snippets.tsv} (page, anchor, file, tag) for the browser test.
  */
 public final class SiteSources {
 
     private static final Pattern TAG = Pattern.compile("//\\s*tag::([\\w-]+)\\[\\]");
+    private static final Pattern NAV_LABEL = Pattern.compile("<!--\\s*nav:\\s*(.+?)\\s*-->");
+    /** The marker in {@code _docinfo/docinfo-header.html} the generated links replace. */
+    static final String NAV_MARKER = "<!-- generated: recipe and page links -->";
+    /** READMEs outside recipes/ that get a page of their own: folder, then the page's folder on the site. */
+    static final List<List<String>> OTHER_PAGES = List.of(List.of("probe", "probe"),
+            List.of("shared-testkit", "testkit"), List.of("tools/conformance", "conformance"),
+            List.of("benchmarks", "benchmarks"));
 
     private final Path repo;
     private final Path out;
@@ -57,8 +68,14 @@ public final class SiteSources {
         for (String recipe : recipes) {
             writeRecipePage(recipe);
         }
-        writeBenchmarksPage();
-        writeProbePage();
+        for (List<String> other : OTHER_PAGES) {
+            if (other.get(0).equals("benchmarks")) {
+                writeBenchmarksPage();
+            } else {
+                writeReadmePage(other.get(0), other.get(1));
+            }
+        }
+        writeNavigation();
         for (Path file : linkedFiles) {
             writeSourcePage(file);
         }
@@ -116,18 +133,46 @@ public final class SiteSources {
         Files.writeString(out.resolve("benchmarks").resolve("index.adoc"), page.toString());
     }
 
-    /** probe/README.md: the command-line probe whose checks the resource-server contract shares. */
-    private void writeProbePage() throws IOException {
-        Path dir = repo.resolve("probe");
+    /** A README outside recipes/ as a page of its own ({@code <site folder>/index.html}). */
+    private void writeReadmePage(String folder, String siteFolder) throws IOException {
+        Path dir = repo.resolve(folder);
         if (!Files.exists(dir.resolve("README.md"))) {
             return;
         }
-        String body = new MarkdownToAsciidoc(dest -> resolveLink(dir, dest), "probe")
+        String body = new MarkdownToAsciidoc(dest -> resolveLink(dir, dest), siteFolder)
                 .convert(Files.readString(dir.resolve("README.md")));
         int titleEnd = body.indexOf('\n');
         String page = body.substring(0, titleEnd + 1) + ":site-root: ..\n\n" + body.substring(titleEnd + 1);
-        Files.createDirectories(out.resolve("probe"));
-        Files.writeString(out.resolve("probe").resolve("index.adoc"), page);
+        Files.createDirectories(out.resolve(siteFolder));
+        Files.writeString(out.resolve(siteFolder).resolve("index.adoc"), page);
+    }
+
+    /** The navigation bar: the hand-written header with one link per recipe and per other page put in. */
+    private void writeNavigation() throws IOException {
+        Path header = out.resolve("_docinfo").resolve("docinfo-header.html");
+        StringBuilder links = new StringBuilder();
+        for (String recipe : recipes) {
+            Path readme = repo.resolve("recipes").resolve(recipe).resolve("README.md");
+            links.append("<a href=\"{site-root}/recipes/").append(recipe).append(".html\">")
+                    .append(navLabel(readme, recipe)).append("</a>\n  ");
+        }
+        for (List<String> other : OTHER_PAGES) {
+            Path readme = repo.resolve(other.get(0)).resolve("README.md");
+            if (Files.exists(readme)) {
+                links.append("<a href=\"{site-root}/").append(other.get(1)).append("/index.html\">")
+                        .append(navLabel(readme, other.get(1))).append("</a>\n  ");
+            }
+        }
+        String html = Files.readString(header);
+        if (!html.contains(NAV_MARKER)) {
+            throw new IllegalStateException(header + " lacks the marker " + NAV_MARKER);
+        }
+        Files.writeString(header, html.replace(NAV_MARKER, links.toString().strip()));
+    }
+
+    private static String navLabel(Path readme, String fallback) {
+        Matcher label = NAV_LABEL.matcher(read(readme));
+        return (label.find() ? label.group(1) : fallback).replace("&", "&amp;").replace("<", "&lt;");
     }
 
     private List<Path> taggedFiles(Path recipeDir) throws IOException {
@@ -174,8 +219,10 @@ public final class SiteSources {
             if (target.getParent().equals(repo.resolve("recipes"))) {
                 return "../recipes/" + target.getFileName() + ".html" + fragment;
             }
-            if (target.equals(repo.resolve("probe"))) {
-                return "../probe/index.html" + fragment;
+            for (List<String> other : OTHER_PAGES) {
+                if (target.equals(repo.resolve(other.get(0))) && Files.exists(target.resolve("README.md"))) {
+                    return "../" + other.get(1) + "/index.html" + fragment;
+                }
             }
             return target.equals(repo) ? "../index.html" + fragment : null;
         }

@@ -109,6 +109,27 @@ class DocsSiteBrowserTest {
     }
 
     @Test
+    void theNavigationBarLinksEveryRecipeFromItsReadme() throws Exception {
+        // Generated from recipes/*/README.md: a new recipe appears without editing the site.
+        List<String> recipes;
+        try (Stream<Path> dirs = Files.list(Path.of("..", "recipes"))) {
+            recipes = dirs.filter(d -> Files.exists(d.resolve("README.md"))).map(d -> d.getFileName().toString()).toList();
+        }
+        Page page = context.newPage();
+        page.navigate(server.url().resolve("recipes/keycloak-dcr.html").toString());
+        List<String> hrefs = page.locator("#site-nav a").all().stream().map(a -> a.getAttribute("href")).toList();
+        List<String> labels = page.locator("#site-nav a").allInnerTexts();
+        page.close();
+
+        assertThat(recipes).isNotEmpty();
+        for (String recipe : recipes) {
+            assertThat(hrefs).as("nav link to " + recipe).contains("../recipes/" + recipe + ".html");
+        }
+        assertThat(hrefs).contains("../probe/index.html", "../benchmarks/index.html");
+        assertThat(labels).doesNotHaveDuplicates().allSatisfy(label -> assertThat(label).isNotBlank().hasSizeLessThan(30));
+    }
+
+    @Test
     void everyInternalLinkResolvesToAPageAndAnchor() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         List<String> broken = new ArrayList<>();
