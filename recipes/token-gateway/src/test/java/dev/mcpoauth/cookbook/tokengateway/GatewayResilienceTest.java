@@ -1,8 +1,8 @@
 package dev.mcpoauth.cookbook.tokengateway;
 
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.ALICE;
-import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.CLIENT_ID;
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.BOB;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.CLIENT_ID;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CALENDAR_URL;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CONTRACT;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.NOTES_URL;
@@ -14,14 +14,15 @@ import com.sun.net.httpserver.HttpServer;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.browser.UserCredentials;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
+import dev.mcpoauth.cookbook.tokengateway.config.Backend;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.tokengateway;
+package dev.mcpoauth.cookbook.tokengateway.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,9 +1,11 @@
-package dev.mcpoauth.cookbook.tokengateway;
+package dev.mcpoauth.cookbook.tokengateway.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.mcpoauth.cookbook.tokengateway.ToolPolicy.Decision;
+import dev.mcpoauth.cookbook.tokengateway.config.Backend;
+import dev.mcpoauth.cookbook.tokengateway.inbound.AuthenticatedUser;
+import dev.mcpoauth.cookbook.tokengateway.policy.ToolPolicy.Decision;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
