@@ -48,7 +48,14 @@ public final class TokenGateway {
     }
 
     public static TokenGateway start(GatewayConfig config, ToolPolicy policy) throws MalformedURLException {
-        Clock clock = Clock.systemUTC();
+        return start(config, policy, Clock.systemUTC());
+    }
+
+    /**
+     * @param clock what the exchange cache, the rate limit, the session owners and the audit read the time
+     *              from (a test moves it on instead of waiting)
+     */
+    public static TokenGateway start(GatewayConfig config, ToolPolicy policy, Clock clock) throws MalformedURLException {
         for (String backend : config.backends().keySet()) {
             if (!policy.knows(backend)) {
                 throw new IllegalArgumentException("The policy file has no entry for backend " + backend);

@@ -17,6 +17,7 @@ import java.net.MalformedURLException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -104,6 +105,10 @@ final class GatewayEnvironment {
 
     static TokenGateway startGateway(GatewayConfig config) throws MalformedURLException {
         return TokenGateway.start(config, ToolPolicy.load(config.policyFile(), config.requiredScope()));
+    }
+
+    static TokenGateway startGateway(GatewayConfig config, Clock clock) throws MalformedURLException {
+        return TokenGateway.start(config, ToolPolicy.load(config.policyFile(), config.requiredScope()), clock);
     }
 
     /** {@code /mcp/<backend>}: the endpoint, and the protected resource (RFC 8707) a token for it names. */
