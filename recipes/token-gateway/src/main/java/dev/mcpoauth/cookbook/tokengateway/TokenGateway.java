@@ -1,10 +1,19 @@
 package dev.mcpoauth.cookbook.tokengateway;
 
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
+import dev.mcpoauth.cookbook.tokengateway.audit.AuditLog;
+import dev.mcpoauth.cookbook.tokengateway.config.Backend;
+import dev.mcpoauth.cookbook.tokengateway.config.GatewayConfig;
+import dev.mcpoauth.cookbook.tokengateway.exchange.TokenExchanger;
+import dev.mcpoauth.cookbook.tokengateway.forward.GatewayServlet;
+import dev.mcpoauth.cookbook.tokengateway.inbound.AccessTokenValidator;
+import dev.mcpoauth.cookbook.tokengateway.inbound.BearerChallenges;
+import dev.mcpoauth.cookbook.tokengateway.inbound.ClientTokenFilter;
+import dev.mcpoauth.cookbook.tokengateway.policy.ToolPolicy;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import jakarta.servlet.DispatcherType;
-import com.nimbusds.jose.jwk.source.JWKSource;
-import com.nimbusds.jose.proc.SecurityContext;
 import java.net.MalformedURLException;
 import java.time.Clock;
 import java.util.EnumSet;
@@ -20,8 +29,8 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code /mcp/<backend>}. Each is its own protected resource: its URL is the {@code resource} of its
  * RFC 9728 metadata (a Javalin route), the {@code aud} its client tokens must carry, and the client the
  * gateway exchanges them with. {@code /mcp} itself is no resource and serves no MCP. A request passes
- * {@link ClientTokenFilter} (the client's token), then {@link GatewayServlet} (policy, RFC 8693 exchange,
- * forward). See README.md.
+ * its own {@link ClientTokenFilter} (the client's token), then {@link GatewayServlet} (policy, RFC 8693
+ * exchange, forward). See README.md.
  */
 public final class TokenGateway {
 
@@ -39,7 +48,14 @@ public final class TokenGateway {
     }
 
     public static TokenGateway start(GatewayConfig config, ToolPolicy policy) throws MalformedURLException {
-        Clock clock = Clock.systemUTC();
+        return start(config, policy, Clock.systemUTC());
+    }
+
+    /**
+     * @param clock what the exchange cache, the rate limit, the session owners and the audit read the time
+     *              from (a test moves it on instead of waiting)
+     */
+    public static TokenGateway start(GatewayConfig config, ToolPolicy policy, Clock clock) throws MalformedURLException {
         for (String backend : config.backends().keySet()) {
             if (!policy.knows(backend)) {
                 throw new IllegalArgumentException("The policy file has no entry for backend " + backend);
@@ -48,15 +64,17 @@ public final class TokenGateway {
         BearerChallenges challenges = new BearerChallenges(config);
         AuditLog audit = new AuditLog();
         JWKSource<SecurityContext> keys = AccessTokenValidator.cachedKeys(config.jwksUri());
-        Map<String, AccessTokenValidator> validators = new LinkedHashMap<>();
+        Map<String, ClientTokenFilter> clientTokens = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         for (Backend backend : config.backends().values()) {
-            validators.put(backend.name(), new AccessTokenValidator(config.authorizationServer(), keys,
-                    config.resource(backend).toString(), config.clockSkew(), null));
+            // RFC 8707: each path accepts only tokens whose aud is exactly its own resource URL.
+            AccessTokenValidator validator = new AccessTokenValidator(config.authorizationServer(), keys,
+                    config.resource(backend).toString(), config.clockSkew(), null);
+            clientTokens.put(config.resource(backend).getPath(),
+                    new ClientTokenFilter(config, backend, validator, challenges, audit));
             metadata.put(config.resourceMetadataUrl(backend).getPath(),
                     JsonMapper.shared().writeValueAsString(protectedResourceMetadata(config, policy, backend)));
         }
-        ClientTokenFilter clientTokens = new ClientTokenFilter(config, validators, challenges, audit);
         TokenExchanger exchanger = new TokenExchanger(config.tokenEndpoint(), config::clientId, config.clientSecret(),
                 config.exchangeTimeout(), config.exchangeRenewBefore(), clock);
         GatewayServlet gateway = new GatewayServlet(config, policy, exchanger, challenges, audit, clock);
@@ -75,11 +93,14 @@ public final class TokenGateway {
             });
             javalin.jetty.modifyServletContextHandler(context -> {
                 String base = config.mcpBaseUrl().getPath();
-                // /mcp itself too, so that it gets the filter's JSON-RPC 404 rather than the container's page.
+                // /mcp itself too, so that it gets the servlet's JSON-RPC 404 rather than the container's page.
                 for (String mapping : List.of(base + "/*", base)) {
                     context.addServlet(new ServletHolder(gateway), mapping);
-                    context.addFilter(new FilterHolder(clientTokens), mapping, EnumSet.of(DispatcherType.REQUEST));
                 }
+                // The client's token is checked on exactly the backends' paths (/mcp/notes): the same paths the
+                // servlet serves a backend at. Every other path gets its 404 and no challenge.
+                clientTokens.forEach((path, filter) -> context.addFilter(new FilterHolder(filter), path,
+                        EnumSet.of(DispatcherType.REQUEST)));
             });
         }).start();
         return new TokenGateway(app, exchanger);

@@ -10,10 +10,14 @@ import dev.mcpoauth.cookbook.testkit.net.FreePort;
 import dev.mcpoauth.cookbook.tokengateway.backends.BackendServer;
 import dev.mcpoauth.cookbook.tokengateway.backends.CalendarTools;
 import dev.mcpoauth.cookbook.tokengateway.backends.NotesTools;
+import dev.mcpoauth.cookbook.tokengateway.config.Backend;
+import dev.mcpoauth.cookbook.tokengateway.config.GatewayConfig;
+import dev.mcpoauth.cookbook.tokengateway.policy.ToolPolicy;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -101,6 +105,10 @@ final class GatewayEnvironment {
 
     static TokenGateway startGateway(GatewayConfig config) throws MalformedURLException {
         return TokenGateway.start(config, ToolPolicy.load(config.policyFile(), config.requiredScope()));
+    }
+
+    static TokenGateway startGateway(GatewayConfig config, Clock clock) throws MalformedURLException {
+        return TokenGateway.start(config, ToolPolicy.load(config.policyFile(), config.requiredScope()), clock);
     }
 
     /** {@code /mcp/<backend>}: the endpoint, and the protected resource (RFC 8707) a token for it names. */

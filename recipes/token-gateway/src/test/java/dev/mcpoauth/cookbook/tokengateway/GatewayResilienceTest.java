@@ -1,12 +1,20 @@
 package dev.mcpoauth.cookbook.tokengateway;
 
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.ALICE;
-import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.CLIENT_ID;
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.BOB;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.CLIENT_ID;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CALENDAR_URL;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.CONTRACT;
 import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.NOTES_URL;
+import static dev.mcpoauth.cookbook.tokengateway.McpRequests.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
@@ -14,18 +22,16 @@ import com.sun.net.httpserver.HttpServer;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.browser.UserCredentials;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
+import dev.mcpoauth.cookbook.tokengateway.config.Backend;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -40,6 +46,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GatewayResilienceTest {
 
+    private static final URI NOTES = GatewayEnvironment.endpoint("notes");
     private static final String WHOAMI = """
             {"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"whoami","arguments":{}}}""";
     private static final String PING = """
@@ -48,7 +55,6 @@ class GatewayResilienceTest {
             {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
              "capabilities":{},"clientInfo":{"name":"resilience-test","version":"1"}}}""";
 
-    private final HttpClient http = HttpClient.newHttpClient();
     private TokenGateway gateway;
 
     @AfterEach
@@ -62,46 +68,54 @@ class GatewayResilienceTest {
     void theRequestAfterTheLimitGets429WithRetryAfter() throws Exception {
         gateway = GatewayEnvironment.startGateway(GatewayEnvironment.config().withRateLimit(5, Duration.ofMinutes(1)));
         String token = login();
-
         for (int request = 1; request <= 5; request++) {
-            assertThat(post(token, INITIALIZE, null).statusCode()).as("request %d", request).isEqualTo(200);
+            bearer(token).body(INITIALIZE).when().post(NOTES).then().statusCode(200);
         }
-        HttpResponse<String> limited = post(token, INITIALIZE, null);
 
-        assertThat(limited.statusCode()).isEqualTo(429);
-        // 5 per minute refill one every 12 s: the client is told to wait that long, not a whole minute.
-        assertThat(Long.parseLong(limited.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 12L);
-        assertThat(limited.body()).isEqualTo("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32000,"
-                + "\"message\":\"Too many requests from this client; slow down\"}}");
+        bearer(token).body(INITIALIZE).when().post(NOTES).then()
+                .statusCode(429)
+                // 5 per minute refill one every 12 s: the client is told to wait that long, not a whole minute.
+                .header("Retry-After", Long::parseLong, allOf(greaterThanOrEqualTo(1L), lessThanOrEqualTo(12L)))
+                .body(equalTo("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32000,"
+                        + "\"message\":\"Too many requests from this client; slow down\"}}"));
     }
 
     @Test
-    void whileKeycloakIsDownCachedExchangedTokensServeUntilTheyExpireThenA503() throws Exception {
+    void whileKeycloakIsDownACachedExchangedTokenKeepsServing() throws Exception {
         gateway = GatewayEnvironment.startGateway(GatewayEnvironment.config());
         String token = login();
-        HttpResponse<String> initialized = post(token, INITIALIZE, null);
-        String session = initialized.headers().firstValue("Mcp-Session-Id").orElseThrow();
-        Instant exchangedAt = Instant.now();
-        assertThat(post(token, WHOAMI, session).statusCode()).isEqualTo(200);
+        String session = initializedSession(token);
+        bearer(token).header("Mcp-Session-Id", session).body(WHOAMI).when().post(NOTES).then().statusCode(200);
         long exchanges = gateway.exchangesPerformed();
 
         CONTRACT.realm().server().stop();
         try {
-            assertThat(post(token, WHOAMI, session).statusCode()).isEqualTo(200);
+            bearer(token).header("Mcp-Session-Id", session).body(WHOAMI).when().post(NOTES).then().statusCode(200);
             assertThat(gateway.exchangesPerformed()).isEqualTo(exchanges);
+        } finally {
+            CONTRACT.realm().server().start();
+        }
+    }
 
+    @Test
+    void withKeycloakDownATokenDueForRenewalGets503WithRetryAfterRatherThanAHang() throws Exception {
+        MutableClock clock = new MutableClock();
+        gateway = GatewayEnvironment.startGateway(GatewayEnvironment.config(), clock);
+        String token = login();
+        String session = initializedSession(token);
+        bearer(token).header("Mcp-Session-Id", session).body(WHOAMI).when().post(NOTES).then().statusCode(200);
+
+        CONTRACT.realm().server().stop();
+        try {
             // The cached token is renewed 10 s before it expires: from then on it needs Keycloak.
-            Duration untilRenewal = Duration.between(Instant.now(), exchangedAt
-                    .plus(GatewayEnvironment.EXCHANGED_TOKEN_LIFESPAN).minusSeconds(10)).plusSeconds(1);
-            Thread.sleep(Math.max(0, untilRenewal.toMillis()));
-            Instant asked = Instant.now();
-            HttpResponse<String> unavailable = post(token, WHOAMI, session);
+            clock.advance(GatewayEnvironment.EXCHANGED_TOKEN_LIFESPAN.minusSeconds(9));
 
-            assertThat(Duration.between(asked, Instant.now())).isLessThan(Duration.ofSeconds(6)); // not a hang
-            assertThat(unavailable.statusCode()).isEqualTo(503);
-            assertThat(unavailable.headers().firstValue("Retry-After")).contains("5");
-            assertThat(unavailable.body()).isEqualTo("{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32603,"
-                    + "\"message\":\"The gateway cannot reach its authorization server; try again shortly\"}}");
+            bearer(token).header("Mcp-Session-Id", session).body(WHOAMI).when().post(NOTES).then()
+                    .time(lessThan(6L), TimeUnit.SECONDS) // the exchange times out after 5 s: not a hang
+                    .statusCode(503)
+                    .header("Retry-After", "5")
+                    .body(equalTo("{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32603,"
+                            + "\"message\":\"The gateway cannot reach its authorization server; try again shortly\"}}"));
         } finally {
             CONTRACT.realm().server().start();
         }
@@ -118,13 +132,14 @@ class GatewayResilienceTest {
         try {
             gateway = GatewayEnvironment.startGateway(GatewayEnvironment.configWith(
                     new Backend("calendar", backendUrl(backend, "/mcp"), CALENDAR_URL.toString())));
+            URI calendar = GatewayEnvironment.endpoint("calendar");
 
-            HttpResponse<String> alices = post("calendar", login("calendar", ALICE, "mcp:tools", "calendar:read"), PING, null);
-            HttpResponse<String> bobs = post("calendar", login("calendar", BOB, "mcp:tools", "calendar:read"), PING, null);
+            bearer(login("calendar", ALICE, "mcp:tools", "calendar:read")).body(PING).when().post(calendar).then()
+                    .statusCode(200)
+                    .header("Set-Cookie", nullValue());
+            bearer(login("calendar", BOB, "mcp:tools", "calendar:read")).body(PING).when().post(calendar).then()
+                    .statusCode(200);
 
-            assertThat(alices.statusCode()).isEqualTo(200);
-            assertThat(bobs.statusCode()).isEqualTo(200);
-            assertThat(alices.headers().map().keySet()).noneMatch(name -> name.equalsIgnoreCase("Set-Cookie"));
             assertThat(received).hasSize(2);
             assertThat(received.get(1).keySet()).noneMatch(name -> name.equalsIgnoreCase("Cookie"));
         } finally {
@@ -147,10 +162,10 @@ class GatewayResilienceTest {
             gateway = GatewayEnvironment.startGateway(GatewayEnvironment.configWith(
                     new Backend("notes", backendUrl(backend, "/mcp"), NOTES_URL.toString())));
 
-            HttpResponse<String> redirected = post("notes", login("notes", ALICE, "mcp:tools"), PING, null);
+            bearer(login()).body(PING).when().post(NOTES).then()
+                    .statusCode(307)
+                    .header("Location", nullValue());
 
-            assertThat(redirected.statusCode()).isEqualTo(307);
-            assertThat(redirected.headers().firstValue("Location")).isEmpty();
             assertThat(redirectTargetHits).hasValue(0);
         } finally {
             backend.stop(0);
@@ -162,11 +177,10 @@ class GatewayResilienceTest {
      * well-formed one as it is, anything else (the MCP SDK's serialized exception, an HTML error page)
      * replaced, keeping the status.
      */
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest
     @MethodSource("backendErrorAnswers")
-    void aBackendsErrorAnswerReachesTheClientOnlyAsAJsonRpcError(String name, int status, String contentType,
-                                                                 String backendBody, String expectedBody)
-            throws Exception {
+    void aBackendsErrorAnswerReachesTheClientOnlyAsAJsonRpcError(int status, String contentType, String backendBody,
+                                                                 String expectedBody) throws Exception {
         HttpServer backend = misbehavingBackend("/mcp", exchange -> {
             exchange.getRequestBody().readAllBytes();
             byte[] body = backendBody.getBytes(StandardCharsets.UTF_8);
@@ -179,11 +193,10 @@ class GatewayResilienceTest {
             gateway = GatewayEnvironment.startGateway(GatewayEnvironment.configWith(
                     new Backend("notes", backendUrl(backend, "/mcp"), NOTES_URL.toString())));
 
-            HttpResponse<String> answer = post("notes", login("notes", ALICE, "mcp:tools"), PING, null);
-
-            assertThat(answer.statusCode()).isEqualTo(status);
-            assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/json");
-            assertThat(answer.body()).isEqualTo(expectedBody);
+            bearer(login()).body(PING).when().post(NOTES).then()
+                    .statusCode(status)
+                    .header("Content-Type", "application/json")
+                    .body(equalTo(expectedBody));
         } finally {
             backend.stop(0);
         }
@@ -192,18 +205,18 @@ class GatewayResilienceTest {
     static Stream<Arguments> backendErrorAnswers() {
         String wellFormed = "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32600,\"message\":\"Bad Request\"}}";
         return Stream.of(
-                Arguments.of("a JSON-RPC error, passed on", 400, "application/json", wellFormed, wellFormed),
-                Arguments.of("a serialized exception", 400, "application/json",
+                argumentSet("a JSON-RPC error, passed on", 400, "application/json", wellFormed, wellFormed),
+                argumentSet("a serialized exception", 400, "application/json",
                         "{\"jsonRpcError\":{\"code\":-32601,\"message\":\"Session ID required\"},\"cause\":null,"
                                 + "\"stackTrace\":[{\"className\":\"io.modelcontextprotocol.Servlet\"}]}",
                         "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32600,"
                                 + "\"message\":\"The MCP server behind the gateway refused the request\"}}"),
-                Arguments.of("a JSON-RPC error with a data member", 500, "application/json",
+                argumentSet("a JSON-RPC error with a data member", 500, "application/json",
                         "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32603,\"message\":\"x\","
                                 + "\"data\":\"java.lang.IllegalStateException at Backend.java:12\"}}",
                         "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32603,"
                                 + "\"message\":\"The MCP server behind the gateway failed\"}}"),
-                Arguments.of("an HTML error page", 500, "text/html",
+                argumentSet("an HTML error page", 500, "text/html",
                         "<html><body><h2>HTTP ERROR 500 java.lang.NullPointerException</h2></body></html>",
                         "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32603,"
                                 + "\"message\":\"The MCP server behind the gateway failed\"}}"));
@@ -240,18 +253,9 @@ class GatewayResilienceTest {
                 .resource(GatewayEnvironment.endpoint(backend)).run(new HeadlessUserAgent(), user).accessToken();
     }
 
-    private HttpResponse<String> post(String token, String body, String session) throws Exception {
-        return post("notes", token, body, session);
-    }
-
-    private HttpResponse<String> post(String backend, String token, String body, String session) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(GatewayEnvironment.endpoint(backend))
-
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .header("Accept", "application/json, text/event-stream").timeout(Duration.ofSeconds(30));
-        if (session != null) {
-            request.header("Mcp-Session-Id", session);
-        }
-        return http.send(request.POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    /** A new MCP session at /mcp/notes: its id. */
+    private static String initializedSession(String token) {
+        return bearer(token).body(INITIALIZE).when().post(NOTES).then().statusCode(200)
+                .extract().header("Mcp-Session-Id");
     }
 }

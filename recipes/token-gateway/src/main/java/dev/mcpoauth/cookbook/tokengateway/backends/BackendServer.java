@@ -1,8 +1,8 @@
 package dev.mcpoauth.cookbook.tokengateway.backends;
 
 import com.nimbusds.jwt.JWTClaimsSet;
-import dev.mcpoauth.cookbook.tokengateway.AccessTokenValidator;
-import dev.mcpoauth.cookbook.tokengateway.AccessTokenValidator.InvalidTokenException;
+import dev.mcpoauth.cookbook.tokengateway.inbound.AccessTokenValidator.InvalidTokenException;
+import dev.mcpoauth.cookbook.tokengateway.inbound.AccessTokenValidator;
 import io.javalin.Javalin;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;

@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.tokengateway;
+package dev.mcpoauth.cookbook.tokengateway.audit;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -11,16 +11,16 @@ import tools.jackson.databind.json.JsonMapper;
  * One JSON line per MCP request on the logger {@code mcp.audit}: who, through which client, to which
  * backend, what, the decision and how long it took. Identifiers only; never a token or an argument.
  */
-final class AuditLog {
+public final class AuditLog {
 
     private static final Logger AUDIT = LoggerFactory.getLogger("mcp.audit");
 
     /** Everything one line says; {@code tool} is null unless the request was a {@code tools/call}. */
-    record Entry(Instant time, String subject, String clientId, String backend, String method, String tool,
+    public record Entry(Instant time, String subject, String clientId, String backend, String method, String tool,
                  String decision, int status, long latencyMillis) {
     }
 
-    void record(Entry entry) {
+    public void record(Entry entry) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("time", entry.time().toString());
         line.put("subject", entry.subject());

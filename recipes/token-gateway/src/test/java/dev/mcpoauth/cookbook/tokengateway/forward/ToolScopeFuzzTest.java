@@ -1,11 +1,13 @@
-package dev.mcpoauth.cookbook.tokengateway;
+package dev.mcpoauth.cookbook.tokengateway.forward;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.mcpoauth.cookbook.testkit.fuzz.ToolCallDifferential;
 import dev.mcpoauth.cookbook.testkit.fuzz.ToolCallDifferential.Passed;
 import dev.mcpoauth.cookbook.testkit.fuzz.ToolCallDifferential.Refused;
-import dev.mcpoauth.cookbook.tokengateway.GatewayServlet.JsonRpcBody;
-import dev.mcpoauth.cookbook.tokengateway.ToolPolicy.Decision;
+import dev.mcpoauth.cookbook.testkit.fuzz.ToolCallDifferential;
+import dev.mcpoauth.cookbook.tokengateway.forward.GatewayServlet.JsonRpcBody;
+import dev.mcpoauth.cookbook.tokengateway.inbound.AuthenticatedUser;
+import dev.mcpoauth.cookbook.tokengateway.policy.ToolPolicy.Decision;
+import dev.mcpoauth.cookbook.tokengateway.policy.ToolPolicy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;

@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.tokengateway;
+package dev.mcpoauth.cookbook.tokengateway.config;
 
 import java.net.URI;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.tokengateway;
+package dev.mcpoauth.cookbook.tokengateway.policy;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Per client, because that is what one upstream identity cannot tell apart: one runaway agent
  * must not starve every other client of the same users.
  */
-final class RateLimiter {
+public final class RateLimiter {
 
     private record Bucket(double tokens, Instant updated) {
     }
@@ -24,14 +24,14 @@ final class RateLimiter {
     private final Clock clock;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
 
-    RateLimiter(int limit, Duration window, Clock clock) {
+    public RateLimiter(int limit, Duration window, Clock clock) {
         this.limit = limit;
         this.window = window;
         this.clock = clock;
     }
 
     /** Empty when allowed; otherwise how long until the next request would be. */
-    Optional<Duration> acquire(String clientId) {
+    public Optional<Duration> acquire(String clientId) {
         Instant now = clock.instant();
         double perNano = (double) limit / window.toNanos();
         Bucket[] result = new Bucket[1];

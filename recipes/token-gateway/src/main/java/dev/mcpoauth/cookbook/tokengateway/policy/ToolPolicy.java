@@ -1,5 +1,7 @@
-package dev.mcpoauth.cookbook.tokengateway;
+package dev.mcpoauth.cookbook.tokengateway.policy;
 
+import dev.mcpoauth.cookbook.tokengateway.config.Backend;
+import dev.mcpoauth.cookbook.tokengateway.inbound.AuthenticatedUser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

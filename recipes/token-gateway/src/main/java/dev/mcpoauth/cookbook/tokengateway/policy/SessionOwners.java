@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.tokengateway;
+package dev.mcpoauth.cookbook.tokengateway.policy;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * A session the gateway did not see created, or created for someone else, does not exist for the
  * user: 404, and a real client starts its own.
  */
-final class SessionOwners {
+public final class SessionOwners {
 
     private static final Duration IDLE_LIMIT = Duration.ofHours(1);
 
@@ -22,12 +22,12 @@ final class SessionOwners {
     private final Clock clock;
     private volatile Instant lastSweep;
 
-    SessionOwners(Clock clock) {
+    public SessionOwners(Clock clock) {
         this.clock = clock;
         this.lastSweep = clock.instant();
     }
 
-    boolean belongsTo(String backend, String sessionId, String subject) {
+    public boolean belongsTo(String backend, String sessionId, String subject) {
         Owner owner = ownerBySession.get(backend + " " + sessionId);
         if (owner == null || !owner.subject().equals(subject)) {
             return false;
@@ -36,12 +36,12 @@ final class SessionOwners {
         return true;
     }
 
-    void created(String backend, String sessionId, String subject) {
+    public void created(String backend, String sessionId, String subject) {
         ownerBySession.putIfAbsent(backend + " " + sessionId, new Owner(subject, clock.instant()));
         sweepIdle();
     }
 
-    void ended(String backend, String sessionId) {
+    public void ended(String backend, String sessionId) {
         ownerBySession.remove(backend + " " + sessionId);
     }
 

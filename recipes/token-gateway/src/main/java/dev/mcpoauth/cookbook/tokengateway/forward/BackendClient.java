@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.tokengateway;
+package dev.mcpoauth.cookbook.tokengateway.forward;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,8 +1,17 @@
-package dev.mcpoauth.cookbook.tokengateway;
+package dev.mcpoauth.cookbook.tokengateway.forward;
 
-import dev.mcpoauth.cookbook.tokengateway.TokenExchanger.ExchangeException;
-import dev.mcpoauth.cookbook.tokengateway.TokenExchanger.ExchangedToken;
-import dev.mcpoauth.cookbook.tokengateway.ToolPolicy.Decision;
+import dev.mcpoauth.cookbook.tokengateway.audit.AuditLog;
+import dev.mcpoauth.cookbook.tokengateway.config.Backend;
+import dev.mcpoauth.cookbook.tokengateway.config.GatewayConfig;
+import dev.mcpoauth.cookbook.tokengateway.exchange.TokenExchanger.ExchangeException;
+import dev.mcpoauth.cookbook.tokengateway.exchange.TokenExchanger.ExchangedToken;
+import dev.mcpoauth.cookbook.tokengateway.exchange.TokenExchanger;
+import dev.mcpoauth.cookbook.tokengateway.inbound.AuthenticatedUser;
+import dev.mcpoauth.cookbook.tokengateway.inbound.BearerChallenges;
+import dev.mcpoauth.cookbook.tokengateway.policy.RateLimiter;
+import dev.mcpoauth.cookbook.tokengateway.policy.SessionOwners;
+import dev.mcpoauth.cookbook.tokengateway.policy.ToolPolicy.Decision;
+import dev.mcpoauth.cookbook.tokengateway.policy.ToolPolicy;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
@@ -44,9 +53,12 @@ import tools.jackson.databind.node.NullNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * {@code /mcp/<backend>}: everything after the client's token ({@link ClientTokenFilter}, which has
- * found the backend and checked the token is for its resource), in the order a request meets it:
+ * {@code /mcp} and everything under it. A path with no backend ({@code /mcp} itself, an unknown name, a
+ * deeper path) is answered 404 with no challenge: no resource there to get a token for. At
+ * {@code /mcp/<backend>}, everything after the client's token ({@code inbound.ClientTokenFilter}, which
+ * has checked the token is for that backend's resource), in the order a request meets it:
  * <ol>
+ *   <li>a browser {@code Origin} the gateway knows (MCP transport spec, DNS rebinding), else 403;</li>
  *   <li>an MCP method (GET, POST, DELETE), else 405;</li>
  *   <li>the client's rate limit, else 429 with {@code Retry-After};</li>
  *   <li>the MCP session, if any, belongs to this user (MCP security best practices, session
@@ -61,7 +73,7 @@ import tools.jackson.databind.node.ObjectNode;
  * Every answer of the gateway's own is an RFC 6750 challenge ({@link BearerChallenges}) or a JSON-RPC
  * error ({@link JsonRpcErrors}); so is every error answer relayed from a backend.
  */
-final class GatewayServlet extends HttpServlet {
+public final class GatewayServlet extends HttpServlet {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServlet.class);
     /** A backend silent this long (no answer yet, or nothing on a stream) is given up on: 502. */
@@ -92,7 +104,7 @@ final class GatewayServlet extends HttpServlet {
     private final Clock clock;
     private final BackendClient backendHttp;
 
-    GatewayServlet(GatewayConfig config, ToolPolicy policy, TokenExchanger exchanger, BearerChallenges challenges,
+    public GatewayServlet(GatewayConfig config, ToolPolicy policy, TokenExchanger exchanger, BearerChallenges challenges,
                    AuditLog audit, Clock clock) {
         this.config = config;
         this.policy = policy;
@@ -122,10 +134,20 @@ final class GatewayServlet extends HttpServlet {
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         long started = System.nanoTime();
+        Backend backend = backendOf(request);
+        if (backend == null) {
+            // No protected resource here: a challenge would send the client for a token that opens nothing.
+            JsonRpcErrors.write(response, 404, -32601, "No MCP server at this path", null);
+            audit.record(new AuditLog.Entry(clock.instant(), null, null, null, request.getMethod(), null,
+                    "unknown_backend", 404, (System.nanoTime() - started) / 1_000_000));
+            return;
+        }
+        // Unreachable without one: TokenGateway puts a ClientTokenFilter on every backend's path.
         AuthenticatedUser user = AuthenticatedUser.of(request);
         Outcome outcome = new Outcome();
+        outcome.backend = backend.name();
         try {
-            handle(request, response, user, outcome);
+            handle(request, response, user, backend, outcome);
         } catch (IOException | RuntimeException failure) {
             if (response.isCommitted()) {
                 throw failure; // mid-stream: the client sees the stream end
@@ -142,11 +164,20 @@ final class GatewayServlet extends HttpServlet {
         }
     }
 
+    /** The backend {@code /mcp/<backend>} names, or null ({@code /mcp} itself, an unknown name, a deeper path). */
+    private Backend backendOf(HttpServletRequest request) {
+        String path = request.getPathInfo();
+        return path == null || path.length() < 2 ? null : config.backends().get(path.substring(1));
+    }
+
     private void handle(HttpServletRequest request, HttpServletResponse response, AuthenticatedUser user,
-                        Outcome outcome) throws IOException {
-        // ClientTokenFilter answered every other path (404) and validated the token for this backend's resource.
-        Backend backend = config.backends().get(request.getPathInfo().substring(1));
-        outcome.backend = backend.name();
+                        Backend backend, Outcome outcome) throws IOException {
+        String origin = request.getHeader("Origin");
+        if (origin != null && !config.allowedOrigins().contains(origin)) {
+            reject(outcome, "origin_refused", 403);
+            JsonRpcErrors.write(response, 403, JsonRpcErrors.INVALID_REQUEST, "Origin not allowed", null);
+            return;
+        }
         if (!MCP_METHODS.contains(request.getMethod())) {
             // Streamable HTTP has GET, POST and DELETE. Forwarding TRACE would have the backend echo the
             // request, exchanged token included, back to the client; HEAD would open a GET stream.

@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.tokengateway;
+package dev.mcpoauth.cookbook.tokengateway.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,19 +29,43 @@ class RateLimiterTest {
         }
     };
 
+    private final RateLimiter limiter = new RateLimiter(6, Duration.ofMinutes(1), clock);
+
     @Test
-    void allowsTheLimitThenSaysHowLongToWaitAndRefillsEvenly() {
-        RateLimiter limiter = new RateLimiter(6, Duration.ofMinutes(1), clock);
+    void allowsTheLimit() {
         for (int i = 0; i < 6; i++) {
-            assertThat(limiter.acquire("client-a")).isEmpty();
+            assertThat(limiter.acquire("client-a")).as("request %d", i + 1).isEmpty();
         }
+    }
+
+    @Test
+    void refusesTheRequestAfterTheLimitNamingTheWaitForTheNextToken() {
+        useUpTheLimit("client-a");
 
         assertThat(limiter.acquire("client-a")).hasValueSatisfying(wait ->
                 assertThat(wait).isBetween(Duration.ofSeconds(9), Duration.ofSeconds(10))); // one per 10 s
-        assertThat(limiter.acquire("client-b")).isEmpty(); // per client: b is not a's victim
+    }
+
+    @Test
+    void keepsClientsApart() {
+        useUpTheLimit("client-a");
+
+        assertThat(limiter.acquire("client-b")).isEmpty(); // b is not a's victim
+    }
+
+    @Test
+    void refillsEvenlyOneRequestPerTenthOfTheWindow() {
+        useUpTheLimit("client-a");
 
         now.set(now.get().plusSeconds(10));
+
         assertThat(limiter.acquire("client-a")).isEmpty();
         assertThat(limiter.acquire("client-a")).isPresent();
+    }
+
+    private void useUpTheLimit(String clientId) {
+        for (int i = 0; i < 6; i++) {
+            limiter.acquire(clientId);
+        }
     }
 }

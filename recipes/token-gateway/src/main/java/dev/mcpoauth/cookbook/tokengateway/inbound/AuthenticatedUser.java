@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.tokengateway;
+package dev.mcpoauth.cookbook.tokengateway.inbound;
 
 import com.nimbusds.jwt.JWTClaimsSet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -10,7 +10,7 @@ import java.util.Set;
 
 /**
  * Who is calling the gateway, as proven by the validated client token. {@link ClientTokenFilter}
- * puts it on the request; {@link GatewayServlet} reads it.
+ * puts it on the request; {@code forward.GatewayServlet} reads it.
  *
  * @param subject  {@code sub}: the user
  * @param username {@code preferred_username}, for display and audit
@@ -46,11 +46,11 @@ public record AuthenticatedUser(String subject, String username, String clientId
         return request.getAttribute(KEY) instanceof AuthenticatedUser user ? user : null;
     }
 
-    static AuthenticatedUser of(HttpServletRequest request) {
+    public static AuthenticatedUser of(HttpServletRequest request) {
         if (request.getAttribute(KEY) instanceof AuthenticatedUser user) {
             return user;
         }
-        // Unreachable while ClientTokenFilter guards /mcp/*; failing closed if that ever changes.
+        // Unreachable while ClientTokenFilter guards each /mcp/<backend>; failing closed if that ever changes.
         throw new IllegalStateException("No authenticated user on the request");
     }
 

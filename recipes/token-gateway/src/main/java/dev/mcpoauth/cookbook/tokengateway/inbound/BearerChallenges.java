@@ -1,5 +1,7 @@
-package dev.mcpoauth.cookbook.tokengateway;
+package dev.mcpoauth.cookbook.tokengateway.inbound;
 
+import dev.mcpoauth.cookbook.tokengateway.config.Backend;
+import dev.mcpoauth.cookbook.tokengateway.config.GatewayConfig;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -7,16 +9,16 @@ import java.util.Map;
 /**
  * The gateway's {@code WWW-Authenticate: Bearer ...} challenges (RFC 6750 section 3, RFC 9728
  * section 5.1), for both files of the security path: {@link ClientTokenFilter} (the client's token)
- * and {@link GatewayServlet} (a tool's scope, a token Keycloak no longer exchanges). Each names the
+ * and {@code forward.GatewayServlet} (a tool's scope, a token Keycloak no longer exchanges). Each names the
  * metadata of the resource the request was sent to ({@code /mcp/<backend>}), whose {@code resource} is
  * that URL (RFC 9728 section 3.3). The body stays empty; every other error answer is a JSON-RPC error
- * ({@code GatewayServlet.JsonRpcErrors}).
+ * ({@code forward.GatewayServlet.JsonRpcErrors}).
  */
-final class BearerChallenges {
+public final class BearerChallenges {
 
     private final GatewayConfig config;
 
-    BearerChallenges(GatewayConfig config) {
+    public BearerChallenges(GatewayConfig config) {
         this.config = config;
     }
 
@@ -24,7 +26,7 @@ final class BearerChallenges {
      * For 401 the {@code scope} is the gateway's base scope; for 403 {@code scopes} is what the
      * client must ask for.
      */
-    void bearer(HttpServletResponse response, Backend backend, int status, String error, String description,
+    public void bearer(HttpServletResponse response, Backend backend, int status, String error, String description,
                 String scopes) {
         Map<String, String> parameters = new LinkedHashMap<>();
         if (error != null) {

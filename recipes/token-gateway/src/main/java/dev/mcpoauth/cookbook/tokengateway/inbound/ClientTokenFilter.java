@@ -1,6 +1,9 @@
-package dev.mcpoauth.cookbook.tokengateway;
+package dev.mcpoauth.cookbook.tokengateway.inbound;
 
-import dev.mcpoauth.cookbook.tokengateway.AccessTokenValidator.InvalidTokenException;
+import dev.mcpoauth.cookbook.tokengateway.audit.AuditLog;
+import dev.mcpoauth.cookbook.tokengateway.config.Backend;
+import dev.mcpoauth.cookbook.tokengateway.config.GatewayConfig;
+import dev.mcpoauth.cookbook.tokengateway.inbound.AccessTokenValidator.InvalidTokenException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -11,41 +14,42 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Instant;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The gateway as a resource server (the cookbook's resource-server contract), in the order a
- * request meets it:
+ * The gateway as a resource server for one backend's path {@code /mcp/<backend>} (the cookbook's
+ * resource-server contract): each path is its own protected resource and gets its own filter. In the
+ * order a request meets it:
  * <ol>
- *   <li>a backend at the path: each {@code /mcp/<backend>} is its own protected resource, else 404
- *       with no challenge ({@code /mcp} itself, an unknown name: no resource there to get a token for);</li>
  *   <li>no token in the URL (OAuth 2.1: URLs get logged);</li>
  *   <li>a well-formed {@code Authorization: Bearer} header of sane size (RFC 6750 section 2.1);</li>
  *   <li>a valid client token for exactly this path's resource ({@link AccessTokenValidator}: a token for
  *       {@code /mcp/notes} does not open {@code /mcp/calendar}), else 401 with the challenge that leads
  *       the client to this resource's metadata (RFC 9728 section 5.1);</li>
- *   <li>the base scope, else 403 {@code insufficient_scope};</li>
- *   <li>a browser {@code Origin} the gateway knows (MCP transport spec, DNS rebinding), else 403.</li>
+ *   <li>the base scope, else 403 {@code insufficient_scope}.</li>
  * </ol>
- * Per-tool scopes, policy and sessions are per backend: {@link GatewayServlet} checks them.
+ * A path with no backend ({@code /mcp} itself, an unknown name) has no filter: no resource there to get a
+ * token for, so no challenge either. The Origin, per-tool scopes, policy and sessions come next, in
+ * {@code forward.GatewayServlet}.
  */
-final class ClientTokenFilter extends HttpFilter {
+public final class ClientTokenFilter extends HttpFilter {
 
     static final int MAX_TOKEN_LENGTH = 8 * 1024;
     /** RFC 6750 section 2.1 b64token. */
     private static final Pattern B64TOKEN = Pattern.compile("[A-Za-z0-9\\-._~+/]+=*");
 
     private final GatewayConfig config;
-    /** One per backend: the audience each accepts is its own resource URL. */
-    private final Map<String, AccessTokenValidator> validators;
+    private final Backend backend;
+    /** Accepts only tokens whose audience is this backend's resource URL. */
+    private final AccessTokenValidator validator;
     private final BearerChallenges challenges;
     private final AuditLog audit;
 
-    ClientTokenFilter(GatewayConfig config, Map<String, AccessTokenValidator> validators, BearerChallenges challenges,
-                      AuditLog audit) {
+    public ClientTokenFilter(GatewayConfig config, Backend backend, AccessTokenValidator validator,
+                             BearerChallenges challenges, AuditLog audit) {
         this.config = config;
-        this.validators = Map.copyOf(validators);
+        this.backend = backend;
+        this.validator = validator;
         this.challenges = challenges;
         this.audit = audit;
     }
@@ -59,8 +63,7 @@ final class ClientTokenFilter extends HttpFilter {
             response.setStatus(HttpServletResponse.SC_NO_CONTENT); // CORS preflight: headers above say the rest
             return;
         }
-        Backend backend = backendOf(request);
-        String refusal = authenticate(request, response, backend);
+        String refusal = authenticate(request, response);
         if (refusal == null) {
             chain.doFilter(request, response);
             return;
@@ -68,24 +71,12 @@ final class ClientTokenFilter extends HttpFilter {
         // Refused requests are audited too: they are what an operator looks for after an attack.
         AuthenticatedUser user = AuthenticatedUser.ofNullable(request);
         audit.record(new AuditLog.Entry(Instant.now(), user == null ? null : user.subject(),
-                user == null ? null : user.clientId(), backend == null ? null : backend.name(), request.getMethod(),
+                user == null ? null : user.clientId(), backend.name(), request.getMethod(),
                 null, refusal, response.getStatus(), (System.nanoTime() - started) / 1_000_000));
     }
 
-    /** The backend {@code /mcp/<backend>} names, or null ({@code /mcp} itself, an unknown name, a deeper path). */
-    private Backend backendOf(HttpServletRequest request) {
-        String path = request.getPathInfo();
-        return path == null || path.length() < 2 ? null : config.backends().get(path.substring(1));
-    }
-
     /** Null when the user may go on (and is on the request); otherwise the refusal, already answered. */
-    private String authenticate(HttpServletRequest request, HttpServletResponse response, Backend backend)
-            throws IOException {
-        if (backend == null) {
-            // No protected resource here: a challenge would send the client for a token that opens nothing.
-            GatewayServlet.JsonRpcErrors.write(response, 404, -32601, "No MCP server at this path", null);
-            return "unknown_backend";
-        }
+    private String authenticate(HttpServletRequest request, HttpServletResponse response) {
         if (hasAccessTokenInQuery(request.getQueryString())) {
             challenges.bearer(response, backend, 401, null, null, null); // no credentials; never read, never logged
             return "token_in_url";
@@ -107,7 +98,7 @@ final class ClientTokenFilter extends HttpFilter {
         AuthenticatedUser user;
         try {
             // RFC 8707: aud must be exactly this path's resource; a token for another path is refused here.
-            user = AuthenticatedUser.from(validators.get(backend.name()).validate(token), token);
+            user = AuthenticatedUser.from(validator.validate(token), token);
         } catch (InvalidTokenException | ParseException invalid) {
             challenges.bearer(response, backend, 401, "invalid_token", invalid.getMessage(), null);
             return "invalid_token";
@@ -117,12 +108,6 @@ final class ClientTokenFilter extends HttpFilter {
             challenges.bearer(response, backend, 403, "insufficient_scope",
                     "This request needs scope: " + config.requiredScope(), config.requiredScope());
             return "insufficient_scope";
-        }
-        String origin = request.getHeader("Origin");
-        if (origin != null && !config.allowedOrigins().contains(origin)) {
-            GatewayServlet.JsonRpcErrors.write(response, 403, GatewayServlet.JsonRpcErrors.INVALID_REQUEST,
-                    "Origin not allowed", null);
-            return "origin_refused";
         }
         return null;
     }
