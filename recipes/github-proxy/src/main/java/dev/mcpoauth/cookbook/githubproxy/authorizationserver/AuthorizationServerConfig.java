@@ -1,7 +1,15 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.authorizationserver;
 
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
+import dev.mcpoauth.cookbook.githubproxy.AuditLog;
+import dev.mcpoauth.cookbook.githubproxy.ProxyProperties;
+import dev.mcpoauth.cookbook.githubproxy.authorizationserver.registration.ClientMetadataDocuments;
+import dev.mcpoauth.cookbook.githubproxy.authorizationserver.registration.ClientRegistrationPolicy;
+import dev.mcpoauth.cookbook.githubproxy.authorizationserver.registration.RegistrationSizeLimit;
+import dev.mcpoauth.cookbook.githubproxy.consent.ConsentCsrfFilter;
+import dev.mcpoauth.cookbook.githubproxy.consent.ConsentPage;
+import dev.mcpoauth.cookbook.githubproxy.github.GitHubAccess;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.util.List;
@@ -133,7 +141,7 @@ class AuthorizationServerConfig {
             .authorizeHttpRequests(authorize -> authorize
                 .requestMatchers(HttpMethod.POST, "/oauth2/register").permitAll()
                 .anyRequest().authenticated())
-            // A user who is not signed in goes to GitHub first (Spring's oauth2Login, see UpstreamLoginConfig).
+            // A user who is not signed in goes to GitHub first (Spring's oauth2Login, see github.UpstreamLoginConfig).
             .exceptionHandling(exceptions -> exceptions.defaultAuthenticationEntryPointFor(
                 new LoginUrlAuthenticationEntryPoint("/oauth2/authorization/github"),
                 PathPatternRequestMatcher.withDefaults().matcher("/oauth2/authorize")))

@@ -1,5 +1,7 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.authorizationserver;
 
+import dev.mcpoauth.cookbook.githubproxy.AuditLog;
+import dev.mcpoauth.cookbook.githubproxy.github.GitHubAccess;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -31,10 +33,10 @@ import tools.jackson.databind.json.JsonMapper;
  * <li>the audit lines for authorization and reuse.</li>
  * </ul>
  */
-class GrantStore implements OAuth2AuthorizationService {
+public class GrantStore implements OAuth2AuthorizationService {
 
     /** The access token's claim naming its grant (the row id of {@code oauth2_authorization}). */
-    static final String GRANT_ID_CLAIM = "grant_id";
+    public static final String GRANT_ID_CLAIM = "grant_id";
 
     private final OAuth2AuthorizationService delegate;
     private final JdbcTemplate jdbc;
@@ -98,7 +100,7 @@ class GrantStore implements OAuth2AuthorizationService {
     }
 
     /** For the MCP endpoint: a JWT is still checked against its grant, so revocation takes effect at once. */
-    boolean isActiveAccessToken(String grantId, String token) {
+    public boolean isActiveAccessToken(String grantId, String token) {
         if (grantId == null) {
             return false;
         }
