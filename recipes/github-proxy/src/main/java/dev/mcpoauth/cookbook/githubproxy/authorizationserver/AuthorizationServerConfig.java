@@ -14,6 +14,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -249,11 +250,12 @@ class AuthorizationServerConfig {
         return new ClientMetadataDocuments(new JdbcRegisteredClientRepository(jdbc), properties, audit);
     }
 
+    /** The refresh-reuse grace window is measured on the application's {@link Clock} if it has one, else the system's. */
     @Bean
     GrantStore authorizationService(JdbcTemplate jdbc, RegisteredClientRepository clients, GitHubAccess github,
-            AuditLog audit, ProxyProperties properties) {
+            AuditLog audit, ProxyProperties properties, ObjectProvider<Clock> clock) {
         return new GrantStore(new JdbcOAuth2AuthorizationService(jdbc, clients), jdbc, clients, github, audit,
-                properties.refreshReuseGrace());
+                properties.refreshReuseGrace(), clock.getIfAvailable(Clock::systemUTC));
     }
 
     /** Keyed by (client, user): an approval never carries over to another client. */

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -44,15 +45,17 @@ public class GrantStore implements OAuth2AuthorizationService {
     private final GitHubAccess github;
     private final AuditLog audit;
     private final Duration reuseGrace;
+    private final Clock clock;
 
     GrantStore(OAuth2AuthorizationService delegate, JdbcTemplate jdbc, RegisteredClientRepository clients,
-            GitHubAccess github, AuditLog audit, Duration reuseGrace) {
+            GitHubAccess github, AuditLog audit, Duration reuseGrace, Clock clock) {
         this.delegate = delegate;
         this.jdbc = jdbc;
         this.clients = clients;
         this.github = github;
         this.audit = audit;
         this.reuseGrace = reuseGrace;
+        this.clock = clock;
     }
 
     @Override
@@ -63,7 +66,7 @@ public class GrantStore implements OAuth2AuthorizationService {
         if (oldRefresh != null && newRefresh != null
                 && !oldRefresh.getToken().getTokenValue().equals(newRefresh.getToken().getTokenValue())) {
             jdbc.update("INSERT INTO rotated_refresh_token (token_hash, authorization_id, rotated_at) VALUES (?, ?, ?)",
-                    sha256(oldRefresh.getToken().getTokenValue()), authorization.getId(), Timestamp.from(Instant.now()));
+                    sha256(oldRefresh.getToken().getTokenValue()), authorization.getId(), Timestamp.from(clock.instant()));
         }
         delegate.save(authorization);
 
@@ -131,7 +134,7 @@ public class GrantStore implements OAuth2AuthorizationService {
                 continue;
             }
             Instant rotatedAt = ((Timestamp) rotation.get("rotated_at")).toInstant();
-            if (rotatedAt.plus(reuseGrace).isAfter(Instant.now())) {
+            if (rotatedAt.plus(reuseGrace).isAfter(clock.instant())) {
                 audit.record("refresh_token_reuse", clientId(grant), grant.getPrincipalName(), "refused_within_grace",
                         Map.of("grant", grant.getId()));
                 continue;
@@ -148,7 +151,7 @@ public class GrantStore implements OAuth2AuthorizationService {
         List<String> others = jdbc.queryForList("""
                 SELECT id FROM oauth2_authorization
                 WHERE principal_name = ? AND id <> ? AND refresh_token_expires_at > ?""",
-                String.class, ended.getPrincipalName(), ended.getId(), Timestamp.from(Instant.now()));
+                String.class, ended.getPrincipalName(), ended.getId(), Timestamp.from(clock.instant()));
         boolean anotherLiveGrant = others.stream().map(delegate::findById)
                 .anyMatch(other -> other != null && other.getRefreshToken() != null && other.getRefreshToken().isActive());
         if (!anotherLiveGrant) {
