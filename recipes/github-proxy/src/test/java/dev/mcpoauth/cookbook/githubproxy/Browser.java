@@ -1,6 +1,7 @@
 package dev.mcpoauth.cookbook.githubproxy;
 
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import io.restassured.specification.RequestSpecification;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -86,9 +88,24 @@ final class Browser {
                 .collect(Collectors.joining("&"));
     }
 
+    /**
+     * A rest-assured request carrying this browser's cookies for the proxy (its signed-in session), for
+     * the one request a test asserts on. Cookies the answer sets are not kept.
+     */
+    static RequestSpecification session(ProxyStack stack, HeadlessUserAgent browser) {
+        List<String> cookies = browser.cookies().get(stack.baseUrl, Map.of()).getOrDefault("Cookie", List.of());
+        RequestSpecification request = stack.given();
+        return cookies.isEmpty() ? request : request.header("Cookie", String.join("; ", cookies));
+    }
+
     /** The query parameters of a redirect's Location. */
     static Map<String, String> redirectParameters(HttpResponse<?> response) {
-        URI location = URI.create(response.headers().firstValue("Location").orElseThrow());
+        return redirectParameters(response.headers().firstValue("Location").orElseThrow());
+    }
+
+    /** The query parameters of a redirect target. */
+    static Map<String, String> redirectParameters(String redirect) {
+        URI location = URI.create(redirect);
         Map<String, String> parameters = new LinkedHashMap<>();
         for (String pair : location.getRawQuery().split("&")) {
             String[] nameValue = pair.split("=", 2);

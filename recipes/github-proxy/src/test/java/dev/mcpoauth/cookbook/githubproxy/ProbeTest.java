@@ -49,7 +49,7 @@ class ProbeTest {
                         || r.check().step() == Step.FORGED_TOKENS) && r.verdict() != Verdict.SKIP)
                 .hasSize(20).allSatisfy(r -> assertThat(r.verdict()).as(r.toString()).isEqualTo(Verdict.PASS));
         // The probe cannot sign what the proxy trusts, and the proxy issues tokens for its own /mcp only: expiry and
-        // audience are the proxy's own tests' (ProxySecurityTest), and the probe says it did not test them.
+        // audience are the proxy's own tests' (McpEndpointTest), and the probe says it did not test them.
         assertThat(report.results()).filteredOn(r -> r.verdict() == Verdict.SKIP && (r.id().startsWith("forged.")
                         || r.id().startsWith("foreign-token."))).extracting(CheckResult::id)
                 .containsExactly("forged.expired.status", "forged.wrong-audience.status", "foreign-token.status");

@@ -6,6 +6,10 @@ import dev.mcpoauth.cookbook.testkit.github.GitHubEmulator;
 import dev.mcpoauth.cookbook.testkit.net.FreePort;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow.Tokens;
+import io.restassured.RestAssured;
+import io.restassured.config.EncoderConfig;
+import io.restassured.config.RestAssuredConfig;
+import io.restassured.specification.RequestSpecification;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -14,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -26,7 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The GitHub emulator (shared test kit) and the proxy, started on loopback the way an operator
- * starts them: configuration only, no test hooks in the proxy. Demo-only credentials.
+ * starts them: configuration only, plus at most a {@link java.time.Clock} bean for a test that
+ * moves time. Demo-only credentials.
  */
 final class ProxyStack implements AutoCloseable {
 
@@ -37,10 +43,15 @@ final class ProxyStack implements AutoCloseable {
     static final String BASE_SCOPE = "mcp:tools";
     /** What {@code list_repositories} needs beyond the base scope. */
     static final String REPOS_READ = "repos:read";
+    /** What an MCP client sends first. */
+    static final String INITIALIZE = """
+            {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
+             "capabilities":{},"clientInfo":{"name":"attacker","version":"1"}}}""";
 
     final GitHubEmulator github;
     final URI baseUrl;
     private final Map<String, Object> properties;
+    private Clock clock;
     private ConfigurableApplicationContext proxy;
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -56,6 +67,10 @@ final class ProxyStack implements AutoCloseable {
     }
 
     static ProxyStack start(Path dataDirectory, Map<String, Object> overrides, boolean expiringGitHubTokens) {
+        return start(dataDirectory, overrides, expiringGitHubTokens, null);
+    }
+
+    private static ProxyStack start(Path dataDirectory, Map<String, Object> overrides, boolean expiringGitHubTokens, Clock clock) {
         try {
             GitHubEmulator github = GitHubEmulator.start();
             URI callback = URI.create("http://127.0.0.1/login/oauth2/code/github"); // any port on loopback, like GitHub
@@ -83,11 +98,17 @@ final class ProxyStack implements AutoCloseable {
             properties.put("spring.security.oauth2.client.provider.github.user-info-uri", github.apiBaseUrl() + "/user");
             properties.putAll(overrides);
             ProxyStack stack = new ProxyStack(github, URI.create("http://127.0.0.1:" + port), properties);
+            stack.clock = clock;
             stack.startProxy();
             return stack;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** As {@link #start(Path, Map)}, with the proxy's time taken from {@code clock}. */
+    static ProxyStack start(Path dataDirectory, Map<String, Object> overrides, Clock clock) {
+        return start(dataDirectory, overrides, false, clock);
     }
 
     /** For the demo: the helpers, against a proxy started elsewhere. */
@@ -98,11 +119,16 @@ final class ProxyStack implements AutoCloseable {
     void startProxy() {
         // As command-line arguments: they override application.yml, as an operator's settings do.
         String[] arguments = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-        proxy = new SpringApplicationBuilder(GitHubProxyApplication.class).run(arguments);
+        SpringApplicationBuilder application = new SpringApplicationBuilder(GitHubProxyApplication.class);
+        if (clock != null) {
+            application.initializers(context -> context.getBeanFactory().registerSingleton("clock", clock));
+        }
+        proxy = application.run(arguments);
     }
 
     void stopProxy() {
         proxy.close();
+        proxy = null;
     }
 
     /** A GitHub user of their own, for a test that counts a user's grants. */
@@ -118,6 +144,33 @@ final class ProxyStack implements AutoCloseable {
 
     URI mcpUrl() {
         return baseUrl.resolve("/mcp");
+    }
+
+    /** The RFC 9728 metadata URL the 401 challenges name. */
+    String resourceMetadataUrl() {
+        return baseUrl + "/.well-known/oauth-protected-resource/mcp";
+    }
+
+    /**
+     * A request to the proxy (rest-assured): redirects not followed, URLs sent as given, and no charset
+     * added to the Content-Type, so the proxy sees exactly what the test wrote.
+     */
+    RequestSpecification given() {
+        return RestAssured.given().baseUri(baseUrl.toString()).redirects().follow(false).urlEncodingEnabled(false)
+                .config(RestAssuredConfig.config().encoderConfig(EncoderConfig.encoderConfig()
+                        .appendDefaultContentCharsetToContentTypeIfUndefined(false)));
+    }
+
+    /** A JSON-RPC POST to {@code /mcp} as an MCP client sends it, with this access token. */
+    RequestSpecification mcp(String accessToken) {
+        return given().header("Authorization", "Bearer " + accessToken)
+                .contentType("application/json").accept("application/json, text/event-stream");
+    }
+
+    /** A browser's CORS preflight for a POST from {@code origin}. */
+    RequestSpecification preflight(String origin) {
+        return given().header("Origin", origin).header("Access-Control-Request-Method", "POST")
+                .header("Access-Control-Request-Headers", "content-type,mcp-protocol-version");
     }
 
     /** RFC 7591: a public client with a loopback redirect, as an MCP client registers. Returns the client_id. */

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jwt.SignedJWT;
+import dev.mcpoauth.cookbook.githubproxy.github.GitHubApi;
+import dev.mcpoauth.cookbook.githubproxy.github.GitHubTokenStore;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.mcp.McpTestClient;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow.Tokens;

@@ -1,5 +1,6 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.authorizationserver.registration;
 
+import dev.mcpoauth.cookbook.githubproxy.ProxyProperties;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -24,7 +25,7 @@ import org.springframework.stereotype.Component;
  * clients are public clients running code + PKCE, so that is all this proxy registers.
  */
 @Component
-class ClientRegistrationPolicy {
+public class ClientRegistrationPolicy {
 
     static final int MAX_REDIRECT_URIS = 10;
     static final int MAX_URI_LENGTH = 1000;
@@ -40,7 +41,7 @@ class ClientRegistrationPolicy {
     }
 
     /** Spring's checks (no dangerous schemes, no fragments), then this proxy's. */
-    Consumer<OAuth2ClientRegistrationAuthenticationContext> validator() {
+    public Consumer<OAuth2ClientRegistrationAuthenticationContext> validator() {
         return OAuth2ClientRegistrationAuthenticationValidator.DEFAULT_REDIRECT_URI_VALIDATOR
                 .andThen(OAuth2ClientRegistrationAuthenticationValidator.DEFAULT_JWK_SET_URI_VALIDATOR)
                 .andThen(context -> check(((OAuth2ClientRegistrationAuthenticationToken) context.getAuthentication())
@@ -51,7 +52,7 @@ class ClientRegistrationPolicy {
      * Public client, PKCE required, consent required, refresh tokens that rotate; a client that
      * asked for no scope gets the proxy's scopes (the MCP server names the base scope in its 401).
      */
-    OAuth2ClientRegistrationRegisteredClientConverter registeredClientConverter() {
+    public OAuth2ClientRegistrationRegisteredClientConverter registeredClientConverter() {
         OAuth2ClientRegistrationRegisteredClientConverter converter = new OAuth2ClientRegistrationRegisteredClientConverter();
         converter.setTokenSettingsCustomizer(tokens -> tokens
                 .reuseRefreshTokens(false)
@@ -61,7 +62,7 @@ class ClientRegistrationPolicy {
         return converter;
     }
 
-    RegisteredClient withDefaultScopes(RegisteredClient client) {
+    public RegisteredClient withDefaultScopes(RegisteredClient client) {
         if (!client.getScopes().isEmpty()) {
             return client;
         }

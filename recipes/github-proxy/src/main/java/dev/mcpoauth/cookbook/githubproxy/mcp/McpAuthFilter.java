@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.mcp;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;

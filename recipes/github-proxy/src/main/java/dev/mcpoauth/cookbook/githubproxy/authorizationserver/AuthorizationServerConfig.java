@@ -1,11 +1,20 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.authorizationserver;
 
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
+import dev.mcpoauth.cookbook.githubproxy.AuditLog;
+import dev.mcpoauth.cookbook.githubproxy.ProxyProperties;
+import dev.mcpoauth.cookbook.githubproxy.authorizationserver.registration.ClientMetadataDocuments;
+import dev.mcpoauth.cookbook.githubproxy.authorizationserver.registration.ClientRegistrationPolicy;
+import dev.mcpoauth.cookbook.githubproxy.authorizationserver.registration.RegistrationSizeLimit;
+import dev.mcpoauth.cookbook.githubproxy.consent.ConsentCsrfFilter;
+import dev.mcpoauth.cookbook.githubproxy.consent.ConsentPage;
+import dev.mcpoauth.cookbook.githubproxy.github.GitHubAccess;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -133,7 +142,7 @@ class AuthorizationServerConfig {
             .authorizeHttpRequests(authorize -> authorize
                 .requestMatchers(HttpMethod.POST, "/oauth2/register").permitAll()
                 .anyRequest().authenticated())
-            // A user who is not signed in goes to GitHub first (Spring's oauth2Login, see UpstreamLoginConfig).
+            // A user who is not signed in goes to GitHub first (Spring's oauth2Login, see github.UpstreamLoginConfig).
             .exceptionHandling(exceptions -> exceptions.defaultAuthenticationEntryPointFor(
                 new LoginUrlAuthenticationEntryPoint("/oauth2/authorization/github"),
                 PathPatternRequestMatcher.withDefaults().matcher("/oauth2/authorize")))
@@ -241,11 +250,12 @@ class AuthorizationServerConfig {
         return new ClientMetadataDocuments(new JdbcRegisteredClientRepository(jdbc), properties, audit);
     }
 
+    /** The refresh-reuse grace window is measured on the application's {@link Clock} if it has one, else the system's. */
     @Bean
     GrantStore authorizationService(JdbcTemplate jdbc, RegisteredClientRepository clients, GitHubAccess github,
-            AuditLog audit, ProxyProperties properties) {
+            AuditLog audit, ProxyProperties properties, ObjectProvider<Clock> clock) {
         return new GrantStore(new JdbcOAuth2AuthorizationService(jdbc, clients), jdbc, clients, github, audit,
-                properties.refreshReuseGrace());
+                properties.refreshReuseGrace(), clock.getIfAvailable(Clock::systemUTC));
     }
 
     /** Keyed by (client, user): an approval never carries over to another client. */

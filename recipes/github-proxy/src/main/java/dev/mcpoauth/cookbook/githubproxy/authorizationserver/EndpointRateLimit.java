@@ -1,5 +1,7 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.authorizationserver;
 
+import dev.mcpoauth.cookbook.githubproxy.AuditLog;
+import dev.mcpoauth.cookbook.githubproxy.ProxyProperties;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;

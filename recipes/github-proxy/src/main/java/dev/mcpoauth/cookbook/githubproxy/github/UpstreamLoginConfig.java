@@ -1,5 +1,6 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.github;
 
+import dev.mcpoauth.cookbook.githubproxy.AuditLog;
 import java.util.Map;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;

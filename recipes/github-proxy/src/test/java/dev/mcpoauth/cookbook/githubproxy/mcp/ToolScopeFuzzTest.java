@@ -1,7 +1,7 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.mcp;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.mcpoauth.cookbook.githubproxy.McpAuthFilter.JsonRpcBody;
+import dev.mcpoauth.cookbook.githubproxy.mcp.McpAuthFilter.JsonRpcBody;
 import dev.mcpoauth.cookbook.testkit.fuzz.ToolCallDifferential;
 import dev.mcpoauth.cookbook.testkit.fuzz.ToolCallDifferential.Passed;
 import dev.mcpoauth.cookbook.testkit.fuzz.ToolCallDifferential.Refused;

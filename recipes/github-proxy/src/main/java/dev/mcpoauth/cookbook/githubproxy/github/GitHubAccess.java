@@ -1,8 +1,8 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.github;
 
-import dev.mcpoauth.cookbook.githubproxy.GitHubApi.RefreshRefusedException;
-import dev.mcpoauth.cookbook.githubproxy.GitHubApi.TokenRejectedException;
-import dev.mcpoauth.cookbook.githubproxy.GitHubTokenStore.GitHubToken;
+import dev.mcpoauth.cookbook.githubproxy.github.GitHubApi.RefreshRefusedException;
+import dev.mcpoauth.cookbook.githubproxy.github.GitHubApi.TokenRejectedException;
+import dev.mcpoauth.cookbook.githubproxy.github.GitHubTokenStore.GitHubToken;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;

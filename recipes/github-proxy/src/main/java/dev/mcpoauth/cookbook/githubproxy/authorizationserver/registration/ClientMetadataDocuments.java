@@ -1,5 +1,7 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.authorizationserver.registration;
 
+import dev.mcpoauth.cookbook.githubproxy.AuditLog;
+import dev.mcpoauth.cookbook.githubproxy.ProxyProperties;
 import dev.mcpoauth.cookbook.githubproxy.ProxyProperties.ClientMetadataDocumentSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,9 +11,13 @@ import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -35,7 +41,7 @@ import tools.jackson.databind.json.JsonMapper;
  * is bounded: https only, no redirects, no private, loopback or link-local addresses, a size and a
  * time limit. Everything else found in the document is checked as for dynamic registration.
  */
-class ClientMetadataDocuments implements RegisteredClientRepository {
+public class ClientMetadataDocuments implements RegisteredClientRepository {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientMetadataDocuments.class);
 
@@ -45,7 +51,7 @@ class ClientMetadataDocuments implements RegisteredClientRepository {
     private final AuditLog audit;
     private final HttpClient http;
 
-    ClientMetadataDocuments(RegisteredClientRepository registered, ProxyProperties properties, AuditLog audit) {
+    public ClientMetadataDocuments(RegisteredClientRepository registered, ProxyProperties properties, AuditLog audit) {
         this.registered = registered;
         this.settings = properties.clientMetadataDocuments();
         this.properties = properties;
@@ -200,7 +206,7 @@ class ClientMetadataDocuments implements RegisteredClientRepository {
         String clientName = name instanceof String text && !text.isBlank()
                 && text.length() <= ClientRegistrationPolicy.MAX_NAME_LENGTH ? text : clientId;
         // A stable id derived from the URL, so grants stored against it survive a re-fetch.
-        String id = known != null ? known.getId() : "cimd-" + GrantStore.sha256(clientId).substring(0, 32);
+        String id = known != null ? known.getId() : "cimd-" + sha256Hex(clientId).substring(0, 32);
         return RegisteredClient.withId(id)
                 .clientId(clientId)
                 .clientIdIssuedAt(Instant.now())
@@ -217,6 +223,14 @@ class ClientMetadataDocuments implements RegisteredClientRepository {
                         .refreshTokenTimeToLive(properties.refreshTokenLifetime())
                         .build())
                 .build();
+    }
+
+    private static String sha256Hex(String value) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static final class RefusedDocumentException extends Exception {

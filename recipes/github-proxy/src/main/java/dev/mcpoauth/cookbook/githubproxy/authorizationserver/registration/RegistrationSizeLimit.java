@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.authorizationserver.registration;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -12,7 +12,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Anonymous registration reads a JSON body of any size by default. Real client metadata is a few
  * hundred bytes; anything over 16 KiB, or of unknown length, is refused before it is parsed.
  */
-final class RegistrationSizeLimit extends OncePerRequestFilter {
+public final class RegistrationSizeLimit extends OncePerRequestFilter {
 
     static final int MAX_BYTES = 16 * 1024;
 

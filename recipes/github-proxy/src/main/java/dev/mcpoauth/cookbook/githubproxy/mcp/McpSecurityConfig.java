@@ -1,8 +1,11 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.mcp;
 
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
-import dev.mcpoauth.cookbook.githubproxy.McpAuthFilter.JsonRpcErrors;
+import dev.mcpoauth.cookbook.githubproxy.ProxyProperties;
+import dev.mcpoauth.cookbook.githubproxy.PublicUrls;
+import dev.mcpoauth.cookbook.githubproxy.authorizationserver.GrantStore;
+import dev.mcpoauth.cookbook.githubproxy.mcp.McpAuthFilter.JsonRpcErrors;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.RequestDispatcher;

@@ -1,9 +1,12 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.authorizationserver;
 
+import dev.mcpoauth.cookbook.githubproxy.AuditLog;
+import dev.mcpoauth.cookbook.githubproxy.github.GitHubAccess;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -31,10 +34,10 @@ import tools.jackson.databind.json.JsonMapper;
  * <li>the audit lines for authorization and reuse.</li>
  * </ul>
  */
-class GrantStore implements OAuth2AuthorizationService {
+public class GrantStore implements OAuth2AuthorizationService {
 
     /** The access token's claim naming its grant (the row id of {@code oauth2_authorization}). */
-    static final String GRANT_ID_CLAIM = "grant_id";
+    public static final String GRANT_ID_CLAIM = "grant_id";
 
     private final OAuth2AuthorizationService delegate;
     private final JdbcTemplate jdbc;
@@ -42,15 +45,17 @@ class GrantStore implements OAuth2AuthorizationService {
     private final GitHubAccess github;
     private final AuditLog audit;
     private final Duration reuseGrace;
+    private final Clock clock;
 
     GrantStore(OAuth2AuthorizationService delegate, JdbcTemplate jdbc, RegisteredClientRepository clients,
-            GitHubAccess github, AuditLog audit, Duration reuseGrace) {
+            GitHubAccess github, AuditLog audit, Duration reuseGrace, Clock clock) {
         this.delegate = delegate;
         this.jdbc = jdbc;
         this.clients = clients;
         this.github = github;
         this.audit = audit;
         this.reuseGrace = reuseGrace;
+        this.clock = clock;
     }
 
     @Override
@@ -61,7 +66,7 @@ class GrantStore implements OAuth2AuthorizationService {
         if (oldRefresh != null && newRefresh != null
                 && !oldRefresh.getToken().getTokenValue().equals(newRefresh.getToken().getTokenValue())) {
             jdbc.update("INSERT INTO rotated_refresh_token (token_hash, authorization_id, rotated_at) VALUES (?, ?, ?)",
-                    sha256(oldRefresh.getToken().getTokenValue()), authorization.getId(), Timestamp.from(Instant.now()));
+                    sha256(oldRefresh.getToken().getTokenValue()), authorization.getId(), Timestamp.from(clock.instant()));
         }
         delegate.save(authorization);
 
@@ -98,7 +103,7 @@ class GrantStore implements OAuth2AuthorizationService {
     }
 
     /** For the MCP endpoint: a JWT is still checked against its grant, so revocation takes effect at once. */
-    boolean isActiveAccessToken(String grantId, String token) {
+    public boolean isActiveAccessToken(String grantId, String token) {
         if (grantId == null) {
             return false;
         }
@@ -129,7 +134,7 @@ class GrantStore implements OAuth2AuthorizationService {
                 continue;
             }
             Instant rotatedAt = ((Timestamp) rotation.get("rotated_at")).toInstant();
-            if (rotatedAt.plus(reuseGrace).isAfter(Instant.now())) {
+            if (rotatedAt.plus(reuseGrace).isAfter(clock.instant())) {
                 audit.record("refresh_token_reuse", clientId(grant), grant.getPrincipalName(), "refused_within_grace",
                         Map.of("grant", grant.getId()));
                 continue;
@@ -146,7 +151,7 @@ class GrantStore implements OAuth2AuthorizationService {
         List<String> others = jdbc.queryForList("""
                 SELECT id FROM oauth2_authorization
                 WHERE principal_name = ? AND id <> ? AND refresh_token_expires_at > ?""",
-                String.class, ended.getPrincipalName(), ended.getId(), Timestamp.from(Instant.now()));
+                String.class, ended.getPrincipalName(), ended.getId(), Timestamp.from(clock.instant()));
         boolean anotherLiveGrant = others.stream().map(delegate::findById)
                 .anyMatch(other -> other != null && other.getRefreshToken() != null && other.getRefreshToken().isActive());
         if (!anotherLiveGrant) {

@@ -1,6 +1,7 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.github;
 
-import dev.mcpoauth.cookbook.githubproxy.GitHubTokenStore.GitHubToken;
+import dev.mcpoauth.cookbook.githubproxy.ProxyProperties;
+import dev.mcpoauth.cookbook.githubproxy.github.GitHubTokenStore.GitHubToken;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;

@@ -1,6 +1,9 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.mcp;
 
-import dev.mcpoauth.cookbook.githubproxy.GitHubAccess.ReconnectRequiredException;
+import dev.mcpoauth.cookbook.githubproxy.AuditLog;
+import dev.mcpoauth.cookbook.githubproxy.github.GitHubAccess;
+import dev.mcpoauth.cookbook.githubproxy.github.GitHubAccess.ReconnectRequiredException;
+import dev.mcpoauth.cookbook.githubproxy.github.GitHubApi;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;

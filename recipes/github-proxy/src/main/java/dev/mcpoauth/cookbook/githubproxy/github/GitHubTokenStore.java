@@ -1,5 +1,6 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.github;
 
+import dev.mcpoauth.cookbook.githubproxy.TokenCipher;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.consent;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -19,7 +19,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * {@code state} guards it there. This filter requires the consent page's CSRF token too, so another
  * site cannot submit "Allow" in the user's browser.
  */
-final class ConsentCsrfFilter extends OncePerRequestFilter {
+public final class ConsentCsrfFilter extends OncePerRequestFilter {
 
     private final HttpSessionCsrfTokenRepository tokens = new HttpSessionCsrfTokenRepository();
     private final XorCsrfTokenRequestAttributeHandler masking = new XorCsrfTokenRequestAttributeHandler();

@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.consent;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -38,10 +38,10 @@ import org.springframework.web.util.HtmlUtils;
  * Every value on it is HTML-escaped: client names and URIs are chosen by whoever registered.
  */
 @RestController
-class ConsentPage {
+public class ConsentPage {
 
-    static final String PATH = "/oauth2/consent";
-    /** Which button the user pressed; see {@link AuthorizationServerConfig} for what happens to each. */
+    public static final String PATH = "/oauth2/consent";
+    /** Which button the user pressed; {@code authorizationserver.AuthorizationServerConfig} says what happens to each. */
     static final String ACCEPT = "accept";
     static final String DENY = "deny";
 
@@ -107,7 +107,7 @@ class ConsentPage {
      * the user once approved. A client that opens the system browser (an MCP client on the
      * desktop) sends {@code none}; the approval is honoured then.
      */
-    static boolean required(OAuth2AuthorizationCodeRequestAuthenticationContext context) {
+    public static boolean required(OAuth2AuthorizationCodeRequestAuthenticationContext context) {
         if (!context.getRegisteredClient().getClientSettings().isRequireAuthorizationConsent()) {
             return false;
         }
@@ -125,7 +125,7 @@ class ConsentPage {
      * to send codes elsewhere. A loopback redirect's port is left out: native clients pick a new one
      * each time (RFC 8252 section 7.3). Hashed, because Spring stores authorities comma-separated.
      */
-    static GrantedAuthority approvedRedirect(RegisteredClient client, String requestedRedirectUri) {
+    public static GrantedAuthority approvedRedirect(RegisteredClient client, String requestedRedirectUri) {
         String redirect = requestedRedirectUri != null ? requestedRedirectUri : client.getRedirectUris().iterator().next();
         URI uri = URI.create(redirect);
         if (uri.getPort() != -1 && LOOPBACK_HOSTS.contains(uri.getHost())) {
@@ -149,7 +149,7 @@ class ConsentPage {
     }
 
     /** What the form's buttons mean to Spring's consent step. */
-    static boolean approved(Map<String, Object> consentParameters) {
+    public static boolean approved(Map<String, Object> consentParameters) {
         return consentParameters.containsKey(ACCEPT) && !consentParameters.containsKey(DENY);
     }
 }

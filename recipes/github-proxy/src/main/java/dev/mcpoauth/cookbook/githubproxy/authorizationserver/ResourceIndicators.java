@@ -1,5 +1,6 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.authorizationserver;
 
+import dev.mcpoauth.cookbook.githubproxy.PublicUrls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;

@@ -1,5 +1,6 @@
-package dev.mcpoauth.cookbook.githubproxy;
+package dev.mcpoauth.cookbook.githubproxy.authorizationserver;
 
+import dev.mcpoauth.cookbook.githubproxy.authorizationserver.registration.ClientRegistrationPolicy;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 import java.util.Base64;

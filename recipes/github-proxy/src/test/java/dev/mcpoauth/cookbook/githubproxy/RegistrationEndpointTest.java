@@ -1,0 +1,118 @@
+package dev.mcpoauth.cookbook.githubproxy;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.emptyOrNullString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.params.provider.Arguments.argumentSet;
+
+import io.restassured.response.Response;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.json.JsonMapper;
+
+/** RFC 7591 at {@code /oauth2/register}: open to public MCP clients, and only to what they need. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RegistrationEndpointTest {
+
+    private ProxyStack stack;
+
+    @BeforeAll
+    void start(@TempDir Path data) {
+        stack = ProxyStack.start(data, Map.of());
+    }
+
+    @AfterAll
+    void stop() {
+        stack.close();
+    }
+
+    static Stream<Arguments> refusedRegistrations() {
+        return Stream.of(
+                argumentSet("an http redirect URI off loopback",
+                        redirectTo("http://evil.example/cb"), 400, "invalid_redirect_uri"),
+                argumentSet("a javascript: redirect URI in mixed case",
+                        redirectTo("JaVaScRiPt:alert(1)"), 400, "invalid_redirect_uri"),
+                argumentSet("a data: redirect URI",
+                        redirectTo("data:text/html,<script>alert(1)</script>"), 400, "invalid_redirect_uri"),
+                argumentSet("a javascript: redirect URI after a leading space",
+                        redirectTo(" javascript:alert(1)"), 400, "invalid_redirect_uri"),
+                argumentSet("a javascript: redirect URI with a NUL byte inside",
+                        redirectTo("java\0script:alert(1)"), 400, "invalid_redirect_uri"),
+                argumentSet("a vbscript: redirect URI",
+                        redirectTo("vbscript:msgbox"), 400, "invalid_redirect_uri"),
+                argumentSet("loopback as userinfo before another host",
+                        redirectTo("http://127.0.0.1@evil.example/cb"), 400, "invalid_redirect_uri"),
+                argumentSet("a redirect URI with a fragment",
+                        redirectTo("https://app.example/cb#frag"), 400, "invalid_redirect_uri"),
+                argumentSet("a client secret",
+                        """
+                        {"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"client_secret_basic"}""",
+                        400, "invalid_client_metadata"),
+                argumentSet("the client_credentials grant",
+                        """
+                        {"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"none","grant_types":["client_credentials"]}""",
+                        400, "invalid_client_metadata"),
+                argumentSet("a scope the proxy does not have",
+                        """
+                        {"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"none","scope":"admin"}""",
+                        400, "invalid_client_metadata"),
+                argumentSet("20 KB of metadata",
+                        "{\"redirect_uris\":[\"https://app.example/cb\"],\"client_name\":\"" + "x".repeat(20_000) + "\"}",
+                        413, "invalid_client_metadata"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("refusedRegistrations")
+    void refusesARegistrationAPublicMcpClientNeverNeeds(String body, int status, String error) {
+        register(body)
+        .then()
+            .statusCode(status)
+            .body("error", equalTo(error));
+    }
+
+    @Test
+    void theRegistrationResponseNamesOnlyTheNewPublicClient() {
+        register("""
+                {"client_name":"Echo check","redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""")
+        .then()
+            .statusCode(201)
+            .body("client_id", not(emptyOrNullString()))
+            .body("client_secret", nullValue())
+            .body("token_endpoint_auth_method", equalTo("none"))
+            .body(not(containsString(ProxyStack.GITHUB_CLIENT_ID)))
+            .body(not(containsString(ProxyStack.GITHUB_CLIENT_SECRET)));
+    }
+
+    /** Browser-based clients register from their own origin; nothing at this endpoint rides on cookies. */
+    @Test
+    void answersAnyOriginsPreflightWithoutCredentials() {
+        stack.preflight("https://some-web-client.example")
+        .when()
+            .options("/oauth2/register")
+        .then()
+            .statusCode(200)
+            .header("Access-Control-Allow-Origin", "https://some-web-client.example")
+            .header("Access-Control-Allow-Credentials", nullValue());
+    }
+
+    private Response register(String json) {
+        return stack.given().contentType("application/json").accept("application/json").body(json)
+                .when().post("/oauth2/register");
+    }
+
+    private static String redirectTo(String uri) {
+        return "{\"redirect_uris\":[" + JsonMapper.shared().writeValueAsString(uri)
+                + "],\"token_endpoint_auth_method\":\"none\"}";
+    }
+}
