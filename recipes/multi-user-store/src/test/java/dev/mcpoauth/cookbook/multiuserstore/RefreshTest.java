@@ -3,6 +3,8 @@ package dev.mcpoauth.cookbook.multiuserstore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcpoauth.cookbook.multiuserstore.ServerInstance.McpUser;
+import dev.mcpoauth.cookbook.multiuserstore.store.StoredConnection;
+import dev.mcpoauth.cookbook.multiuserstore.store.TokenRepository;
 import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
 import dev.mcpoauth.cookbook.testkit.postgres.PostgresServer;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;

@@ -3,6 +3,9 @@ package dev.mcpoauth.cookbook.multiuserstore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcpoauth.cookbook.multiuserstore.ServerInstance.McpUser;
+import dev.mcpoauth.cookbook.multiuserstore.store.KeyRotation;
+import dev.mcpoauth.cookbook.multiuserstore.store.TokenRepository;
+import dev.mcpoauth.cookbook.multiuserstore.store.UpstreamTokens;
 import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
 import dev.mcpoauth.cookbook.testkit.postgres.PostgresServer;
 import io.micronaut.context.ApplicationContext;
