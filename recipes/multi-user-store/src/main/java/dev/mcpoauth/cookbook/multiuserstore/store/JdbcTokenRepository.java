@@ -1,16 +1,9 @@
 package dev.mcpoauth.cookbook.multiuserstore.store;
 
-import dev.mcpoauth.cookbook.multiuserstore.store.crypto.EnvelopeEncryption;
+import dev.mcpoauth.cookbook.multiuserstore.store.crypto.EnvelopeEncryption.Sealed;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Singleton;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,19 +14,16 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@link TokenRepository} on plain JDBC: the same SQL runs on H2 and PostgreSQL (schema in
- * {@code db/migration}, applied by Flyway at startup). Tokens are sealed before they reach a
- * statement and opened after they leave a result set; the database only ever holds ciphertext.
- * Every call is timed ({@code token.store.latency}).
+ * {@code db/migration}, applied by Flyway at startup). Tokens are sealed ({@link TokenSealing}) before
+ * they reach a statement and opened after they leave a result set; the database only ever holds
+ * ciphertext, base64 in its columns. Every call is timed ({@code token.store.latency}).
  */
 @Singleton
 final class JdbcTokenRepository implements TokenRepository {
 
-    private static final Logger LOG = LoggerFactory.getLogger(JdbcTokenRepository.class);
     private static final Base64.Encoder B64 = Base64.getEncoder();
     private static final Base64.Decoder B64D = Base64.getDecoder();
 
@@ -41,12 +31,12 @@ final class JdbcTokenRepository implements TokenRepository {
             + " access_expires_at, version FROM upstream_connection WHERE user_id = ? AND upstream = ?";
 
     private final DataSource dataSource;
-    private final EnvelopeEncryption encryption;
+    private final TokenSealing sealing;
     private final MeterRegistry meters;
 
-    JdbcTokenRepository(DataSource dataSource, EnvelopeEncryption encryption, MeterRegistry meters) {
+    JdbcTokenRepository(DataSource dataSource, TokenSealing sealing, MeterRegistry meters) {
         this.dataSource = dataSource;
-        this.encryption = encryption;
+        this.sealing = sealing;
         this.meters = meters;
     }
 
@@ -160,28 +150,23 @@ final class JdbcTokenRepository implements TokenRepository {
             try (Connection c = dataSource.getConnection()) {
                 c.setAutoCommit(false);
                 try {
-                    EnvelopeEncryption.Sealed sealed = null;
+                    Sealed sealed = null;
                     try (PreparedStatement select = c.prepareStatement("SELECT kek_id, wrapped_data_key, sealed_tokens"
                             + " FROM upstream_connection WHERE user_id = ? AND upstream = ? FOR UPDATE")) {
                         select.setString(1, key.userId());
                         select.setString(2, key.upstream());
                         try (ResultSet row = select.executeQuery()) {
                             if (row.next() && row.getString(1) != null) {
-                                sealed = new EnvelopeEncryption.Sealed(row.getString(1), B64D.decode(row.getString(2)),
-                                        B64D.decode(row.getString(3)));
+                                sealed = sealedColumns(key.userId(), key.upstream(), row.getString(1), row.getString(2),
+                                        row.getString(3));
                             }
                         }
                     }
-                    if (sealed == null || sealed.keyId().equals(encryption.currentKeyId())) {
+                    if (sealed == null || sealed.keyId().equals(sealing.currentKeyId())) {
                         c.commit();
                         return false; // gone, or rewrapped meanwhile (a refresh seals under the current key)
                     }
-                    EnvelopeEncryption.Sealed rewrapped;
-                    try {
-                        rewrapped = encryption.rewrap(sealed, key.userId(), key.upstream());
-                    } catch (GeneralSecurityException e) {
-                        throw unreadable(key.userId(), key.upstream(), sealed.keyId(), e);
-                    }
+                    Sealed rewrapped = sealing.rewrap(sealed, key.userId(), key.upstream());
                     try (PreparedStatement update = c.prepareStatement("UPDATE upstream_connection SET kek_id = ?,"
                             + " wrapped_data_key = ? WHERE user_id = ? AND upstream = ?")) {
                         update.setString(1, rewrapped.keyId());
@@ -219,14 +204,7 @@ final class JdbcTokenRepository implements TokenRepository {
 
         @Override
         public void replace(UpstreamTokens tokens) {
-            EnvelopeEncryption.Sealed sealed;
-            try {
-                sealed = encryption.seal(serialize(tokens), userId, upstream);
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("Cannot seal tokens for user " + userId + " upstream " + upstream
-                        + ": " + e.getClass().getSimpleName());
-            }
-            write(ConnectionStatus.CONNECTED, sealed, tokens.expiresAt().getEpochSecond());
+            write(ConnectionStatus.CONNECTED, sealing.seal(tokens, userId, upstream), tokens.expiresAt().getEpochSecond());
         }
 
         @Override
@@ -242,7 +220,7 @@ final class JdbcTokenRepository implements TokenRepository {
             });
         }
 
-        private void write(ConnectionStatus status, EnvelopeEncryption.Sealed sealed, Long expiresAt) {
+        private void write(ConnectionStatus status, Sealed sealed, Long expiresAt) {
             String sql = exists
                     ? "UPDATE upstream_connection SET status = ?, kek_id = ?, wrapped_data_key = ?, sealed_tokens = ?,"
                             + " access_expires_at = ?, version = ?, updated_at = ? WHERE user_id = ? AND upstream = ?"
@@ -289,60 +267,19 @@ final class JdbcTokenRepository implements TokenRepository {
         if (status != ConnectionStatus.CONNECTED) {
             return new StoredConnection(userId, upstream, status, null, version, keyId);
         }
-        EnvelopeEncryption.Sealed sealed;
-        byte[] plaintext;
+        Sealed sealed = sealedColumns(userId, upstream, keyId, row.getString("wrapped_data_key"), row.getString("sealed_tokens"));
+        UpstreamTokens tokens = sealing.open(sealed, userId, upstream, Instant.ofEpochSecond(row.getLong("access_expires_at")));
+        return new StoredConnection(userId, upstream, status, tokens, version, keyId);
+    }
+
+    /** A row's sealed columns as bytes; a column that is missing or not base64 makes the row unreadable. */
+    private static Sealed sealedColumns(String userId, String upstream, String keyId, String wrappedDataKey,
+                                        String sealedTokens) {
         try {
-            sealed = new EnvelopeEncryption.Sealed(keyId, B64D.decode(row.getString("wrapped_data_key")),
-                    B64D.decode(row.getString("sealed_tokens")));
-            plaintext = encryption.open(sealed, userId, upstream);
-        } catch (GeneralSecurityException | IllegalArgumentException | NullPointerException e) {
-            throw unreadable(userId, upstream, keyId, e);
+            return new Sealed(keyId, B64D.decode(wrappedDataKey), B64D.decode(sealedTokens));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw TokenSealing.unreadable(userId, upstream, keyId, e);
         }
-        return new StoredConnection(userId, upstream, status,
-                deserialize(plaintext, Instant.ofEpochSecond(row.getLong("access_expires_at"))), version, keyId);
-    }
-
-    /** Logged and thrown with the row's identity and the failure's type only: no ciphertext, no key, no token. */
-    private static UnreadableTokensException unreadable(String userId, String upstream, String keyId, Exception e) {
-        String message = "Stored tokens of user " + userId + " for upstream " + upstream + " (key " + keyId
-                + ") failed their integrity check: " + e.getClass().getSimpleName();
-        LOG.error(message);
-        return new UnreadableTokensException(message);
-    }
-
-    private static byte[] serialize(UpstreamTokens tokens) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            writeString(out, tokens.accessToken());
-            writeString(out, tokens.refreshToken() == null ? "" : tokens.refreshToken());
-        } catch (IOException impossible) {
-            throw new IllegalStateException(impossible);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static UpstreamTokens deserialize(byte[] plaintext, Instant expiresAt) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(plaintext))) {
-            String access = readString(in);
-            String refresh = readString(in);
-            return new UpstreamTokens(access, refresh.isEmpty() ? null : refresh, expiresAt);
-        } catch (IOException e) {
-            throw new UnreadableTokensException("Stored tokens have an unexpected format");
-        }
-    }
-
-    private static void writeString(DataOutputStream out, String value) throws IOException {
-        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(bytes.length);
-        out.write(bytes);
-    }
-
-    private static String readString(DataInputStream in) throws IOException {
-        int length = in.readInt();
-        if (length < 0 || length > 64 * 1024) {
-            throw new IOException("bad length");
-        }
-        return new String(in.readNBytes(length), StandardCharsets.UTF_8);
     }
 
     @FunctionalInterface
