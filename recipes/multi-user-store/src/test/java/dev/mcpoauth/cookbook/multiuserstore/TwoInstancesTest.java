@@ -49,7 +49,7 @@ class TwoInstancesTest {
     }
 
     @Test
-    void twoInstancesRefreshingTheSameUserCallTheUpstreamOnceAndLoseNoToken() throws Exception {
+    void twoInstancesRefreshingOneUserShareOneUpstreamRefresh() throws Exception {
         try (McpUser onFirst = first.login(TestStack.ALICE); McpUser onSecond = second.session(onFirst)) {
             assertThat(first.connect(onFirst, TestStack.ALICE_CALENDAR)).isEqualTo(200);
             rows.setAccessExpiry(onFirst.subject(), Instant.now().minusSeconds(10).getEpochSecond());

@@ -43,12 +43,13 @@ public final class UpstreamAccess {
     private final UpstreamConfiguration upstream;
     private final List<RefreshHook> hooks;
     private final MeterRegistry meters;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
     private final Map<String, CompletableFuture<Grant>> inFlight = new ConcurrentHashMap<>();
 
     UpstreamAccess(TokenRepository store, UpstreamOAuthClient oauth, UpstreamConfiguration upstream,
-                   List<RefreshHook> hooks, MeterRegistry meters) {
+                   List<RefreshHook> hooks, MeterRegistry meters, Clock clock) {
         this.store = store;
+        this.clock = clock;
         this.oauth = oauth;
         this.upstream = upstream;
         this.hooks = hooks;

@@ -51,10 +51,12 @@ public final class UpstreamOAuthClient {
     private final ClientAuthentication clientAuthentication;
     private final URI redirectUri;
     private final RetryPolicy retry;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
-    UpstreamOAuthClient(UpstreamConfiguration upstream, McpConfiguration mcp) {
+    /** @param clock when tokens were issued, so their expiry reads on the same clock {@link UpstreamAccess} checks */
+    UpstreamOAuthClient(UpstreamConfiguration upstream, McpConfiguration mcp, Clock clock) {
         this.upstream = upstream;
+        this.clock = clock;
         this.clientAuthentication = new ClientSecretBasic(new ClientID(upstream.clientId()), new Secret(upstream.clientSecret()));
         this.redirectUri = callbackUri(mcp);
         this.retry = RetryPolicy.of(upstream);

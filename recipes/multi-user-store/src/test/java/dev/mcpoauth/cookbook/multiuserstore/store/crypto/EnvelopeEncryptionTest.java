@@ -6,8 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Base64;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import javax.crypto.AEADBadTagException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The envelope on its own, without a database: what binds a ciphertext to its row and key. */
 class EnvelopeEncryptionTest {
@@ -20,14 +25,26 @@ class EnvelopeEncryptionTest {
     private final byte[] secret = "refresh-token-value".getBytes(StandardCharsets.UTF_8);
 
     @Test
-    void opensForTheSameUserAndUpstreamOnly() throws GeneralSecurityException {
+    void opensForTheRowItWasSealedFor() throws GeneralSecurityException {
         EnvelopeEncryption.Sealed sealed = underK1.seal(secret, "alice-sub", "calendar");
 
         assertThat(underK1.open(sealed, "alice-sub", "calendar")).isEqualTo(secret);
-        assertThatThrownBy(() -> underK1.open(sealed, "bob-sub", "calendar")).isInstanceOf(AEADBadTagException.class);
-        assertThatThrownBy(() -> underK1.open(sealed, "alice-sub", "github")).isInstanceOf(AEADBadTagException.class);
-        // Length prefixes: ("alice-subc", "alendar") is not ("alice-sub", "calendar").
-        assertThatThrownBy(() -> underK1.open(sealed, "alice-subc", "alendar")).isInstanceOf(AEADBadTagException.class);
+    }
+
+    static Stream<Arguments> otherRows() {
+        return Stream.of(
+                Arguments.argumentSet("another user", "bob-sub", "calendar"),
+                Arguments.argumentSet("another upstream", "alice-sub", "github"),
+                // Length prefixes: ("alice-subc", "alendar") is not ("alice-sub", "calendar").
+                Arguments.argumentSet("the same bytes split elsewhere", "alice-subc", "alendar"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("otherRows")
+    void refusesToOpenForAnotherRow(String userId, String upstream) throws GeneralSecurityException {
+        EnvelopeEncryption.Sealed sealed = underK1.seal(secret, "alice-sub", "calendar");
+
+        assertThatThrownBy(() -> underK1.open(sealed, userId, upstream)).isInstanceOf(AEADBadTagException.class);
     }
 
     @Test
@@ -40,16 +57,29 @@ class EnvelopeEncryptionTest {
         assertThat(new String(first.ciphertext(), StandardCharsets.ISO_8859_1)).doesNotContain("refresh-token-value");
     }
 
-    @Test
-    void aFlippedBitOrAnotherKeyIdIsRefused() throws GeneralSecurityException {
-        EnvelopeEncryption.Sealed sealed = underK1.seal(secret, "alice-sub", "calendar");
-        byte[] tampered = sealed.ciphertext().clone();
-        tampered[tampered.length - 1] ^= 1;
+    static Stream<Arguments> alteredEnvelopes() {
+        return Stream.of(
+                Arguments.argumentSet("a flipped bit in the sealed tokens", (UnaryOperator<EnvelopeEncryption.Sealed>) sealed -> {
+                    byte[] tampered = sealed.ciphertext().clone();
+                    tampered[tampered.length - 1] ^= 1;
+                    return new EnvelopeEncryption.Sealed(sealed.keyId(), sealed.wrappedDataKey(), tampered);
+                }),
+                Arguments.argumentSet("another configured key id", (UnaryOperator<EnvelopeEncryption.Sealed>) sealed ->
+                        new EnvelopeEncryption.Sealed("k2", sealed.wrappedDataKey(), sealed.ciphertext())));
+    }
 
-        assertThatThrownBy(() -> underK1.open(new EnvelopeEncryption.Sealed("k1", sealed.wrappedDataKey(), tampered),
-                "alice-sub", "calendar")).isInstanceOf(AEADBadTagException.class);
-        assertThatThrownBy(() -> underK1.open(new EnvelopeEncryption.Sealed("k2", sealed.wrappedDataKey(), sealed.ciphertext()),
-                "alice-sub", "calendar")).isInstanceOf(AEADBadTagException.class);
+    @ParameterizedTest
+    @MethodSource("alteredEnvelopes")
+    void refusesAnAlteredEnvelope(UnaryOperator<EnvelopeEncryption.Sealed> alter) throws GeneralSecurityException {
+        EnvelopeEncryption.Sealed altered = alter.apply(underK1.seal(secret, "alice-sub", "calendar"));
+
+        assertThatThrownBy(() -> underK1.open(altered, "alice-sub", "calendar")).isInstanceOf(AEADBadTagException.class);
+    }
+
+    @Test
+    void refusesAnUnknownKeyId() throws GeneralSecurityException {
+        EnvelopeEncryption.Sealed sealed = underK1.seal(secret, "alice-sub", "calendar");
+
         assertThatThrownBy(() -> underK1.open(new EnvelopeEncryption.Sealed("k9", sealed.wrappedDataKey(), sealed.ciphertext()),
                 "alice-sub", "calendar")).isInstanceOf(GeneralSecurityException.class).hasMessage("Unknown key-encryption key id k9");
     }
@@ -66,9 +96,13 @@ class EnvelopeEncryptionTest {
     }
 
     @Test
-    void refusesKeysThatAreNotAes256() {
+    void refusesAKeyThatIsNotAes256() {
         assertThatThrownBy(() -> new EnvironmentKeyEncryptionKeys("short:" + Base64.getEncoder().encodeToString(new byte[16]), "short"))
                 .isInstanceOf(IllegalStateException.class).hasMessage("Key-encryption key short must be 32 bytes (AES-256), not 16");
+    }
+
+    @Test
+    void refusesACurrentKeyIdThatIsNotConfigured() {
         assertThatThrownBy(() -> new EnvironmentKeyEncryptionKeys(KEYS, "k3"))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("'k3' is not among the configured keys");
     }
