@@ -1,5 +1,9 @@
 package dev.mcpoauth.cookbook.multiuserstore;
 
+import dev.mcpoauth.cookbook.multiuserstore.resourceserver.AuthenticatedUser;
+import dev.mcpoauth.cookbook.multiuserstore.resourceserver.ResourceServer;
+import dev.mcpoauth.cookbook.multiuserstore.resourceserver.McpConfiguration;
+import dev.mcpoauth.cookbook.multiuserstore.tools.CalendarTools;
 import io.micronaut.security.token.validator.TokenValidator;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
@@ -15,6 +19,7 @@ import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.EnumSet;
 import java.util.Set;
@@ -23,8 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The MCP endpoint: the MCP Java SDK's Streamable HTTP transport, a plain servlet, mounted at
  * {@code /mcp} in Micronaut's servlet container (Jetty) next to Micronaut's own servlet, behind
- * {@link McpAuthFilter}, which makes it an OAuth resource server (the same file as the Micronaut
- * resource-server recipe's). Micronaut hands every {@link ServletContainerInitializer} bean the servlet
+ * the resource server's McpAuthFilter ({@link ResourceServer#mcpAuthFilter}), which makes it an OAuth
+ * resource server (the same file as the Micronaut resource-server recipe's). Micronaut hands every {@link ServletContainerInitializer} bean the servlet
  * context at startup.
  */
 @Singleton
@@ -35,7 +40,7 @@ final class McpEndpoint implements ServletContainerInitializer {
 
     private final HttpServletStreamableServerTransportProvider transport;
     private final McpSyncServer server;
-    private final McpAuthFilter authFilter;
+    private final HttpFilter authFilter;
 
     McpEndpoint(McpConfiguration mcp, CalendarTools tools, TokenValidator<HttpServletRequest> tokenValidator) {
         McpJsonMapper json = new JacksonMcpJsonMapper(JsonMapper.shared());
@@ -60,7 +65,7 @@ final class McpEndpoint implements ServletContainerInitializer {
         // tag::filters[]
         // Every check in front of the MCP servlet, in one filter; Micronaut Security validates the token.
         // The tools' own map says which extra scope a tool needs (disconnect: calendar:disconnect).
-        authFilter = new McpAuthFilter(mcp, tokenValidator, tools::requiredScope);
+        authFilter = ResourceServer.mcpAuthFilter(mcp, tokenValidator, CalendarTools::requiredScope);
         // end::filters[]
     }
 

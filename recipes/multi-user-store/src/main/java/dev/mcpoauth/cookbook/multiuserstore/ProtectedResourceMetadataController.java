@@ -1,5 +1,8 @@
 package dev.mcpoauth.cookbook.multiuserstore;
 
+import dev.mcpoauth.cookbook.multiuserstore.resourceserver.McpConfiguration;
+import dev.mcpoauth.cookbook.multiuserstore.resourceserver.ProtectedResourceMetadata;
+import dev.mcpoauth.cookbook.multiuserstore.tools.CalendarTools;
 import io.micronaut.http.HttpMethod;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
@@ -24,11 +27,11 @@ class ProtectedResourceMetadataController {
 
     private final ProtectedResourceMetadata metadata;
 
-    ProtectedResourceMetadataController(McpConfiguration mcp, CalendarTools tools) {
+    ProtectedResourceMetadataController(McpConfiguration mcp) {
         this.metadata = new ProtectedResourceMetadata(
                 mcp.resource().toString(),
                 List.of(mcp.authorizationServer().toString()),
-                tools.scopesSupported(mcp.requiredScope()),
+                CalendarTools.scopesSupported(mcp.requiredScope()),
                 List.of("header"),
                 RESOURCE_NAME,
                 false);

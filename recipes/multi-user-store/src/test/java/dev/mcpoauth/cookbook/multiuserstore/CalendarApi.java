@@ -15,13 +15,12 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -30,7 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code exp}), and serves each user the events of the {@code preferred_username} in the token.
  * It lives in the test tree: in production the upstream is someone else's API.
  *
- * <p>Test levers: {@link #denyTokensIssuedBefore} (a token revoked upstream before it expires: 401),
+ * <p>Test levers: {@link #revoke} (a token revoked upstream before it expires: 401),
  * {@link #failNext} (5xx), request counting.
  */
 final class CalendarApi implements AutoCloseable {
@@ -48,7 +47,7 @@ final class CalendarApi implements AutoCloseable {
     private final AtomicInteger rejected = new AtomicInteger();
     private final AtomicInteger failuresToServe = new AtomicInteger();
     private volatile int failureStatus = 503;
-    private final AtomicReference<Instant> notBefore = new AtomicReference<>(Instant.EPOCH);
+    private final Set<String> revoked = ConcurrentHashMap.newKeySet();
 
     CalendarApi(int port, URI issuer, URI jwksUri) {
         try {
@@ -84,9 +83,9 @@ final class CalendarApi implements AutoCloseable {
         failuresToServe.set(count);
     }
 
-    /** Tokens issued before {@code instant} get 401, as if revoked at the calendar service. */
-    void denyTokensIssuedBefore(Instant instant) {
-        notBefore.set(instant);
+    /** This access token gets 401 from now on, as if revoked at the calendar service before it expired. */
+    void revoke(String accessToken) {
+        revoked.add(accessToken);
     }
 
     private void events(HttpExchange exchange) throws IOException {
@@ -98,14 +97,14 @@ final class CalendarApi implements AutoCloseable {
             }
             String authorization = exchange.getRequestHeaders().getFirst("Authorization");
             JWTClaimsSet claims = null;
-            if (authorization != null && authorization.startsWith("Bearer ")) {
+            if (authorization != null && authorization.startsWith("Bearer ") && !revoked.contains(authorization.substring(7))) {
                 try {
                     claims = tokens.process(authorization.substring(7), null);
                 } catch (Exception invalid) {
                     claims = null;
                 }
             }
-            if (claims == null || claims.getIssueTime().toInstant().isBefore(notBefore.get())) {
+            if (claims == null) {
                 rejected.incrementAndGet();
                 exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer error=\"invalid_token\"");
                 exchange.sendResponseHeaders(401, -1);

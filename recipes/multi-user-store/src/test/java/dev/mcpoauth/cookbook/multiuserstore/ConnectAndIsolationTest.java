@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.mcpoauth.cookbook.multiuserstore.ServerInstance.McpUser;
+import dev.mcpoauth.cookbook.multiuserstore.store.TokenRepository;
+import dev.mcpoauth.cookbook.multiuserstore.store.UpstreamTokens;
+import dev.mcpoauth.cookbook.multiuserstore.tools.CalendarTools;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
 import dev.mcpoauth.cookbook.testkit.mcp.McpTestClient;

@@ -65,7 +65,10 @@ class DatabaseRestartTest {
         assertThat(stack.tokenRequests() - tokenRequests).isEqualTo(1);
     }
 
-    /** Calls list_events until it answers with something other than the store-unavailable error. */
+    /**
+     * Calls list_events until it answers with something other than the store-unavailable error. A bounded
+     * poll, not a Clock: it waits on real processes (PostgreSQL restarting, Hikari reconnecting).
+     */
     private String firstAnswerWithin(Duration limit) {
         Instant deadline = Instant.now().plus(limit);
         String answer = ServerInstance.text(alice.call("list_events"));

@@ -1,5 +1,6 @@
 package dev.mcpoauth.cookbook.multiuserstore;
 
+import dev.mcpoauth.cookbook.multiuserstore.upstream.RefreshHook;
 import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

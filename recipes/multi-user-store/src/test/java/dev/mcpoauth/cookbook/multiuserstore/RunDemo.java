@@ -1,5 +1,6 @@
 package dev.mcpoauth.cookbook.multiuserstore;
 
+import dev.mcpoauth.cookbook.multiuserstore.store.TokenRepository;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.contract.ContractRealm;
 import dev.mcpoauth.cookbook.testkit.keycloak.Keycloak;

@@ -13,6 +13,7 @@ import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.TextContent;
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.util.Map;
 
 /**
@@ -27,6 +28,14 @@ final class ServerInstance implements AutoCloseable {
     ServerInstance(TestStack stack, Map<String, Object> properties) {
         this.stack = stack;
         this.server = ApplicationContext.run(EmbeddedServer.class, properties);
+    }
+
+    /** The same, reading token expiry on {@code clock} instead of the system clock. */
+    ServerInstance(TestStack stack, Map<String, Object> properties, Clock clock) {
+        this.stack = stack;
+        this.server = ApplicationContext.builder().properties(properties).singletons(clock).start()
+                .getBean(EmbeddedServer.class);
+        this.server.start();
     }
 
     <T> T bean(Class<T> type) {

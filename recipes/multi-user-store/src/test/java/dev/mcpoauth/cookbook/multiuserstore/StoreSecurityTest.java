@@ -3,6 +3,9 @@ package dev.mcpoauth.cookbook.multiuserstore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcpoauth.cookbook.multiuserstore.ServerInstance.McpUser;
+import dev.mcpoauth.cookbook.multiuserstore.store.KeyRotation;
+import dev.mcpoauth.cookbook.multiuserstore.store.TokenRepository;
+import dev.mcpoauth.cookbook.multiuserstore.store.UpstreamTokens;
 import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
 import dev.mcpoauth.cookbook.testkit.postgres.PostgresServer;
 import io.micronaut.context.ApplicationContext;
@@ -53,7 +56,7 @@ class StoreSecurityTest {
 
     @Test
     @Order(1)
-    void aliceCiphertextCopiedOntoBobsRowFailsToDecryptAndIsLoggedWithoutTokens() {
+    void aliceCiphertextCopiedOntoBobsRowIsReportedUnreadableWithoutTokenMaterial() {
         UpstreamTokens alicesTokens = server.bean(TokenRepository.class).find(alice.subject(), "calendar").orElseThrow().tokens();
         Map<String, String> alicesRow = rows.of(alice.subject());
         rows.update("UPDATE upstream_connection SET kek_id = ?, wrapped_data_key = ?, sealed_tokens = ? WHERE user_id = ?",
@@ -77,7 +80,7 @@ class StoreSecurityTest {
 
     @Test
     @Order(2)
-    void onlyTheSealedTokensMovedAlsoFailsToDecrypt() {
+    void sealedTokensAloneCopiedOntoBobsRowAreUnreadable() {
         assertThat(server.connect(bob, TestStack.BOB_CALENDAR)).isEqualTo(200); // reconnect replaces the bad row
         assertThat(ServerInstance.text(bob.call("list_events"))).isEqualTo("2026-12-03T10:00  Bob: board meeting");
         rows.update("UPDATE upstream_connection SET sealed_tokens = ? WHERE user_id = ?",

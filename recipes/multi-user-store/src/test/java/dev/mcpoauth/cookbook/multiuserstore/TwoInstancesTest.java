@@ -3,6 +3,8 @@ package dev.mcpoauth.cookbook.multiuserstore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcpoauth.cookbook.multiuserstore.ServerInstance.McpUser;
+import dev.mcpoauth.cookbook.multiuserstore.store.StoredConnection;
+import dev.mcpoauth.cookbook.multiuserstore.store.TokenRepository;
 import dev.mcpoauth.cookbook.testkit.postgres.PostgresServer;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import java.time.Instant;
@@ -47,7 +49,7 @@ class TwoInstancesTest {
     }
 
     @Test
-    void twoInstancesRefreshingTheSameUserCallTheUpstreamOnceAndLoseNoToken() throws Exception {
+    void twoInstancesRefreshingOneUserShareOneUpstreamRefresh() throws Exception {
         try (McpUser onFirst = first.login(TestStack.ALICE); McpUser onSecond = second.session(onFirst)) {
             assertThat(first.connect(onFirst, TestStack.ALICE_CALENDAR)).isEqualTo(200);
             rows.setAccessExpiry(onFirst.subject(), Instant.now().minusSeconds(10).getEpochSecond());
