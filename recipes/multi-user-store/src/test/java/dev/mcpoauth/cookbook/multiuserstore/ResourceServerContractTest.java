@@ -3,14 +3,14 @@ package dev.mcpoauth.cookbook.multiuserstore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
-import dev.mcpoauth.cookbook.testkit.contract.ContractEnvironment;
+import dev.mcpoauth.cookbook.testkit.contract.RecipeTools;
 import dev.mcpoauth.cookbook.testkit.contract.ResourceServerContract;
+import dev.mcpoauth.cookbook.testkit.contract.ResourceServerUnderTest;
 import dev.mcpoauth.cookbook.testkit.postgres.PostgresServer;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import java.net.URI;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -70,48 +70,20 @@ class ResourceServerContractTest extends ResourceServerContract {
     }
 
     @Override
-    protected ContractEnvironment environment() {
-        return stack.contract;
-    }
-
-    @Override
-    protected String expectedResourceName() {
-        return "MCP OAuth Cookbook: multi-user token store";
-    }
-
-    @Override
-    protected List<String> expectedTools() {
-        return List.of("list_events", "connect_status", "disconnect");
-    }
-
-    @Override
-    protected CallToolRequest identityCall() {
-        return CONNECT_STATUS;
-    }
-
-    @Override
-    protected Map<String, Object> expectedIdentity(String subject, String username) {
-        return Map.of("status", "not_connected", "mcp_account", username);
-    }
-
-    @Override
-    protected CallToolRequest stepUpCall() {
-        return DISCONNECT;
-    }
-
-    @Override
-    protected String stepUpScope() {
-        return "calendar:disconnect";
-    }
-
-    @Override
-    protected Map<String, Object> expectedStepUpAnswer() {
-        return Map.of("status", "not_connected");
+    protected ResourceServerUnderTest serverUnderTest() {
+        return ResourceServerUnderTest.of(stack.contract, "MCP OAuth Cookbook: multi-user token store")
+                .withTools(RecipeTools.notes()
+                        .withNames("list_events", "connect_status", "disconnect")
+                        .withIdentityCall(CONNECT_STATUS, (subject, username) -> Map.of("status", "not_connected", "mcp_account", username))
+                        .withStepUpCall(DISCONNECT, "calendar:disconnect", Map.of("status", "not_connected"))
+                        .withWalkthroughAnswers("MCP account bob: Your calendar is not connected.",
+                                "You had no calendar connection. Nothing to do.")
+                        .withIsolation(this::assertEachUserSeesOnlyTheirOwnData)
+                        .withStepUpState(this::stateTheStepUpCallChanges, alice -> { }));
     }
 
     /** Alice connects her calendar (realm B login in a browser); bob stays unconnected and never gets her events. */
-    @Override
-    protected void assertEachUserSeesOnlyTheirOwnData(McpSyncClient alice, McpSyncClient bob) {
+    private void assertEachUserSeesOnlyTheirOwnData(McpSyncClient alice, McpSyncClient bob) {
         connectCalendar(alice);
         try {
             assertThat(ServerInstance.text(alice.callTool(LIST_EVENTS)))
@@ -133,8 +105,7 @@ class ResourceServerContractTest extends ResourceServerContract {
      * each attempt (the first read in a test) alice connects, as a person does, so there is something
      * to lose.
      */
-    @Override
-    protected Object stateTheStepUpCallChanges(McpSyncClient alice) {
+    private Object stateTheStepUpCallChanges(McpSyncClient alice) {
         if (stateReads++ == 0) {
             connectCalendar(alice);
             aliceConnectedForABodyTest = true;
@@ -148,10 +119,5 @@ class ResourceServerContractTest extends ResourceServerContract {
         CallToolResult connectAnswer = user.callTool(LIST_EVENTS);
         URI link = URI.create(String.valueOf(((Map<?, ?>) connectAnswer.structuredContent()).get("connect_url")));
         assertThat(server.completeConnect(link, TestStack.ALICE_CALENDAR, new HeadlessUserAgent()).statusCode()).isEqualTo(200);
-    }
-
-    @Override
-    protected List<String> expectedWalkthroughAnswers() {
-        return List.of("MCP account bob: Your calendar is not connected.", "You had no calendar connection. Nothing to do.");
     }
 }

@@ -2,6 +2,7 @@ package dev.mcpoauth.cookbook.resourceserverjavalin;
 
 import dev.mcpoauth.cookbook.testkit.contract.ContractEnvironment;
 import dev.mcpoauth.cookbook.testkit.contract.ResourceServerContract;
+import dev.mcpoauth.cookbook.testkit.contract.ResourceServerUnderTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -35,12 +36,7 @@ class JavalinResourceServerContractTest extends ResourceServerContract {
     }
 
     @Override
-    protected ContractEnvironment environment() {
-        return ENVIRONMENT;
-    }
-
-    @Override
-    protected String expectedResourceName() {
-        return "MCP OAuth Cookbook: Javalin resource server";
+    protected ResourceServerUnderTest serverUnderTest() {
+        return ResourceServerUnderTest.of(ENVIRONMENT, "MCP OAuth Cookbook: Javalin resource server");
     }
 }

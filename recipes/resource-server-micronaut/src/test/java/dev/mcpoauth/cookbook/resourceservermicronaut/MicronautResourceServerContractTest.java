@@ -2,6 +2,7 @@ package dev.mcpoauth.cookbook.resourceservermicronaut;
 
 import dev.mcpoauth.cookbook.testkit.contract.ContractEnvironment;
 import dev.mcpoauth.cookbook.testkit.contract.ResourceServerContract;
+import dev.mcpoauth.cookbook.testkit.contract.ResourceServerUnderTest;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.nio.file.Path;
@@ -40,12 +41,7 @@ class MicronautResourceServerContractTest extends ResourceServerContract {
     }
 
     @Override
-    protected ContractEnvironment environment() {
-        return ENVIRONMENT;
-    }
-
-    @Override
-    protected String expectedResourceName() {
-        return "MCP OAuth Cookbook: Micronaut resource server";
+    protected ResourceServerUnderTest serverUnderTest() {
+        return ResourceServerUnderTest.of(ENVIRONMENT, "MCP OAuth Cookbook: Micronaut resource server");
     }
 }

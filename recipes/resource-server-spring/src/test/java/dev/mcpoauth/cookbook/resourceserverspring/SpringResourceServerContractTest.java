@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcpoauth.cookbook.testkit.contract.ContractEnvironment;
 import dev.mcpoauth.cookbook.testkit.contract.ResourceServerContract;
+import dev.mcpoauth.cookbook.testkit.contract.ResourceServerUnderTest;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
 import java.net.URI;
@@ -42,13 +43,8 @@ class SpringResourceServerContractTest extends ResourceServerContract {
     }
 
     @Override
-    protected ContractEnvironment environment() {
-        return ENVIRONMENT;
-    }
-
-    @Override
-    protected String expectedResourceName() {
-        return "MCP OAuth Cookbook: Spring resource server";
+    protected ResourceServerUnderTest serverUnderTest() {
+        return ResourceServerUnderTest.of(ENVIRONMENT, "MCP OAuth Cookbook: Spring resource server");
     }
 
     // ---- what is Spring's own: its error page, its firewall, its forced UTF-8 decoding ----------------

@@ -1,7 +1,8 @@
 package dev.mcpoauth.cookbook.tokengateway;
 
-import dev.mcpoauth.cookbook.testkit.contract.ContractEnvironment;
+import dev.mcpoauth.cookbook.testkit.contract.RecipeTools;
 import dev.mcpoauth.cookbook.testkit.contract.ResourceServerContract;
+import dev.mcpoauth.cookbook.testkit.contract.ResourceServerUnderTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -25,24 +26,11 @@ class GatewayContractTest extends ResourceServerContract {
     }
 
     @Override
-    protected ContractEnvironment environment() {
-        return GatewayEnvironment.CONTRACT;
-    }
-
-    @Override
-    protected String expectedResourceName() {
-        return "MCP OAuth Cookbook: token gateway, notes";
-    }
-
-    /** Each backend path is its own resource; the root URL can name none of them for all (GatewayTest checks). */
-    @Override
-    protected boolean servesRootMetadata() {
-        return false;
-    }
-
-    /** The backend's tools see the exchanged token, issued to the gateway's notes resource. */
-    @Override
-    protected String clientSeenByTools() {
-        return GatewayEnvironment.CONTRACT.mcpUrl().toString();
+    protected ResourceServerUnderTest serverUnderTest() {
+        return ResourceServerUnderTest.of(GatewayEnvironment.CONTRACT, "MCP OAuth Cookbook: token gateway, notes")
+                // Each backend path is its own resource; the root URL can name none of them for all (GatewayTest checks).
+                .withoutRootMetadata()
+                // The backend's tools see the exchanged token, issued to the gateway's notes resource.
+                .withTools(RecipeTools.notes(GatewayEnvironment.CONTRACT.mcpUrl().toString()));
     }
 }

@@ -8,7 +8,7 @@ import java.util.Map;
  * What every resource-server recipe's realm file defines, and the contract relies on: the demo
  * client, two users, the scopes, and a second resource on the same realm. A recipe with tools of its
  * own defines its own step-up scope in place of {@link #NOTES_WRITE} (see
- * {@link ResourceServerContract#stepUpScope()}). Demo-only credentials.
+ * {@link RecipeTools#stepUpScope()}). Demo-only credentials.
  */
 public final class ContractRealm {
 

@@ -1,12 +1,30 @@
 package dev.mcpoauth.cookbook.testkit.contract;
 
+import static dev.mcpoauth.cookbook.testkit.contract.ContractHttp.INITIALIZE;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractHttp.INITIALIZED;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractHttp.MCP_ACCEPT;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractHttp.TOOLS_LIST;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractHttp.assertJsonRpcError;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractHttp.bearerChallenge;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractHttp.bearerChallengeWith;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractHttp.challenge;
+import static dev.mcpoauth.cookbook.testkit.contract.ContractHttp.jsonRpcError;
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.ALICE;
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.BASE_SCOPE;
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.BOB;
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.CLIENT_ID;
-import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.NOTES_WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.hasKey;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.oneOf;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import com.nimbusds.jwt.SignedJWT;
 import dev.mcpoauth.cookbook.probe.CheckResult;
@@ -20,6 +38,7 @@ import dev.mcpoauth.cookbook.probe.TextReport;
 import dev.mcpoauth.cookbook.probe.UnauthorizedResponse;
 import dev.mcpoauth.cookbook.probe.Verdict;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import dev.mcpoauth.cookbook.testkit.browser.UserCredentials;
 import dev.mcpoauth.cookbook.testkit.demo.ClientWalkthrough;
 import dev.mcpoauth.cookbook.testkit.keycloak.Realm;
 import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
@@ -33,182 +52,85 @@ import io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizat
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateKey;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.zip.GZIPOutputStream;
+import java.util.function.BiFunction;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.ClassOrderer;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The contract every MCP resource server in the cookbook passes, whatever its framework. A recipe
- * subclasses it, protects {@link ContractEnvironment#mcpUrl()}, serves MCP at {@link ContractEnvironment#mcpEndpoint()}
- * (the same URL, or a path under it for a gateway) with its JWKS URI set to
- * {@link ContractEnvironment#jwksUri()}, and its tools. By default those are the notes tools
- * {@code whoami}, {@code list_notes} and {@code add_note} (which needs {@code notes:write}); a recipe
- * with other tools says which through the hooks under "the recipe's tools" (what to call, what it
- * answers). Every other test (metadata, 401, 403, sessions, keys, logs) runs unchanged for all.
+ * subclasses it and says what it serves in {@link #serverUnderTest()}: it protects
+ * {@link ContractEnvironment#mcpUrl()}, serves MCP at {@link ContractEnvironment#mcpEndpoint()} (the
+ * same URL, or a path under it for a gateway) with its JWKS URI set to
+ * {@link ContractEnvironment#jwksUri()}, and its tools ({@link RecipeTools}: the notes tools unless it
+ * says otherwise). Every test runs unchanged for all; shared-testkit/README.md lists what they check.
  *
- * <p>What an attacker sends, and the exact answer. Forged tokens are signed with a key the realm
- * publishes (see {@link TokenForge}), so each fails for the single reason under test;
- * {@link #acceptsTheForgedControlToken()} proves the forge itself is trusted.
+ * <p>The tests, grouped and run in this order: {@link Discovery}, {@link RefusedTokens},
+ * {@link InsufficientScope}, {@link SignIn}, {@link Registration}, {@link SessionsAndKeys},
+ * {@link Transport}, {@link Outages}, {@link ProbeRun}. The order matters where tests share what the
+ * demo users own: alice's step-up (her first note) before {@link SignIn}'s isolation test adds
+ * another, bob's empty notes before the walk-through adds one. Each states what an attacker (or a client)
+ * sends, and the exact answer. Forged tokens are signed with a key the realm publishes (see
+ * {@link TokenForge}), so each fails for the single reason under test;
+ * {@link RefusedTokens#acceptsTheForgedControlToken()} proves the forge itself is trusted.
  *
  * <p>Where the contract checks what {@code make probe} checks (challenge parsing, metadata locations
  * and contents, the verdict on a refused request), it calls the probe's code
  * ({@code dev.mcpoauth.cookbook.probe}), then asserts this cookbook's exact values on top;
- * {@link #probeFindsEveryMustMetAndEveryRefusalComplete()} runs the whole probe against the server.
+ * {@link ProbeRun} runs the whole probe against the server. Every answer is checked by
+ * {@link ContractHttp}: never a 5xx, a Java exception or a token sent; after all tests, no token
+ * sent is in the server's log.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestClassOrder(ClassOrderer.OrderAnnotation.class) // as they read; the users' notes make the order matter
 public abstract class ResourceServerContract {
-
-    private static final String INITIALIZE = """
-            {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
-             "capabilities":{},"clientInfo":{"name":"contract","version":"1"}}}""";
-    private static final String TOOLS_LIST = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}";
 
     static {
         LogCapture.install();
     }
 
-    private final HttpClient http = HttpClient.newHttpClient();
-    /** Every token sent; none may appear in the server's log or in any response. */
-    private final Set<String> tokensSent = ConcurrentHashMap.newKeySet();
+    /** What the recipe serves: its URL, realm, resource name and tools. */
+    protected abstract ResourceServerUnderTest serverUnderTest();
+
+    private final ContractHttp http = new ContractHttp();
+    private ResourceServerUnderTest server;
     private TokenForge forge;
-
-    /** The environment the server under test was started in. */
-    protected abstract ContractEnvironment environment();
-
-    /** The server's RFC 9728 {@code resource_name}. */
-    protected abstract String expectedResourceName();
-
-    /**
-     * Whether the root well-known URL serves this resource's metadata too, for clients that fall back
-     * to it. Not where one host has several resources under paths (a gateway's {@code /mcp/<backend>}):
-     * a root document can name only one of them, and would send the others' clients for a token that
-     * does not open them (RFC 9728 section 3.3). Then the root answers 404.
-     */
-    protected boolean servesRootMetadata() {
-        return true;
-    }
-
-    /**
-     * The client id the tools report ({@code azp} of the token they see): the MCP client itself,
-     * unless a gateway exchanged its token and the tools see the gateway's.
-     */
-    protected String clientSeenByTools() {
-        return CLIENT_ID;
-    }
-
-    // ---- the recipe's tools: override these when the server has other tools than the notes ones ----
-
-    /** The names {@code tools/list} answers with, in any order. */
-    protected List<String> expectedTools() {
-        return List.of("whoami", "add_note", "list_notes");
-    }
-
-    /** A call any user with the base scope may make, whose answer shows that the tool saw who is calling. */
-    protected CallToolRequest identityCall() {
-        return new CallToolRequest("whoami", Map.of());
-    }
-
-    /**
-     * The structured content {@link #identityCall()} answers for a user with the base scope only.
-     *
-     * @param subject  {@code sub} of the token the client sent
-     * @param username that user's login name
-     */
-    protected Map<String, Object> expectedIdentity(String subject, String username) {
-        return Map.of("subject", subject, "username", username, "client", clientSeenByTools(), "scopes", List.of(BASE_SCOPE));
-    }
-
-    /** A call that needs one scope beyond the base scope: refused with 403 until the client steps up. */
-    protected CallToolRequest stepUpCall() {
-        return new CallToolRequest("add_note", Map.of("text", "buy milk"));
-    }
-
-    /** The scope {@link #stepUpCall()} needs beyond the base scope; {@code scopes_supported} must list it. */
-    protected String stepUpScope() {
-        return NOTES_WRITE;
-    }
-
-    /** The structured content {@link #stepUpCall()} answers alice with once she has stepped up. */
-    protected Map<String, Object> expectedStepUpAnswer() {
-        return Map.of("count", 1);
-    }
-
-    /**
-     * Per-user isolation: alice makes something of her own through the tools, and bob must not see
-     * it. Leave the server as you found it, as other tests use the same users. Default: alice adds a
-     * note, bob's list of notes stays empty.
-     *
-     * @param alice a session whose token has the base scope and {@link #stepUpScope()}
-     * @param bob   a session whose token has the base scope
-     */
-    protected void assertEachUserSeesOnlyTheirOwnData(McpSyncClient alice, McpSyncClient bob) {
-        alice.callTool(new CallToolRequest("add_note", Map.of("text", "alice's secret")));
-
-        CallToolResult bobsNotes = bob.callTool(new CallToolRequest("list_notes", Map.of()));
-
-        assertThat(bobsNotes.structuredContent()).isEqualTo(Map.of("notes", List.of()));
-    }
-
-    /**
-     * Texts the client walk-through must print for bob: the answer to {@link #identityCall()}, then
-     * the answer to {@link #stepUpCall()} after the step-up.
-     */
-    protected List<String> expectedWalkthroughAnswers() {
-        return List.of("You are bob", "Saved. You have 1 note(s).");
-    }
-
-    /**
-     * What {@link #stepUpCall()} would change for the user of {@code client}, read through the tools:
-     * the body tests compare it before and after every refused attempt, so a call that ran anyway
-     * shows. Default: the user's notes.
-     *
-     * @param client a session of alice whose token has the base scope only
-     */
-    protected Object stateTheStepUpCallChanges(McpSyncClient client) {
-        return client.callTool(new CallToolRequest("list_notes", Map.of())).structuredContent();
-    }
-
-    /**
-     * Puts in place what {@link #stepUpCall()} would visibly change, before the body tests. Default:
-     * nothing, as {@code add_note} always adds a note. A recipe whose step-up tool removes something
-     * creates it here (called once), and removes it again in its own {@code @AfterAll} before it stops
-     * the server, so that other tests find the user as before.
-     *
-     * @param client a session of alice whose token has the base scope only
-     */
-    protected void prepareStateTheStepUpCallChanges(McpSyncClient client) {
-    }
 
     /**
      * Forged tokens speak for real users' sessions (alice's and bob's), so a server that hands them
@@ -222,547 +144,957 @@ public abstract class ResourceServerContract {
                 "forged-user", alice, "alice-subject", alice, "bob-subject", bob));
     }
 
-    // ---- the happy path ------------------------------------------------------------------------
-
-    @Test
-    void tokenFromTheLoginPageWithPkceOpensTheMcpServer() throws Exception {
-        Tokens tokens = login(ALICE, BASE_SCOPE);
-        // RFC 8707: the token is bound to this MCP server and nothing else.
-        assertThat(SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getAudience()).containsExactly(audience());
-
-        try (McpSyncClient client = McpTestClient.connect(mcpEndpoint(), tokens::accessToken)) {
-            assertThat(client.listTools().tools()).extracting(Tool::name)
-                    .containsExactlyInAnyOrderElementsOf(expectedTools());
-
-            CallToolResult identity = client.callTool(identityCall());
-
-            assertThat(identity.isError()).isNotEqualTo(Boolean.TRUE);
-            assertThat(identity.structuredContent()).isEqualTo(
-                    expectedIdentity(SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getSubject(), "alice"));
+    @AfterAll
+    void noTokenReachedTheLog() {
+        String log = LogCapture.text();
+        assertThat(log).as("captured server log").isNotBlank();
+        for (String token : http.tokensSent()) {
+            assertThat(log).doesNotContain(token);
+            String[] parts = token.split("\\.");
+            if (parts.length == 3 && parts[2].length() > 16) {
+                assertThat(log).doesNotContain(parts[2]); // not even the signature alone
+            }
         }
     }
 
-    @Test
-    void toolNeedingAnExtraScopeAnswers403InsufficientScopeThenWorksAfterStepUp() {
-        AtomicReference<String> token = new AtomicReference<>(login(ALICE, BASE_SCOPE).accessToken());
-        try (McpSyncClient client = McpTestClient.connect(mcpEndpoint(), token::get)) {
-            CallToolRequest needsMore = stepUpCall();
+    /** RFC 9728 metadata: where a client that knows only the URL learns whom to ask for a token. */
+    @Nested
+    @Order(1)
+    class Discovery {
 
-            Throwable refused = catchThrowable(() -> client.callTool(needsMore));
+        @Test
+        void pathSuffixedMetadataDescribesTheMcpEndpointFieldByField() throws Exception {
+            URI location = ProtectedResourceMetadataDiscovery.pathSuffixedLocation(mcpUrl());
 
-            McpHttpClientTransportAuthorizationException failure = McpTestClient.authorizationFailure(refused).orElseThrow();
-            assertThat(failure.getResponseInfo().statusCode()).isEqualTo(403);
-            BearerChallenge challenge = BearerChallenge.parse(
-                    failure.getResponseInfo().headers().firstValue("WWW-Authenticate").orElseThrow());
-            assertThat(challenge.get("error")).isEqualTo("insufficient_scope");
-            assertThat(challenge.get("scope")).isEqualTo(BASE_SCOPE + " " + stepUpScope());
-            assertThat(challenge.get("resource_metadata")).isEqualTo(resourceMetadataUrl());
+            Response response = http.given().get(location);
 
-            // Step-up: ask for exactly the scopes the challenge named, then retry the same call.
-            token.set(login(ALICE, challenge.get("scope").split(" ")).accessToken());
-            CallToolResult done = client.callTool(needsMore);
+            response.then().statusCode(200).contentType(startsWith("application/json"));
+            assertAllPass(ProtectedResourceMetadataDiscovery.judge(probeResponse(location, response), mcpUrl()).results());
+            Map<String, Object> document = JsonMapper.shared().readValue(response.asString(), new TypeReference<>() { });
+            assertThat(document).containsEntry("resource", audience())              // RFC 9728 section 2
+                    .containsEntry("authorization_servers", List.of(realm().issuer().toString()))
+                    .containsEntry("bearer_methods_supported", List.of("header"))  // no query or body tokens
+                    .containsEntry("resource_name", server().resourceName());
+            // The base scope first; a server with more tools (a gateway) lists more after it.
+            assertThat((List<Object>) document.get("scopes_supported")).startsWith(BASE_SCOPE).contains(tools().stepUpScope());
+            // Optional members may only say what is true: no mTLS-bound tokens here.
+            assertThat(document.get("tls_client_certificate_bound_access_tokens")).isIn(null, false);
+        }
 
-            assertThat(done.isError()).isNotEqualTo(Boolean.TRUE);
-            assertThat(done.structuredContent()).isEqualTo(expectedStepUpAnswer());
+        @Test
+        void rootMetadataNamesTheSameResourceForClientsThatFallBackToIt() throws Exception {
+            URI location = ProtectedResourceMetadataDiscovery.rootLocation(mcpUrl());
+
+            Response response = http.given().get(location);
+
+            if (!server().servesRootMetadata()) {
+                response.then().statusCode(404);
+                return;
+            }
+            response.then().statusCode(200)
+                    .body("resource", equalTo(audience()))
+                    .body("authorization_servers", equalTo(List.of(realm().issuer().toString())));
+            assertAllPass(ProtectedResourceMetadataDiscovery.judge(probeResponse(location, response), mcpUrl()).results());
+        }
+
+        @Test
+        void metadataIsReadableFromBrowserClients() {
+            http.given().header("Origin", "http://localhost:6274")
+                    .when().get(ProtectedResourceMetadataDiscovery.pathSuffixedLocation(mcpUrl()))
+                    .then().header("Access-Control-Allow-Origin", oneOf("*", "http://localhost:6274"));
+        }
+
+        @Test
+        void metadataAnswersTheCorsPreflightOfBrowserClients() {
+            // Browser-based MCP clients send MCP-Protocol-Version with the discovery request: not a "simple" header,
+            // so the browser asks first (OPTIONS) and gives up on discovery if the answer lacks CORS headers.
+            Response response = http.given().header("Origin", "http://localhost:6274")
+                    .header("Access-Control-Request-Method", "GET")
+                    .header("Access-Control-Request-Headers", "mcp-protocol-version")
+                    .when().options(ProtectedResourceMetadataDiscovery.pathSuffixedLocation(mcpUrl()));
+
+            response.then().statusCode(allOf(greaterThanOrEqualTo(200), lessThanOrEqualTo(204)))
+                    .header("Access-Control-Allow-Origin", oneOf("*", "http://localhost:6274"));
+            assertThat(String.valueOf(response.header("Access-Control-Allow-Headers")).toLowerCase())
+                    .matches("\\*|.*mcp-protocol-version.*");
+        }
+
+        @Test
+        void forwardedHeadersCannotChangeTheResourceInTheMetadata() {
+            http.given().header("X-Forwarded-Host", "evil.example").header("X-Forwarded-Proto", "https")
+                    .header("Forwarded", "host=evil.example")
+                    .when().get(ProtectedResourceMetadataDiscovery.pathSuffixedLocation(mcpUrl()))
+                    .then().body("resource", equalTo(audience()));
+        }
+
+        @Test
+        void forwardedHeadersCannotChangeTheMetadataUrlInTheChallenge() {
+            mcpRequest().header("X-Forwarded-Host", "evil.example").body(INITIALIZE)
+                    .when().post(mcpEndpoint())
+                    .then().header("WWW-Authenticate", bearerChallengeWith(Map.of("resource_metadata", resourceMetadataUrl())));
         }
     }
 
-    @Test
-    void eachUserSeesOnlyTheirOwnData() {
-        String aliceToken = login(ALICE, BASE_SCOPE, stepUpScope()).accessToken();
-        String bobToken = login(BOB, BASE_SCOPE).accessToken();
-        try (McpSyncClient alice = McpTestClient.connect(mcpEndpoint(), () -> aliceToken);
-             McpSyncClient bob = McpTestClient.connect(mcpEndpoint(), () -> bobToken)) {
-            assertEachUserSeesOnlyTheirOwnData(alice, bob);
+    /** 401: no usable token. Each answer is judged by the probe, then held to this cookbook's exact values. */
+    @Nested
+    @Order(2)
+    class RefusedTokens {
+
+        @Test
+        void acceptsTheForgedControlToken() {
+            postInitialize(forge.valid(audience(), "forged-user", BASE_SCOPE)).then().statusCode(200);
         }
-    }
 
-    @Test
-    void walkthroughGoesFromABareUrlThroughDiscoveryLoginAndStepUpToToolCalls() throws Exception {
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        @Test
+        void rejectsARequestWithoutTokenWithAChallengeThatLeadsToDiscovery() {
+            Response response = mcpRequest().body(INITIALIZE).post(mcpEndpoint());
 
-        new ClientWalkthrough(new PrintStream(printed, true, StandardCharsets.UTF_8)).run(mcpEndpoint(), CLIENT_ID, BOB,
-                identityCall(), stepUpCall());
-
-        assertThat(printed.toString(StandardCharsets.UTF_8))
-                .contains("401  WWW-Authenticate: Bearer ")
-                .contains("ok: S256 is in code_challenge_methods_supported")
-                .contains("403  WWW-Authenticate: Bearer ")
-                .contains("re-authorize with scope=" + BASE_SCOPE + " " + stepUpScope() + ", retry")
-                .contains(expectedWalkthroughAnswers());
-    }
-
-    // ---- RFC 9728 metadata ---------------------------------------------------------------------
-
-    @Test
-    void pathSuffixedMetadataDescribesTheMcpEndpointFieldByField() throws Exception {
-        HttpResponse<String> response = get(ProtectedResourceMetadataDiscovery.pathSuffixedLocation(mcpUrl()), Map.of());
-
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
-        assertAllPass(ProtectedResourceMetadataDiscovery.judge(ProbeResponse.of(response), mcpUrl()).results());
-        Map<String, Object> document = JsonMapper.shared().readValue(response.body(), new tools.jackson.core.type.TypeReference<>() { });
-        assertThat(document).containsEntry("resource", audience())              // RFC 9728 section 2
-                .containsEntry("authorization_servers", List.of(realm().issuer().toString()))
-                .containsEntry("bearer_methods_supported", List.of("header"))  // no query or body tokens
-                .containsEntry("resource_name", expectedResourceName());
-        // The base scope first; a server with more tools (a gateway) lists more after it.
-        assertThat((List<Object>) document.get("scopes_supported")).startsWith(BASE_SCOPE).contains(stepUpScope());
-        // Optional members may only say what is true: no mTLS-bound tokens here.
-        assertThat(document.get("tls_client_certificate_bound_access_tokens")).isIn(null, false);
-    }
-
-    @Test
-    void rootMetadataNamesTheSameResourceForClientsThatFallBackToIt() throws Exception {
-        HttpResponse<String> response = get(ProtectedResourceMetadataDiscovery.rootLocation(mcpUrl()), Map.of());
-
-        if (!servesRootMetadata()) {
-            assertThat(response.statusCode()).isEqualTo(404);
-            return;
+            assertAllPass(UnauthorizedResponse.judge(RejectedCredential.NO_TOKEN, response.statusCode(),
+                    response.headers().getValues("WWW-Authenticate"), resourceMetadataUrl()));
+            // RFC 6750 section 3.1: no error code when the request carried no credentials.
+            response.then().statusCode(401).header("WWW-Authenticate", bearerChallenge(noTokenChallenge()));
         }
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertAllPass(ProtectedResourceMetadataDiscovery.judge(ProbeResponse.of(response), mcpUrl()).results());
-        assertThat(JsonMapper.shared().readValue(response.body(), Map.class))
-                .containsEntry("resource", audience())
-                .containsEntry("authorization_servers", List.of(realm().issuer().toString()));
-    }
 
-    @Test
-    void metadataIsReadableFromBrowserClients() throws Exception {
-        HttpResponse<String> response = get(ProtectedResourceMetadataDiscovery.pathSuffixedLocation(mcpUrl()),
-                Map.of("Origin", "http://localhost:6274"));
-
-        assertThat(response.headers().firstValue("Access-Control-Allow-Origin").orElse("(none)"))
-                .isIn("*", "http://localhost:6274");
-    }
-
-    @Test
-    void metadataAnswersTheCorsPreflightOfBrowserClients() throws Exception {
-        // Browser-based MCP clients send MCP-Protocol-Version with the discovery request: not a "simple" header,
-        // so the browser asks first (OPTIONS) and gives up on discovery if the answer lacks CORS headers.
-        HttpResponse<String> response = send(HttpRequest.newBuilder(ProtectedResourceMetadataDiscovery.pathSuffixedLocation(mcpUrl()))
-                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
-                .header("Origin", "http://localhost:6274").header("Access-Control-Request-Method", "GET")
-                .header("Access-Control-Request-Headers", "mcp-protocol-version"));
-
-        assertThat(response.statusCode()).isBetween(200, 204);
-        assertThat(response.headers().firstValue("Access-Control-Allow-Origin").orElse("(none)"))
-                .isIn("*", "http://localhost:6274");
-        assertThat(response.headers().firstValue("Access-Control-Allow-Headers").orElse("(none)").toLowerCase())
-                .matches("\\*|.*mcp-protocol-version.*");
-    }
-
-    @Test
-    void forwardedHeadersCannotRedirectClientsToAnotherResource() throws Exception {
-        HttpResponse<String> metadata = get(ProtectedResourceMetadataDiscovery.pathSuffixedLocation(mcpUrl()),
-                Map.of("X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "https", "Forwarded", "host=evil.example"));
-        HttpResponse<String> challenged = send(mcpRequest().header("X-Forwarded-Host", "evil.example")
-                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
-
-        assertThat(JsonMapper.shared().readValue(metadata.body(), Map.class)).containsEntry("resource", audience());
-        assertThat(challenge(challenged).get("resource_metadata")).isEqualTo(resourceMetadataUrl());
-    }
-
-    // ---- 401: no usable token ------------------------------------------------------------------
-
-    @Test
-    void acceptsTheForgedControlToken() throws Exception {
-        assertThat(post(forge.valid(audience(), "forged-user", BASE_SCOPE)).statusCode()).isEqualTo(200);
-    }
-
-    @Test
-    void rejectsARequestWithoutTokenWithAChallengeThatLeadsToDiscovery() throws Exception {
-        HttpResponse<String> response = send(mcpRequest().POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
-
-        assertAllPass(UnauthorizedResponse.judge(RejectedCredential.NO_TOKEN, response.statusCode(),
-                response.headers().allValues("WWW-Authenticate"), resourceMetadataUrl()));
-        assertThat(response.statusCode()).isEqualTo(401);
-        // RFC 6750 section 3.1: no error code when the request carried no credentials.
-        assertThat(challenge(response).parameters())
-                .isEqualTo(Map.of("resource_metadata", resourceMetadataUrl(), "scope", BASE_SCOPE));
-    }
-
-    @Test
-    void rejectsEveryMethodAndContentTypeWithoutToken() throws Exception {
-        List<HttpRequest.Builder> requests = List.of(
-                mcpRequest().GET(),
-                mcpRequest().DELETE(),
-                mcpRequest().POST(HttpRequest.BodyPublishers.ofString("[" + INITIALIZE + "," + TOOLS_LIST + "]")),
-                HttpRequest.newBuilder(mcpEndpoint()).header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("hi")));
-        for (HttpRequest.Builder request : requests) {
-            HttpResponse<String> response = send(request);
-
-            assertThat(response.statusCode()).as(response.request().method()).isEqualTo(401);
-            assertThat(challenge(response).get("resource_metadata")).isEqualTo(resourceMetadataUrl());
+        static Stream<Arguments> requestsWithoutToken() {
+            return Stream.of(
+                    argumentSet("GET (the SSE stream)", "GET", "application/json", null),
+                    argumentSet("DELETE (ending a session)", "DELETE", "application/json", null),
+                    argumentSet("a JSON-RPC batch", "POST", "application/json", "[" + INITIALIZE + "," + TOOLS_LIST + "]"),
+                    argumentSet("a text/plain body", "POST", "text/plain", "hi"));
         }
-    }
 
-    @Test
-    void ignoresATokenInTheQueryString() throws Exception {
-        String token = track(forge.valid(audience(), "forged-user", BASE_SCOPE));
-        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(mcpEndpoint() + "?access_token=" + token))
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json, text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+        @ParameterizedTest(name = "{argumentSetName}")
+        @MethodSource("requestsWithoutToken")
+        void rejectsEveryMethodAndContentTypeWithoutToken(String method, String contentType, String body) {
+            RequestSpecification request = http.given().header("Accept", MCP_ACCEPT).contentType(contentType);
+            if (body != null) {
+                request.body(body);
+            }
 
-        assertThat(response.statusCode()).isEqualTo(401);
-        assertThat(challenge(response).parameters())
-                .isEqualTo(Map.of("resource_metadata", resourceMetadataUrl(), "scope", BASE_SCOPE));
-    }
-
-    @ParameterizedTest(name = "?{0}=")
-    @ValueSource(strings = {"ACCESS_TOKEN", "access%5Ftoken", "%61ccess_token", "%41CCESS%5FTOKEN"})
-    void ignoresATokenInTheQueryStringHoweverItsNameIsWritten(String name) throws Exception {
-        // The container decodes the name; a check that compares it as sent would pass the request on, with its
-        // URL and the token in it, to code that may log it. A valid header token does not make it acceptable.
-        String token = track(forge.valid(audience(), "forged-user", BASE_SCOPE));
-        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(mcpEndpoint() + "?" + name + "=" + token))
-                .header("Authorization", "Bearer " + token)
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json, text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
-
-        assertThat(response.statusCode()).isEqualTo(401);
-        assertThat(challenge(response).parameters())
-                .isEqualTo(Map.of("resource_metadata", resourceMetadataUrl(), "scope", BASE_SCOPE));
-    }
-
-    @Test
-    void rejectsAnExpiredToken() throws Exception {
-        assertInvalidToken(RejectedCredential.EXPIRED, forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofMinutes(5)));
-    }
-
-    @Test
-    void acceptsATokenExpiredWithinTheClockSkewOnly() throws Exception {
-        // A client that has been talking to the server (a gateway caches what it exchanged for it).
-        assertThat(post(forge.valid(audience(), "forged-user", BASE_SCOPE)).statusCode()).isEqualTo(200);
-        assertThat(post(forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofSeconds(20))).statusCode())
-                .isEqualTo(200);
-        assertInvalidToken(RejectedCredential.EXPIRED, forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofSeconds(90)));
-    }
-
-    @Test
-    void rejectsATokenNotYetValidBeyondTheClockSkew() throws Exception {
-        assertInvalidToken(forge.notYetValid(audience(), "forged-user", BASE_SCOPE, Duration.ofMinutes(5)));
-    }
-
-    @Test
-    void rejectsATokenWithoutExpiry() throws Exception {
-        assertInvalidToken(forge.sign(forge.validClaims(audience(), "forged-user", BASE_SCOPE).expirationTime(null).build()));
-    }
-
-    @Test
-    void rejectsATokenFromAnotherIssuer() throws Exception {
-        assertInvalidToken(forge.withIssuer("http://localhost:1/realms/evil", audience(), "forged-user", BASE_SCOPE));
-    }
-
-    @Test
-    void rejectsATokenForgedForAnotherAudience() throws Exception {
-        assertInvalidToken(RejectedCredential.WRONG_AUDIENCE,
-                forge.valid(ContractRealm.otherResourceUrl(mcpUrl()).toString(), "forged-user", BASE_SCOPE));
-    }
-
-    @Test
-    void rejectsATokenWithSeveralAudiencesUnderTheStrictPolicy() throws Exception {
-        // A token valid at several resources is a token another resource server could replay here.
-        assertInvalidToken(forge.sign(forge.validClaims(audience(), "forged-user", BASE_SCOPE)
-                .audience(List.of(audience(), ContractRealm.otherResourceUrl(mcpUrl()).toString())).build()));
-    }
-
-    @Test
-    void rejectsARealTokenIssuedForAnotherResource() throws Exception {
-        // Same realm, user and client: only the RFC 8707 resource differs. Token passthrough stops here.
-        URI otherResource = ContractRealm.otherResourceUrl(mcpUrl());
-        String tokenForOtherApi = AuthorizationCodeFlow.with(realm(), CLIENT_ID)
-                .scope(ContractRealm.OTHER_API_SCOPE).resource(otherResource)
-                .run(new HeadlessUserAgent(), ALICE).accessToken();
-        assertThat(SignedJWT.parse(tokenForOtherApi).getJWTClaimsSet().getAudience()).containsExactly(otherResource.toString());
-
-        assertInvalidToken(RejectedCredential.WRONG_AUDIENCE, tokenForOtherApi);
-    }
-
-    @Test
-    void rejectsAnUnsignedToken() throws Exception {
-        assertInvalidToken(RejectedCredential.ALG_NONE, forge.unsigned(audience(), "forged-user", BASE_SCOPE));
-    }
-
-    @Test
-    void rejectsHs256SignedWithThePublicKey() throws Exception {
-        assertInvalidToken(forge.hs256WithPublicKey(audience(), "forged-user", BASE_SCOPE));
-    }
-
-    @Test
-    void rejectsATamperedToken() throws Exception {
-        assertInvalidToken(forge.tampered(audience(), "forged-user", BASE_SCOPE, BASE_SCOPE + " " + stepUpScope()));
-    }
-
-    @Test
-    void rejectsTokensSignedWithUnknownKeysEvenWhileJwksRefetchIsRateLimited() throws Exception {
-        // The first unknown kid may refetch the JWKS; the next ones fall in the rate-limit window. Same answer.
-        for (int attempt = 0; attempt < 5; attempt++) {
-            assertInvalidToken(forge.unknownKid(audience(), "forged-user", BASE_SCOPE));
+            request.when().request(method, mcpEndpoint())
+                    .then().statusCode(401)
+                    .header("WWW-Authenticate", bearerChallengeWith(Map.of("resource_metadata", resourceMetadataUrl())));
         }
-    }
 
-    @Test
-    void rejectsMalformedAuthorizationHeaders() throws Exception {
-        for (String header : List.of("Bearer", "Bearer ", "Bearer a b", "Bearer a$b", "Bearer abc.def.ghi",
-                "Bearer \u00e9t\u00e9", "bearer" + " ".repeat(40))) {
-            HttpResponse<String> response = send(mcpRequest().header("Authorization", header)
+        @Test
+        void ignoresATokenInTheQueryString() throws Exception {
+            String token = http.track(forge.valid(audience(), "forged-user", BASE_SCOPE));
+
+            // JDK client: the query goes out exactly as written, without a client's re-encoding.
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(mcpEndpoint() + "?access_token=" + token))
+                    .header("Content-Type", "application/json")
+                    .header("Accept", MCP_ACCEPT)
                     .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
 
-            assertThat(response.statusCode()).as(header).isEqualTo(401);
-            assertThat(challenge(response).get("error")).as(header).isEqualTo("invalid_token");
+            assertThat(response.statusCode()).isEqualTo(401);
+            assertThat(challenge(response).parameters()).isEqualTo(noTokenChallenge());
+        }
+
+        @ParameterizedTest(name = "?{0}=")
+        @ValueSource(strings = {"ACCESS_TOKEN", "access%5Ftoken", "%61ccess_token", "%41CCESS%5FTOKEN"})
+        void ignoresATokenInTheQueryStringHoweverItsNameIsWritten(String name) throws Exception {
+            // The container decodes the name; a check that compares it as sent would pass the request on, with its
+            // URL and the token in it, to code that may log it. A valid header token does not make it acceptable.
+            String token = http.track(forge.valid(audience(), "forged-user", BASE_SCOPE));
+
+            // JDK client: the percent-encoded name goes out exactly as written.
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(mcpEndpoint() + "?" + name + "=" + token))
+                    .header("Authorization", "Bearer " + token)
+                    .header("Content-Type", "application/json")
+                    .header("Accept", MCP_ACCEPT)
+                    .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+
+            assertThat(response.statusCode()).isEqualTo(401);
+            assertThat(challenge(response).parameters()).isEqualTo(noTokenChallenge());
+        }
+
+        /** A token forged to fail for one reason, and the probe's name for that reason. */
+        static Stream<Arguments> forgedTokens() {
+            return Stream.of(
+                    forged("expired five minutes ago", RejectedCredential.EXPIRED,
+                            (forge, server) -> forge.expired(server.audience(), "forged-user", BASE_SCOPE, Duration.ofMinutes(5))),
+                    forged("not yet valid for five minutes, beyond the clock skew", RejectedCredential.INVALID,
+                            (forge, server) -> forge.notYetValid(server.audience(), "forged-user", BASE_SCOPE, Duration.ofMinutes(5))),
+                    forged("without expiry", RejectedCredential.INVALID,
+                            (forge, server) -> forge.sign(forge.validClaims(server.audience(), "forged-user", BASE_SCOPE)
+                                    .expirationTime(null).build())),
+                    forged("from another issuer", RejectedCredential.INVALID,
+                            (forge, server) -> forge.withIssuer("http://localhost:1/realms/evil", server.audience(), "forged-user", BASE_SCOPE)),
+                    forged("for another audience", RejectedCredential.WRONG_AUDIENCE,
+                            (forge, server) -> forge.valid(otherResource(server), "forged-user", BASE_SCOPE)),
+                    // A token valid at several resources is a token another resource server could replay here.
+                    forged("for several audiences, under the strict policy", RejectedCredential.INVALID,
+                            (forge, server) -> forge.sign(forge.validClaims(server.audience(), "forged-user", BASE_SCOPE)
+                                    .audience(List.of(server.audience(), otherResource(server))).build())),
+                    forged("unsigned (alg none)", RejectedCredential.ALG_NONE,
+                            (forge, server) -> forge.unsigned(server.audience(), "forged-user", BASE_SCOPE)),
+                    forged("HS256 signed with the public key", RejectedCredential.INVALID,
+                            (forge, server) -> forge.hs256WithPublicKey(server.audience(), "forged-user", BASE_SCOPE)),
+                    forged("tampered: the step-up scope added after signing", RejectedCredential.INVALID,
+                            (forge, server) -> forge.tampered(server.audience(), "forged-user", BASE_SCOPE,
+                                    BASE_SCOPE + " " + server.tools().stepUpScope())));
+        }
+
+        @ParameterizedTest(name = "{argumentSetName}")
+        @MethodSource("forgedTokens")
+        void rejectsAForgedToken(RejectedCredential kind, Forgery forgery) {
+            assertInvalidToken(kind, forgery.apply(forge, server()));
+        }
+
+        @Test
+        void acceptsATokenExpiredWithinTheClockSkew() {
+            // A client that has been talking to the server (a gateway caches what it exchanged for it).
+            postInitialize(forge.valid(audience(), "forged-user", BASE_SCOPE)).then().statusCode(200);
+
+            postInitialize(forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofSeconds(20))).then().statusCode(200);
+        }
+
+        @Test
+        void rejectsATokenExpiredBeyondTheClockSkew() {
+            assertInvalidToken(RejectedCredential.EXPIRED, forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofSeconds(90)));
+        }
+
+        @Test
+        void rejectsARealTokenIssuedForAnotherResource() throws Exception {
+            // Same realm, user and client: only the RFC 8707 resource differs. Token passthrough stops here.
+            URI otherResource = ContractRealm.otherResourceUrl(mcpUrl());
+            String tokenForOtherApi = AuthorizationCodeFlow.with(realm(), CLIENT_ID)
+                    .scope(ContractRealm.OTHER_API_SCOPE).resource(otherResource)
+                    .run(new HeadlessUserAgent(), ALICE).accessToken();
+            assertThat(SignedJWT.parse(tokenForOtherApi).getJWTClaimsSet().getAudience()).containsExactly(otherResource.toString());
+
+            assertInvalidToken(RejectedCredential.WRONG_AUDIENCE, tokenForOtherApi);
+        }
+
+        static Stream<Arguments> malformedAuthorizationHeaders() {
+            return Stream.of(
+                    argumentSet("the scheme alone", "Bearer"),
+                    argumentSet("the scheme and a space", "Bearer "),
+                    argumentSet("two tokens", "Bearer a b"),
+                    argumentSet("a character outside token68", "Bearer a$b"),
+                    argumentSet("three segments that are no JWT", "Bearer abc.def.ghi"),
+                    argumentSet("non-ASCII characters", "Bearer \u00e9t\u00e9"),
+                    argumentSet("the scheme in lower case, then only spaces", "bearer" + " ".repeat(40)));
+        }
+
+        @ParameterizedTest(name = "{argumentSetName}")
+        @MethodSource("malformedAuthorizationHeaders")
+        void rejectsAMalformedAuthorizationHeader(String header) throws Exception {
+            // JDK client: the header goes out byte for byte, non-ASCII and trailing spaces included.
+            HttpResponse<String> response = http.send(jdkMcpRequest().header("Authorization", header)
+                    .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+
+            assertThat(response.statusCode()).isEqualTo(401);
+            assertThat(challenge(response).get("error")).isEqualTo("invalid_token");
+        }
+
+        @Test
+        void answersOtherSchemesWithTheBearerChallenge() {
+            mcpRequest().header("Authorization", "Basic YWxpY2U6YWxpY2U=").body(INITIALIZE)
+                    .when().post(mcpEndpoint())
+                    .then().statusCode(401).header("WWW-Authenticate", bearerChallenge(noTokenChallenge()));
+        }
+
+        @Test
+        void rejectsAnOversizedTokenBeforeParsingIt() throws Exception {
+            // JDK client: a 12 KiB header, sent as it is.
+            HttpResponse<String> response = http.send(jdkMcpRequest().header("Authorization", "Bearer " + "a".repeat(12 * 1024))
+                    .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+
+            assertThat(response.statusCode()).isEqualTo(401);
+            assertThat(challenge(response).get("error")).isEqualTo("invalid_token");
+        }
+
+        @Test
+        void refusesHeadersBeyondTheServersLimitWithoutAServerError() throws Exception {
+            int status;
+            try {
+                // JDK client: a 64 KiB header, sent as it is.
+                status = http.send(jdkMcpRequest().header("Authorization", "Bearer " + "a".repeat(64 * 1024))
+                        .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE))).statusCode();
+            } catch (IOException closedWhileTheClientWasStillSending) {
+                // Some containers (Jetty) answer 431 and close at once; the client may see only the close.
+                return;
+            }
+
+            assertThat(status).isIn(400, 401, 413, 431);
         }
     }
 
-    @Test
-    void answersOtherSchemesWithTheBearerChallenge() throws Exception {
-        HttpResponse<String> response = send(mcpRequest().header("Authorization", "Basic YWxpY2U6YWxpY2U=")
-                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+    /** 403: a valid token without the scope a request needs, and the step-up a client makes then. */
+    @Nested
+    @Order(3)
+    class InsufficientScope {
 
-        assertThat(response.statusCode()).isEqualTo(401);
-        assertThat(challenge(response).parameters())
-                .isEqualTo(Map.of("resource_metadata", resourceMetadataUrl(), "scope", BASE_SCOPE));
-    }
-
-    @Test
-    void rejectsAnOversizedTokenBeforeParsingIt() throws Exception {
-        HttpResponse<String> response = post("a".repeat(12 * 1024));
-
-        assertThat(response.statusCode()).isEqualTo(401);
-        assertThat(challenge(response).get("error")).isEqualTo("invalid_token");
-    }
-
-    @Test
-    void refusesHeadersBeyondTheServersLimitWithoutAServerError() throws Exception {
-        int status;
-        try {
-            status = post("a".repeat(64 * 1024)).statusCode();
-        } catch (java.io.IOException closedWhileTheClientWasStillSending) {
-            // Some containers (Jetty) answer 431 and close at once; the client may see only the close.
-            return;
+        @Test
+        void rejectsATokenWithoutTheServersScopeWith403() {
+            postInitialize(forge.valid(audience(), "forged-user", "profile"))
+                    .then().statusCode(403)
+                    .header("WWW-Authenticate", bearerChallengeWith(Map.of("error", "insufficient_scope",
+                            "scope", BASE_SCOPE, "resource_metadata", resourceMetadataUrl())));
         }
 
-        assertThat(status).isIn(400, 401, 413, 431);
+        @Test
+        void aToolNeedingAnExtraScopeAnswers403NamingTheScopesToAskFor() {
+            String token = login(ALICE, BASE_SCOPE).accessToken();
+            try (McpSyncClient client = McpTestClient.connect(mcpEndpoint(), () -> token)) {
+
+                Throwable refused = catchThrowable(() -> client.callTool(tools().stepUpCall()));
+
+                McpHttpClientTransportAuthorizationException failure = McpTestClient.authorizationFailure(refused).orElseThrow();
+                assertThat(failure.getResponseInfo().statusCode()).isEqualTo(403);
+                BearerChallenge challenge = BearerChallenge.parse(
+                        failure.getResponseInfo().headers().firstValue("WWW-Authenticate").orElseThrow());
+                assertThat(challenge.get("error")).isEqualTo("insufficient_scope");
+                assertThat(challenge.get("scope")).isEqualTo(BASE_SCOPE + " " + tools().stepUpScope());
+                assertThat(challenge.get("resource_metadata")).isEqualTo(resourceMetadataUrl());
+            }
+        }
+
+        @Test
+        void theRefusedCallRunsAfterSteppingUpToTheChallengedScopes() {
+            AtomicReference<String> token = new AtomicReference<>(login(ALICE, BASE_SCOPE).accessToken());
+            try (McpSyncClient client = McpTestClient.connect(mcpEndpoint(), token::get)) {
+                CallToolRequest needsMore = tools().stepUpCall();
+                Throwable refused = catchThrowable(() -> client.callTool(needsMore));
+                String challengedScope = BearerChallenge.parse(McpTestClient.authorizationFailure(refused).orElseThrow()
+                        .getResponseInfo().headers().firstValue("WWW-Authenticate").orElseThrow()).get("scope");
+
+                // Step-up: ask for exactly the scopes the challenge named, then retry the same call.
+                token.set(login(ALICE, challengedScope.split(" ")).accessToken());
+                CallToolResult done = client.callTool(needsMore);
+
+                assertThat(done.isError()).isNotEqualTo(Boolean.TRUE);
+                assertThat(done.structuredContent()).isEqualTo(tools().expectedStepUpAnswer());
+            }
+        }
     }
 
-    // ---- 403 ------------------------------------------------------------------------------------
+    /** A real client's way in: login page, PKCE, resource indicator, then the tools over MCP. */
+    @Nested
+    @Order(4)
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class) // bob has no notes until the walk-through adds one
+    class SignIn {
 
-    @Test
-    void rejectsATokenWithoutTheServersScopeWith403() throws Exception {
-        HttpResponse<String> response = post(forge.valid(audience(), "forged-user", "profile"));
+        @Test
+        void aTokenFromTheLoginPageIsBoundToThisServerOnly() throws Exception {
+            Tokens tokens = login(ALICE, BASE_SCOPE);
 
-        assertThat(response.statusCode()).isEqualTo(403);
-        BearerChallenge challenge = challenge(response);
-        assertThat(challenge.get("error")).isEqualTo("insufficient_scope");
-        assertThat(challenge.get("scope")).isEqualTo(BASE_SCOPE);
-        assertThat(challenge.get("resource_metadata")).isEqualTo(resourceMetadataUrl());
+            // RFC 8707: the token is bound to this MCP server and nothing else.
+            assertThat(SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getAudience()).containsExactly(audience());
+        }
+
+        @Test
+        void aTokenFromTheLoginPageListsTheRecipesTools() {
+            Tokens tokens = login(ALICE, BASE_SCOPE);
+            try (McpSyncClient client = McpTestClient.connect(mcpEndpoint(), tokens::accessToken)) {
+
+                List<Tool> tools = client.listTools().tools();
+
+                assertThat(tools).extracting(Tool::name).containsExactlyInAnyOrderElementsOf(tools().names());
+            }
+        }
+
+        @Test
+        void theToolSeesWhoIsCalling() throws Exception {
+            Tokens tokens = login(ALICE, BASE_SCOPE);
+            try (McpSyncClient client = McpTestClient.connect(mcpEndpoint(), tokens::accessToken)) {
+
+                CallToolResult identity = client.callTool(tools().identityCall());
+
+                assertThat(identity.isError()).isNotEqualTo(Boolean.TRUE);
+                assertThat(identity.structuredContent()).isEqualTo(tools().expectedIdentity()
+                        .of(SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getSubject(), "alice"));
+            }
+        }
+
+        @Test
+        @Order(1)
+        void eachUserSeesOnlyTheirOwnData() {
+            String aliceToken = login(ALICE, BASE_SCOPE, tools().stepUpScope()).accessToken();
+            String bobToken = login(BOB, BASE_SCOPE).accessToken();
+            try (McpSyncClient alice = McpTestClient.connect(mcpEndpoint(), () -> aliceToken);
+                 McpSyncClient bob = McpTestClient.connect(mcpEndpoint(), () -> bobToken)) {
+                tools().isolation().assertEachUserSeesOnlyTheirOwnData(alice, bob);
+            }
+        }
+
+        /** From a bare URL through discovery, login and step-up to tool calls, as the demo prints it. */
+        @Test
+        @Order(2)
+        void theClientWalkthroughGetsFromABareUrlToTheTools() throws Exception {
+            ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+            new ClientWalkthrough(new PrintStream(printed, true, StandardCharsets.UTF_8)).run(mcpEndpoint(), CLIENT_ID, BOB,
+                    tools().identityCall(), tools().stepUpCall());
+
+            assertThat(printed.toString(StandardCharsets.UTF_8))
+                    .contains("401  WWW-Authenticate: Bearer ")
+                    .contains("ok: S256 is in code_challenge_methods_supported")
+                    .contains("403  WWW-Authenticate: Bearer ")
+                    .contains("re-authorize with scope=" + BASE_SCOPE + " " + tools().stepUpScope() + ", retry")
+                    .contains(tools().walkthroughAnswers());
+        }
     }
 
-    @Test
-    void refusesABrowserRequestFromAForeignOriginEvenWithAValidToken() throws Exception {
-        // MCP transport spec: validate Origin on Streamable HTTP (DNS rebinding defence).
-        String token = track(forge.valid(audience(), "forged-user", BASE_SCOPE));
-        HttpResponse<String> foreign = send(mcpRequest().header("Authorization", "Bearer " + token)
-                .header("Origin", "http://evil.example").POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
-        HttpResponse<String> allowed = send(mcpRequest().header("Authorization", "Bearer " + token)
-                .header("Origin", "http://localhost:6274").POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+    /** Zero-config sign-in: a client that knows only the URL registers (RFC 7591); nothing else does. */
+    @Nested
+    @Order(5)
+    class Registration {
 
-        assertThat(foreign.statusCode()).isEqualTo(403);
-        assertThat(allowed.statusCode()).isEqualTo(200);
+        @Test
+        void registersAClientThatKnowsOnlyTheUrlAsAPublicClient() throws Exception {
+            DiscoveredServer discovered = discover();
+
+            // What mcp-remote sends (its client_uri included), with the scope the challenge names.
+            Map<String, Object> registration = register(discovered, loopbackClient(discovered.challengedScope()));
+            try {
+                assertThat(registration).doesNotContainKey("client_secret").containsEntry("token_endpoint_auth_method", "none");
+            } finally {
+                deleteRegistration(registration);
+            }
+        }
+
+        @Test
+        void aSelfRegisteredClientSignsInToTheTools() throws Exception {
+            DiscoveredServer discovered = discover();
+            Map<String, Object> registration = register(discovered, loopbackClient(discovered.challengedScope()));
+            String clientId = (String) registration.get("client_id");
+            try {
+                Tokens tokens = AuthorizationCodeFlow.with(realm(), clientId).scope(discovered.challengedScope().split(" "))
+                        .resource(discovered.resource()).run(new HeadlessUserAgent(), ALICE);
+                http.track(tokens.accessToken());
+
+                assertThat(SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getStringClaim("azp")).isEqualTo(clientId);
+                try (McpSyncClient client = McpTestClient.connect(mcpEndpoint(), tokens::accessToken)) {
+                    assertThat(client.callTool(tools().identityCall()).isError()).isNotEqualTo(Boolean.TRUE);
+                }
+            } finally {
+                deleteRegistration(registration);
+            }
+        }
+
+        static Stream<Arguments> clientsGrantedEveryAdvertisedScope() {
+            // A client that registers without a scope gets the realm's defaults for new clients.
+            return Stream.of(argumentSet("a client registered without a scope", true),
+                    argumentSet("the demo client", false));
+        }
+
+        @ParameterizedTest(name = "{argumentSetName}")
+        @MethodSource("clientsGrantedEveryAdvertisedScope")
+        void everyAdvertisedScopeCanBeGranted(boolean registeredWithoutAScope) throws Exception {
+            DiscoveredServer discovered = discover();
+            Set<String> advertised = new TreeSet<>(discovered.scopesSupported());
+            advertised.remove("openid"); // OpenID Connect's own, always grantable, never in an access token's scope
+            assertThat(advertised).contains(BASE_SCOPE, tools().stepUpScope());
+            Map<String, Object> registration = registeredWithoutAScope ? register(discovered, loopbackClient(null)) : null;
+            String clientId = registration == null ? CLIENT_ID : (String) registration.get("client_id");
+            try {
+                Tokens tokens = AuthorizationCodeFlow.with(realm(), clientId).scope(advertised.toArray(String[]::new))
+                        .resource(discovered.resource()).run(new HeadlessUserAgent(), ALICE);
+                http.track(tokens.accessToken());
+
+                assertThat(tokens.scopes()).as("scopes granted to " + clientId).containsAll(advertised);
+            } finally {
+                if (registration != null) {
+                    deleteRegistration(registration);
+                }
+            }
+        }
+
+        /**
+         * Keycloak's limit, shown so that it is not a surprise: a registration's {@code scope} becomes the
+         * client's only optional scopes, so a client that registered with the challenged scope (mcp-remote and
+         * the TypeScript SDK do) cannot step up beyond it; Keycloak answers invalid_scope.
+         */
+        @Test
+        void aClientRegisteredWithTheChallengedScopeCannotStepUpBeyondIt() throws Exception {
+            DiscoveredServer discovered = discover();
+            Map<String, Object> registration = register(discovered, loopbackClient(discovered.challengedScope()));
+            try {
+                Throwable stepUp = catchThrowable(() -> AuthorizationCodeFlow.with(realm(), (String) registration.get("client_id"))
+                        .scope(BASE_SCOPE, tools().stepUpScope()).resource(discovered.resource()).run(new HeadlessUserAgent(), ALICE));
+
+                assertThat(stepUp).hasMessageContaining("invalid_scope");
+            } finally {
+                deleteRegistration(registration);
+            }
+        }
+
+        /** Only loopback redirect URIs (RFC 8252 section 7.3) are registered; each of these would deliver codes elsewhere. */
+        static Stream<Arguments> redirectUrisOffLoopback() {
+            return Stream.of(
+                    argumentSet("another host over https", "https://attacker.example/callback"),
+                    argumentSet("another host over http", "http://attacker.example/callback"),
+                    argumentSet("javascript: scheme", "javascript:alert(document.domain)"),
+                    argumentSet("javascript: scheme in mixed case", "JaVaScRiPt:alert(1)"),
+                    argumentSet("data: URI", "data:text/html,<script>alert(1)</script>"),
+                    argumentSet("loopback as userinfo before another host", "http://127.0.0.1@attacker.example/callback"),
+                    argumentSet("look-alike of localhost under another domain", "http://localhost.attacker.example/callback"),
+                    argumentSet("loopback with a fragment", "http://127.0.0.1/callback#fragment"),
+                    argumentSet("loopback with a wildcard path", "http://127.0.0.1/*"),
+                    argumentSet("another app's custom scheme", "com.attacker.app:/callback"));
+        }
+
+        @ParameterizedTest(name = "{argumentSetName}: {0}")
+        @MethodSource("redirectUrisOffLoopback")
+        void refusesToRegisterARedirectUriOffLoopback(String redirectUri) throws Exception {
+            DiscoveredServer discovered = discover();
+            Map<String, Object> request = new LinkedHashMap<>(loopbackClient(discovered.challengedScope()));
+            request.put("redirect_uris", List.of("http://127.0.0.1:33418/callback", redirectUri));
+
+            assertRegistrationRefused(discovered, request);
+        }
+
+        /** A registered client asks only for the MCP server's scopes: not another resource's, not an unknown one. */
+        static Stream<Arguments> scopesOutsideThePolicy() {
+            return Stream.of(
+                    argumentSet("another resource's scope", "other:api"),
+                    argumentSet("a scope the realm does not know", "unknown:scope"),
+                    argumentSet("refresh tokens that outlive the session", "offline_access"));
+        }
+
+        @ParameterizedTest(name = "{argumentSetName}: {0}")
+        @MethodSource("scopesOutsideThePolicy")
+        void refusesToRegisterAScopeOutsideTheRealmsPolicy(String scope) throws Exception {
+            DiscoveredServer discovered = discover();
+
+            assertRegistrationRefused(discovered, loopbackClient(discovered.challengedScope() + " " + scope));
+        }
     }
 
-    // ---- the body a scope decision reads is the body the transport executes (issue 18) -------------
+    /** An MCP session belongs to the user who opened it; signing keys rotate without a restart. */
+    @Nested
+    @Order(6)
+    class SessionsAndKeys {
+
+        @Test
+        void refusesASessionCreatedByAnotherUser() {
+            String aliceToken = http.track(forge.valid(audience(), "alice-subject", BASE_SCOPE));
+            String bobToken = http.track(forge.valid(audience(), "bob-subject", BASE_SCOPE));
+            String sessionId = postInitialize(aliceToken).header("Mcp-Session-Id");
+
+            // For bob the session does not exist: 404, the answer that makes a real client start its own.
+            mcpRequest().header("Authorization", "Bearer " + bobToken).header("Mcp-Session-Id", sessionId).body(TOOLS_LIST)
+                    .when().post(mcpEndpoint())
+                    .then().statusCode(404).body(not(containsString("tools")));
+        }
+
+        @Test
+        void aRefusedHijackLeavesTheSessionToItsOwner() {
+            String aliceToken = http.track(forge.valid(audience(), "alice-subject", BASE_SCOPE));
+            String bobToken = http.track(forge.valid(audience(), "bob-subject", BASE_SCOPE));
+            String sessionId = postInitialize(aliceToken).header("Mcp-Session-Id");
+            mcpRequest().header("Authorization", "Bearer " + bobToken).header("Mcp-Session-Id", sessionId).body(TOOLS_LIST)
+                    .post(mcpEndpoint()).then().statusCode(404);
+
+            mcpRequest().header("Authorization", "Bearer " + aliceToken).header("Mcp-Session-Id", sessionId).body(TOOLS_LIST)
+                    .when().post(mcpEndpoint())
+                    .then().statusCode(200);
+        }
+
+        @Test
+        void rejectsTokensSignedWithUnknownKeysEvenWhileJwksRefetchIsRateLimited() {
+            // The first unknown kid may refetch the JWKS; the next ones fall in the rate-limit window. Same answer.
+            for (int attempt = 0; attempt < 5; attempt++) {
+                assertInvalidToken(RejectedCredential.INVALID, forge.unknownKid(audience(), "forged-user", BASE_SCOPE));
+            }
+        }
+
+        @Test
+        void boundsJwksRefetchesCausedByUnknownKeys() {
+            // Forged first (a new RSA key each): sent together, they fall in one rate-limit window.
+            List<String> unknownKeys = Stream.generate(() -> forge.unknownKid(audience(), "forged-user", BASE_SCOPE))
+                    .limit(30).toList();
+            int fetchesBefore = environment().jwksProxy().requestCount();
+
+            unknownKeys.forEach(ResourceServerContract.this::postInitialize);
+
+            int floodFetches = environment().jwksProxy().requestCount() - fetchesBefore;
+            assertThat(floodFetches).as("JWKS fetches caused by 30 unknown kids").isLessThanOrEqualTo(2);
+        }
+
+        @Test
+        void acceptsTokensSignedWithARotatedKeyWithoutRestart() throws Exception {
+            // Keycloak starts signing with a new key (higher priority than its generated one).
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            String newKid = realm().server().admin().addRsaKey(realm().name(),
+                    (RSAPrivateKey) generator.generateKeyPair().getPrivate(), true, 1000);
+            String token = login(ALICE, BASE_SCOPE).accessToken();
+            assertThat(SignedJWT.parse(token).getHeader().getKeyID()).isEqualTo(newKid);
+
+            // Accepted without a restart, at the latest once the refetch rate-limit window has passed. The window
+            // is the JWKS cache's inside each framework (Spring's, Micronaut's, Nimbus's): no clock of ours to move.
+            Instant deadline = Instant.now().plusSeconds(40);
+            int status = postInitialize(token).statusCode();
+            while (status != 200 && Instant.now().isBefore(deadline)) {
+                Thread.sleep(1000);
+                status = postInitialize(token).statusCode();
+            }
+            assertThat(status).isEqualTo(200);
+        }
+    }
 
     /**
-     * A {@link #stepUpCall()} for a token without {@link #stepUpScope()}, sent in every form a filter
-     * and the MCP transport could read differently: each is refused with the exact answer, and the
-     * tool did not run. The same call in plain UTF-8 gets the 403 step-up challenge
-     * ({@link #toolNeedingAnExtraScopeAnswers403InsufficientScopeThenWorksAfterStepUp()}).
+     * The body a scope decision reads is the body the transport executes (issue 18); the transport's
+     * errors are JSON-RPC errors, its Origin check holds, and its odd methods answer nothing of use.
      */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("bodyAttacks")
-    void refusesAToolCallTheTransportCouldReadDifferentlyAndRunsNothing(BodyAttack attack) throws Exception {
-        String token = bodyTestToken();
-        try (McpSyncClient alice = McpTestClient.connect(mcpEndpoint(), () -> token)) {
-            if (!bodyTestStatePrepared) {
-                prepareStateTheStepUpCallChanges(alice);
-                bodyTestStatePrepared = true;
+    @Nested
+    @Order(7)
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class Transport {
+
+        private String aliceToken;
+        private String sessionId;
+        private boolean stepUpStatePrepared;
+
+        /** Alice with the base scope only, in a session opened by hand as a client would: what every body test sends. */
+        @BeforeAll
+        void openAlicesSession() {
+            aliceToken = login(ALICE, BASE_SCOPE).accessToken();
+            sessionId = postInitialize(aliceToken).then().statusCode(200).extract().header("Mcp-Session-Id");
+            mcpRequest().header("Authorization", "Bearer " + aliceToken).header("Mcp-Session-Id", sessionId)
+                    .header("MCP-Protocol-Version", "2025-11-25").body(INITIALIZED)
+                    .when().post(mcpEndpoint())
+                    .then().statusCode(202);
+        }
+
+        static List<BodyAttack> bodyAttacks() {
+            return BodyAttack.all();
+        }
+
+        /**
+         * The step-up call for a token without the step-up scope, sent in every form a filter and the MCP
+         * transport could read differently: each is refused with the exact answer, and the tool did not
+         * run. The same call in plain UTF-8 gets the 403 step-up challenge
+         * ({@link InsufficientScope#aToolNeedingAnExtraScopeAnswers403NamingTheScopesToAskFor()}).
+         */
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("bodyAttacks")
+        void refusesWithoutRunningAToolCallTheTransportCouldReadDifferently(BodyAttack attack) throws Exception {
+            try (McpSyncClient alice = McpTestClient.connect(mcpEndpoint(), () -> aliceToken)) {
+                if (!stepUpStatePrepared) {
+                    tools().prepareStepUpState().accept(alice);
+                    stepUpStatePrepared = true;
+                }
+                Object before = tools().stateTheStepUpCallChanges().apply(alice);
+
+                HttpResponse<String> response = sendInSession(attack.contentType(), attack.contentEncoding(),
+                        attack.body().apply(toolCallJson(tools().stepUpCall(), 41)));
+
+                if (attack.status() == 403) {
+                    assertThat(response.statusCode()).isEqualTo(403);
+                    BearerChallenge challenge = challenge(response);
+                    assertThat(challenge.get("error")).isEqualTo("insufficient_scope");
+                    assertThat(challenge.get("scope")).isEqualTo(BASE_SCOPE + " " + tools().stepUpScope());
+                } else {
+                    assertJsonRpcError(response, attack.status(), attack.jsonRpcCode());
+                }
+                assertThat(tools().stateTheStepUpCallChanges().apply(alice)).as("what the tool would have changed").isEqualTo(before);
             }
-            Object before = stateTheStepUpCallChanges(alice);
+        }
 
-            HttpResponse<String> response = sendInSession(attack.contentType(), attack.contentEncoding(),
-                    attack.body().apply(toolCallJson(stepUpCall(), 41)));
+        /** The control for the attacks above: the same hand-made request, in plain UTF-8, of a tool the token may call, runs. */
+        @Test
+        void runsAHandMadeToolCallInUtf8WhenTheTokenMayCallTheTool() throws Exception {
+            HttpResponse<String> response = sendInSession("application/json", null,
+                    toolCallJson(tools().identityCall(), 42).getBytes(StandardCharsets.UTF_8));
 
-            assertRefusal(attack, response);
-            assertThat(stateTheStepUpCallChanges(alice)).as("what the tool would have changed").isEqualTo(before);
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).contains("\"id\":42").contains("\"result\"").doesNotContain("\"error\"");
+        }
+
+        @Test
+        void answersARequestWithoutSessionWithAJsonRpcErrorNotAJavaException() {
+            mcpRequest().header("Authorization", "Bearer " + aliceToken).body(TOOLS_LIST)
+                    .when().post(mcpEndpoint())
+                    .then().spec(jsonRpcError(400, -32600));
+        }
+
+        @Test
+        void answersAGetWithoutSessionWithAJsonRpcError() {
+            http.given().header("Accept", "text/event-stream").header("Authorization", "Bearer " + aliceToken)
+                    .when().get(mcpEndpoint())
+                    .then().spec(jsonRpcError(400, -32600));
+        }
+
+        @Test
+        void answersAnUnknownSessionWithAJsonRpcError() {
+            mcpRequest().header("Authorization", "Bearer " + aliceToken).header("Mcp-Session-Id", "no-such-session")
+                    .body(TOOLS_LIST)
+                    .when().post(mcpEndpoint())
+                    .then().spec(jsonRpcError(404, -32600));
+        }
+
+        @Test
+        void refusesABrowserRequestFromAForeignOrigin() {
+            // MCP transport spec: validate Origin on Streamable HTTP (DNS rebinding defence).
+            mcpRequest().header("Authorization", "Bearer " + aliceToken).header("Origin", "http://evil.example")
+                    .body(INITIALIZE)
+                    .when().post(mcpEndpoint())
+                    .then().spec(jsonRpcError(403, -32600));
+        }
+
+        @Test
+        void acceptsABrowserRequestFromAnAllowedOrigin() {
+            mcpRequest().header("Authorization", "Bearer " + aliceToken).header("Origin", "http://localhost:6274")
+                    .body(INITIALIZE)
+                    .when().post(mcpEndpoint())
+                    .then().statusCode(200);
+        }
+
+        @Test
+        void refusesTraceWithoutEchoingTheRequestBack() {
+            // A servlet's default TRACE answer is the request itself, Authorization header included.
+            http.given().header("Authorization", "Bearer " + aliceToken)
+                    .when().request("TRACE", mcpEndpoint())
+                    .then().spec(jsonRpcError(405, -32600)) // ContractHttp also checks that no token is in the body
+                    .body(not(containsString("Bearer")));
+        }
+
+        @Test
+        void refusesHeadOnTheMcpEndpoint() {
+            // HEAD would run the GET handler (an SSE stream) without a body to show it.
+            http.given().header("Authorization", "Bearer " + aliceToken).header("Accept", "text/event-stream")
+                    .when().head(mcpEndpoint())
+                    .then().statusCode(405);
+        }
+
+        /** A POST in alice's session with this Content-Type, Content-Encoding and body. */
+        private HttpResponse<String> sendInSession(String contentType, String contentEncoding, byte[] body) throws Exception {
+            // JDK client: the body goes out byte for byte, with no Content-Type or charset added.
+            HttpRequest.Builder request = HttpRequest.newBuilder(mcpEndpoint())
+                    .header("Accept", MCP_ACCEPT)
+                    .header("Authorization", "Bearer " + aliceToken)
+                    .header("Mcp-Session-Id", sessionId)
+                    .header("MCP-Protocol-Version", "2025-11-25")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            if (contentType != null) {
+                request.header("Content-Type", contentType);
+            }
+            if (contentEncoding != null) {
+                request.header("Content-Encoding", contentEncoding);
+            }
+            return http.send(request);
         }
     }
 
-    private void assertRefusal(BodyAttack attack, HttpResponse<String> response) {
+    /** The authorization server goes away; the resource server keeps judging tokens, and fails closed. */
+    @Nested
+    @Order(8)
+    class Outages {
 
-        if (attack.status() == 403) {
-            assertThat(response.statusCode()).isEqualTo(403);
-            BearerChallenge challenge = challenge(response);
-            assertThat(challenge.get("error")).isEqualTo("insufficient_scope");
-            assertThat(challenge.get("scope")).isEqualTo(BASE_SCOPE + " " + stepUpScope());
-        } else {
-            assertJsonRpcError(response, attack.status(), attack.jsonRpcCode());
+        @Test
+        void keepsValidatingWithCachedKeysWhileTheAuthorizationServerIsDown() {
+            String token = login(ALICE, BASE_SCOPE).accessToken();
+            postInitialize(token).then().statusCode(200); // keys now cached
+            realm().server().stop();
+            try {
+                postInitialize(token).then().statusCode(200);
+                assertInvalidToken(RejectedCredential.INVALID, forge.unknownKid(audience(), "forged-user", BASE_SCOPE)); // 401, never 500
+            } finally {
+                realm().server().start();
+            }
         }
     }
 
-    /** The control for the test above: the same hand-made request, in plain UTF-8, of a tool the token may call, runs. */
-    @Test
-    void runsAHandMadeToolCallInUtf8WhenTheTokenMayCallTheTool() throws Exception {
-        HttpResponse<String> response = sendInSession("application/json", null,
-                toolCallJson(identityCall(), 42).getBytes(StandardCharsets.UTF_8));
+    /**
+     * What {@code make probe URL=...} checks, run once against this server with forged tokens signed with
+     * the realm-trusted key (so each fails for its one reason), a real token, and a real token the same
+     * realm issued for another resource (RFC 8707), which must be refused.
+     */
+    @Nested
+    @Order(9)
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class ProbeRun {
 
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).contains("\"id\":42").contains("\"result\"").doesNotContain("\"error\"");
-    }
+        private String token;
+        private ProbeReport report;
 
-    @Test
-    void answersARequestWithoutSessionWithAJsonRpcErrorNotAJavaException() throws Exception {
-        HttpResponse<String> response = send(mcpRequest().header("Authorization", "Bearer " + bodyTestToken())
-                .POST(HttpRequest.BodyPublishers.ofString(TOOLS_LIST)));
+        @BeforeAll
+        void runTheProbe() throws Exception {
+            token = login(ALICE, BASE_SCOPE).accessToken();
+            String foreignToken = http.track(AuthorizationCodeFlow.with(realm(), CLIENT_ID).scope(ContractRealm.OTHER_API_SCOPE)
+                    .resource(ContractRealm.otherResourceUrl(mcpUrl())).run(new HeadlessUserAgent(), ALICE).accessToken());
 
-        assertJsonRpcError(response, 400, -32600);
-    }
+            report = Probe.of(mcpEndpoint()).signer(claims -> http.track(forge.sign(claims))).token(token)
+                    .foreignToken(foreignToken).register(true).run();
 
-    @Test
-    void answersAGetWithoutSessionWithAJsonRpcError() throws Exception {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(mcpEndpoint())
-                .header("Accept", "text/event-stream").header("Authorization", "Bearer " + bodyTestToken()).GET());
+            System.out.println(TextReport.render(report));
+        }
 
-        assertJsonRpcError(response, 400, -32600);
-    }
+        @Test
+        void meetsEveryMust() {
+            assertThat(report.failedMusts()).as(TextReport.render(report)).isEmpty();
+            assertThat(report.exitCode()).isZero();
+        }
 
-    @Test
-    void answersAnUnknownSessionWithAJsonRpcError() throws Exception {
-        HttpResponse<String> response = send(mcpRequest().header("Authorization", "Bearer " + bodyTestToken())
-                .header("Mcp-Session-Id", "no-such-session").POST(HttpRequest.BodyPublishers.ofString(TOOLS_LIST)));
+        @Test
+        void refusesEveryBadRequestCompletelyShouldsIncluded() {
+            // No token, garbage, alg none, an untrusted key, expired, wrong audience, a real token for another
+            // resource: 401, one Bearer challenge, the right error, resource_metadata and scope. SHOULDs included:
+            // this cookbook meets them all.
+            assertThat(report.results()).filteredOn(r -> r.check().step() == Step.UNAUTHENTICATED
+                            || r.check().step() == Step.FORGED_TOKENS || r.check().step() == Step.AUDIENCE)
+                    .hasSize(35).allSatisfy(r -> assertThat(r.verdict()).as(r.toString()).isEqualTo(Verdict.PASS));
+        }
 
-        assertJsonRpcError(response, 404, -32600);
-    }
+        @Test
+        void reportsTheAudienceCheckAsInformation() {
+            assertThat(report.results("token.audience")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.INFO));
+        }
 
-    @Test
-    void answersAForeignOriginWithAJsonRpcError() throws Exception {
-        HttpResponse<String> response = send(mcpRequest().header("Authorization", "Bearer " + bodyTestToken())
-                .header("Origin", "http://evil.example").POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+        @Test
+        void leavesNothingUntested() {
+            assertThat(report.notes()).noneMatch(note -> note.contains("NOT tested"));
+        }
 
-        assertJsonRpcError(response, 403, -32600);
-    }
+        @Test
+        void discoversThePathSuffixedMetadata() {
+            assertThat(report.results("prm.discoverable")).singleElement()
+                    .satisfies(r -> assertThat(r.detail()).contains(resourceMetadataUrl()));
+        }
 
-    @Test
-    void refusesTraceWithoutEchoingTheRequestBack() throws Exception {
-        // A servlet's default TRACE answer is the request itself, Authorization header included.
-        HttpResponse<String> response = send(HttpRequest.newBuilder(mcpEndpoint())
-                .header("Authorization", "Bearer " + bodyTestToken())
-                .method("TRACE", HttpRequest.BodyPublishers.noBody()));
+        @Test
+        void findsTheMetadataNamingTheUrlItWasGiven() {
+            assertThat(report.results("prm.resource-identical")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
+        }
 
-        assertJsonRpcError(response, 405, -32600); // send() also checks that no token is in the body
-        assertThat(response.body()).doesNotContain("Bearer");
-    }
+        @Test
+        void findsTheAuthorizationServersIssuer() {
+            assertThat(report.results("as.issuer")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
+        }
 
-    @Test
-    void refusesHeadOnTheMcpEndpoint() throws Exception {
-        // HEAD would run the GET handler (an SSE stream) without a body to show it.
-        HttpResponse<String> response = send(HttpRequest.newBuilder(mcpEndpoint())
-                .header("Authorization", "Bearer " + bodyTestToken()).header("Accept", "text/event-stream")
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        @Test
+        void findsPkceS256AtTheAuthorizationServer() {
+            assertThat(report.results("as.pkce-s256")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
+        }
 
-        assertThat(response.statusCode()).isEqualTo(405);
-    }
+        @Test
+        void seesTheRealTokenAccepted() {
+            assertThat(report.results("token.accepted")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
+        }
 
-    /** One way to send a tool call that a filter and the transport could read differently, and its exact refusal. */
-    protected record BodyAttack(String name, String contentType, String contentEncoding,
-                                Function<String, byte[]> body, int status, int jsonRpcCode) {
-        @Override
-        public String toString() {
-            return name;
+        /** --register: a client that knows only the URL can get in. */
+        @Test
+        void registersAClient() {
+            assertThat(report.results("registration.open")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
+        }
+
+        /** --register leaves no client behind. */
+        @Test
+        void deletesTheClientItRegistered() {
+            assertThat(report.results("registration.delete")).singleElement()
+                    .satisfies(r -> assertThat(r.detail()).endsWith(" deleted"));
+        }
+
+        @Test
+        void showsTheTokensAudienceButNotTheToken() {
+            assertThat(report.results("token.claims")).singleElement()
+                    .satisfies(r -> assertThat(r.detail()).contains(audience()).doesNotContain(token));
         }
     }
 
-    static List<BodyAttack> bodyAttacks() {
-        Charset utf32 = Charset.forName("UTF-32");
-        Charset utf32le = Charset.forName("UTF-32LE");
-        return List.of(
-                refused("declared EBCDIC (IBM037)", "application/json; charset=IBM037", json -> json.getBytes(Charset.forName("IBM037")), 415, -32700),
-                refused("declared ISO-8859-1", "application/json; charset=ISO-8859-1", json -> json.getBytes(StandardCharsets.ISO_8859_1), 415, -32700),
-                refused("declared UTF-16, with BOM", "application/json; charset=UTF-16", json -> json.getBytes(StandardCharsets.UTF_16), 415, -32700),
-                refused("declared UTF-16LE, no BOM", "application/json; charset=UTF-16LE", json -> json.getBytes(StandardCharsets.UTF_16LE), 415, -32700),
-                refused("declared UTF-32", "application/json; charset=UTF-32", json -> json.getBytes(utf32), 415, -32700),
-                refused("UTF-16 with BOM, declared UTF-8", "application/json; charset=utf-8", json -> json.getBytes(StandardCharsets.UTF_16), 400, -32700),
-                refused("UTF-16LE without BOM, declared UTF-8", "application/json; charset=utf-8", json -> json.getBytes(StandardCharsets.UTF_16LE), 400, -32700),
-                refused("UTF-16BE with BOM, no charset", "application/json", json -> json.getBytes(StandardCharsets.UTF_16), 400, -32700),
-                refused("UTF-32LE with BOM, no charset", "application/json", json -> concat(new byte[] {(byte) 0xFF, (byte) 0xFE, 0, 0}, json.getBytes(utf32le)), 400, -32700),
-                refused("UTF-32 without BOM, declared UTF-8", "application/json; charset=UTF-8", json -> json.getBytes(utf32), 400, -32700),
-                refused("UTF-8 with BOM", "application/json", json -> concat(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}, utf8(json)), 400, -32700),
-                refused("duplicate method key", "application/json", json -> utf8(json.replaceFirst("\"method\":\"tools/call\"",
-                        "\"method\":\"tools/list\",\"method\":\"tools/call\"")), 400, -32700),
-                refused("duplicate name key", "application/json", json -> utf8(json.replaceFirst("\"params\":\\{",
-                        "\"params\":{\"name\":\"" + "no_such_tool" + "\",")), 400, -32700),
-                refused("trailing object", "application/json", json -> utf8(json + json), 400, -32700),
-                refused("trailing garbage", "application/json", json -> utf8(json + " x"), 400, -32700),
-                refused("batch mixing an allowed and the forbidden call", "application/json",
-                        json -> utf8("[" + TOOLS_LIST + "," + json + "]"), 400, -32600),
-                refused("no Content-Type", null, ResourceServerContract::utf8, 415, -32700),
-                refused("text/plain", "text/plain", ResourceServerContract::utf8, 415, -32700),
-                refused("a form", "application/x-www-form-urlencoded", ResourceServerContract::utf8, 415, -32700),
-                refused("application/json with two charsets", "application/json; charset=utf-8; charset=utf-16", ResourceServerContract::utf8, 415, -32700),
-                new BodyAttack("gzip Content-Encoding", "application/json", "gzip", ResourceServerContract::gzip, 415, -32700),
-                refused("tool name not a string", "application/json", json -> utf8(json.replaceFirst("\"name\":(\"[^\"]*\")", "\"name\":[$1]")), 400, -32602),
-                refused("tool name in escapes: judged as the same call", "application/json", json -> utf8(escapeFirstNameCharacter(json)), 403, 0),
-                refused("method in escapes: judged as the same call", "application/json", json -> utf8(json.replace("\"tools/call\"", "\"tools\\/call\"")), 403, 0));
+    // ---- what the tests above share --------------------------------------------------------------------
+
+    /** How one forged token is made, for the server under test. */
+    private interface Forgery extends BiFunction<TokenForge, ResourceServerUnderTest, String> {
     }
 
-    private static BodyAttack refused(String name, String contentType, Function<String, byte[]> body, int status, int code) {
-        return new BodyAttack(name, contentType, null, body, status, code);
+    private static Arguments forged(String name, RejectedCredential kind, Forgery forgery) {
+        return argumentSet(name, kind, forgery);
     }
 
-    /** Every error answer: a JSON-RPC error object with this code, never a serialized Java exception. */
-    protected static void assertJsonRpcError(HttpResponse<String> response, int status, int code) {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-        assertThat(response.headers().firstValue("Content-Type").orElse("(none)")).startsWith("application/json");
-        JsonNode answer = JsonMapper.shared().readTree(response.body());
-        assertThat(answer.path("jsonrpc").asString("")).isEqualTo("2.0");
-        assertThat(answer.has("id")).as("JSON-RPC 2.0 section 5: an error answer has an id, null when unknown").isTrue();
-        assertThat(answer.path("error").path("code").asInt()).as(response.body()).isEqualTo(code);
-        assertThat(answer.path("error").path("message").isString()).isTrue();
-        assertThat(answer.path("error").size()).as("code, message and at most data").isLessThanOrEqualTo(3);
-        assertNoJavaInternals(response.body());
+    private static String otherResource(ResourceServerUnderTest server) {
+        return ContractRealm.otherResourceUrl(server.mcpUrl()).toString();
     }
 
-    private static void assertNoJavaInternals(String body) {
-        assertThat(body).doesNotContain("stackTrace", "localizedMessage", "\"cause\"", "Exception", "java.", "dev.mcpoauth", "\tat ");
-    }
-
-    private static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static byte[] concat(byte[] first, byte[] second) {
-        byte[] both = Arrays.copyOf(first, first.length + second.length);
-        System.arraycopy(second, 0, both, first.length, second.length);
-        return both;
-    }
-
-    private static byte[] gzip(String text) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (GZIPOutputStream gzip = new GZIPOutputStream(bytes)) {
-            gzip.write(utf8(text));
-        } catch (java.io.IOException impossible) {
-            throw new IllegalStateException(impossible);
+    private ResourceServerUnderTest server() {
+        if (server == null) {
+            server = serverUnderTest();
         }
-        return bytes.toByteArray();
+        return server;
     }
 
-    /** {@code "name":"add_note"} as {@code "name":"\u0061dd_note"}: the same string to every JSON parser. */
-    private static String escapeFirstNameCharacter(String json) {
-        Matcher name = Pattern.compile("\"name\":\"(.)").matcher(json);
-        assertThat(name.find()).isTrue();
-        return json.substring(0, name.start(1)) + String.format("\\u%04x", (int) name.group(1).charAt(0)) + json.substring(name.end(1));
+    private RecipeTools tools() {
+        return server().tools();
+    }
+
+    protected final ContractEnvironment environment() {
+        return server().environment();
+    }
+
+    protected final URI mcpUrl() {
+        return server().mcpUrl();
+    }
+
+    protected final URI mcpEndpoint() {
+        return server().mcpEndpoint();
+    }
+
+    protected final Realm realm() {
+        return server().realm();
+    }
+
+    private String audience() {
+        return server().audience();
+    }
+
+    private String resourceMetadataUrl() {
+        return server().resourceMetadataUrl();
+    }
+
+    /** The challenge to a request without credentials (RFC 6750 section 3.1: no error code). */
+    private Map<String, String> noTokenChallenge() {
+        return Map.of("resource_metadata", resourceMetadataUrl(), "scope", BASE_SCOPE);
+    }
+
+    private static void assertAllPass(List<CheckResult> results) {
+        assertThat(results).isNotEmpty().allSatisfy(result ->
+                assertThat(result.verdict()).as(result.toString()).isEqualTo(Verdict.PASS));
+    }
+
+    /** A token as a real client gets it: login page, PKCE, resource indicator. */
+    private Tokens login(UserCredentials user, String... scopes) {
+        Tokens tokens = AuthorizationCodeFlow.with(realm(), CLIENT_ID).scope(scopes).resource(mcpUrl())
+                .run(new HeadlessUserAgent(), user);
+        http.track(tokens.accessToken());
+        return tokens;
+    }
+
+    /** The probe's verdict on the answer (every check passes), then this cookbook's exact values. */
+    private void assertInvalidToken(RejectedCredential kind, String token) {
+        Response response = postInitialize(token);
+
+        assertAllPass(UnauthorizedResponse.judge(kind, response.statusCode(),
+                response.headers().getValues("WWW-Authenticate"), resourceMetadataUrl()));
+        response.then().statusCode(401).header("WWW-Authenticate", bearerChallengeWith(Map.of(
+                "error", "invalid_token", "resource_metadata", resourceMetadataUrl(), "scope", BASE_SCOPE)));
+    }
+
+    /** An MCP {@code initialize} with this bearer token. */
+    private Response postInitialize(String token) {
+        return mcpRequest().header("Authorization", "Bearer " + http.track(token)).body(INITIALIZE).post(mcpEndpoint());
+    }
+
+    /** A JSON POST to the MCP endpoint, as MCP clients send it (rest-assured). */
+    private RequestSpecification mcpRequest() {
+        return http.given().contentType("application/json").header("Accept", MCP_ACCEPT);
+    }
+
+    /** The same, with the JDK client, for requests that need byte-level control. */
+    private HttpRequest.Builder jdkMcpRequest() {
+        return HttpRequest.newBuilder(mcpEndpoint())
+                .header("Content-Type", "application/json")
+                .header("Accept", MCP_ACCEPT);
+    }
+
+    private static ProbeResponse probeResponse(URI uri, Response response) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        response.headers().forEach(header -> headers.computeIfAbsent(header.getName(), name -> new ArrayList<>())
+                .add(header.getValue()));
+        return new ProbeResponse(uri, response.statusCode(), headers, response.asString());
     }
 
     private static String toolCallJson(CallToolRequest call, int id) {
@@ -777,210 +1109,23 @@ public abstract class ResourceServerContract {
         return JsonMapper.shared().writeValueAsString(message);
     }
 
-    private String bodyTestToken;
-    private String bodyTestSessionId;
-    private boolean bodyTestStatePrepared;
-
-    /** Alice with the base scope only: the token every body test sends. */
-    private synchronized String bodyTestToken() {
-        if (bodyTestToken == null) {
-            bodyTestToken = login(ALICE, BASE_SCOPE).accessToken();
-        }
-        return bodyTestToken;
-    }
-
-    /** A POST in alice's hand-made session (initialized as a client would), with this Content-Type and body. */
-    private HttpResponse<String> sendInSession(String contentType, String contentEncoding, byte[] body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(mcpEndpoint())
-                .header("Accept", "application/json, text/event-stream")
-                .header("Authorization", "Bearer " + bodyTestToken())
-                .header("Mcp-Session-Id", bodyTestSessionId())
-                .header("MCP-Protocol-Version", "2025-11-25")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        if (contentType != null) {
-            request.header("Content-Type", contentType);
-        }
-        if (contentEncoding != null) {
-            request.header("Content-Encoding", contentEncoding);
-        }
-        return send(request);
-    }
-
-    private synchronized String bodyTestSessionId() throws Exception {
-        if (bodyTestSessionId == null) {
-            HttpResponse<String> initialized = send(mcpRequest().header("Authorization", "Bearer " + bodyTestToken())
-                    .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
-            assertThat(initialized.statusCode()).isEqualTo(200);
-            String sessionId = initialized.headers().firstValue("Mcp-Session-Id").orElseThrow();
-            HttpResponse<String> notified = send(mcpRequest().header("Authorization", "Bearer " + bodyTestToken())
-                    .header("Mcp-Session-Id", sessionId).header("MCP-Protocol-Version", "2025-11-25")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")));
-            assertThat(notified.statusCode()).isEqualTo(202);
-            bodyTestSessionId = sessionId;
-        }
-        return bodyTestSessionId;
-    }
-
-    // ---- sessions, keys, outages ------------------------------------------------------------------
-
-    @Test
-    void refusesASessionCreatedByAnotherUser() throws Exception {
-        String aliceToken = track(forge.valid(audience(), "alice-subject", BASE_SCOPE));
-        String bobToken = track(forge.valid(audience(), "bob-subject", BASE_SCOPE));
-        HttpResponse<String> initialized = send(mcpRequest().header("Authorization", "Bearer " + aliceToken)
-                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
-        String sessionId = initialized.headers().firstValue("Mcp-Session-Id").orElseThrow();
-
-        HttpResponse<String> hijack = send(mcpRequest().header("Authorization", "Bearer " + bobToken)
-                .header("Mcp-Session-Id", sessionId).POST(HttpRequest.BodyPublishers.ofString(TOOLS_LIST)));
-        HttpResponse<String> owner = send(mcpRequest().header("Authorization", "Bearer " + aliceToken)
-                .header("Mcp-Session-Id", sessionId).POST(HttpRequest.BodyPublishers.ofString(TOOLS_LIST)));
-
-        // For bob the session does not exist: 404, the answer that makes a real client start its own.
-        assertThat(hijack.statusCode()).isEqualTo(404);
-        assertThat(hijack.body()).doesNotContain("tools");
-        assertThat(owner.statusCode()).isEqualTo(200);
-    }
-
-    @Test
-    void acceptsTokensSignedWithARotatedKeyWithoutRestartAndBoundsJwksRefetches() throws Exception {
-        int fetchesBefore = environment().jwksProxy().requestCount();
-        for (int attempt = 0; attempt < 30; attempt++) {
-            post(forge.unknownKid(audience(), "forged-user", BASE_SCOPE));
-        }
-        int floodFetches = environment().jwksProxy().requestCount() - fetchesBefore;
-        assertThat(floodFetches).as("JWKS fetches caused by 30 unknown kids").isLessThanOrEqualTo(2);
-
-        // Keycloak starts signing with a new key (higher priority than its generated one).
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        String newKid = realm().server().admin().addRsaKey(realm().name(),
-                (RSAPrivateKey) generator.generateKeyPair().getPrivate(), true, 1000);
-        String token = login(ALICE, BASE_SCOPE).accessToken();
-        assertThat(SignedJWT.parse(token).getHeader().getKeyID()).isEqualTo(newKid);
-
-        // Accepted without a restart, at the latest once the refetch rate-limit window has passed.
-        Instant deadline = Instant.now().plusSeconds(40);
-        int status = post(token).statusCode();
-        while (status != 200 && Instant.now().isBefore(deadline)) {
-            Thread.sleep(1000);
-            status = post(token).statusCode();
-        }
-        assertThat(status).isEqualTo(200);
-    }
-
-    @Test
-    void keepsValidatingWithCachedKeysWhileTheAuthorizationServerIsDown() throws Exception {
-        String token = login(ALICE, BASE_SCOPE).accessToken();
-        assertThat(post(token).statusCode()).isEqualTo(200); // keys now cached
-        realm().server().stop();
-        try {
-            assertThat(post(token).statusCode()).isEqualTo(200);
-            assertInvalidToken(forge.unknownKid(audience(), "forged-user", BASE_SCOPE)); // 401, never 500
-        } finally {
-            realm().server().start();
-        }
-    }
-
-    // ---- zero-config sign-in: a client that knows only the URL registers (RFC 7591); nothing else does ----
-
-    @Test
-    void aClientThatKnowsOnlyTheUrlRegistersSignsInAndCallsATool() throws Exception {
-        Discovery discovery = discover();
-        // What mcp-remote sends (its client_uri included), with the scope the challenge names.
-        Map<String, Object> registration = register(discovery, loopbackClient(discovery.challengedScope()));
-        String clientId = (String) registration.get("client_id");
-        try {
-            assertThat(registration).doesNotContainKey("client_secret").containsEntry("token_endpoint_auth_method", "none");
-
-            Tokens tokens = AuthorizationCodeFlow.with(realm(), clientId).scope(discovery.challengedScope().split(" "))
-                    .resource(discovery.resource()).run(new HeadlessUserAgent(), ALICE);
-            track(tokens.accessToken());
-
-            assertThat(SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getStringClaim("azp")).isEqualTo(clientId);
-            try (McpSyncClient client = McpTestClient.connect(mcpEndpoint(), tokens::accessToken)) {
-                assertThat(client.callTool(identityCall()).isError()).isNotEqualTo(Boolean.TRUE);
-            }
-        } finally {
-            deleteRegistration(registration);
-        }
-    }
-
-    /** A client that registers without a scope gets the realm's defaults for new clients: every advertised scope. */
-    @Test
-    void everyAdvertisedScopeCanBeGrantedToAClientRegisteredWithoutAScopeAndToTheDemoClient() throws Exception {
-        Discovery discovery = discover();
-        Set<String> advertised = new TreeSet<>(discovery.scopesSupported());
-        advertised.remove("openid"); // OpenID Connect's own, always grantable, never in an access token's scope
-        assertThat(advertised).contains(BASE_SCOPE, stepUpScope());
-        Map<String, Object> registration = register(discovery, loopbackClient(null));
-        try {
-            for (String clientId : List.of((String) registration.get("client_id"), CLIENT_ID)) {
-                Tokens tokens = AuthorizationCodeFlow.with(realm(), clientId).scope(advertised.toArray(String[]::new))
-                        .resource(discovery.resource()).run(new HeadlessUserAgent(), ALICE);
-                track(tokens.accessToken());
-                assertThat(tokens.scopes()).as("scopes granted to " + clientId).containsAll(advertised);
-            }
-        } finally {
-            deleteRegistration(registration);
-        }
-    }
-
-    /**
-     * Keycloak's limit, shown so that it is not a surprise: a registration's {@code scope} becomes the
-     * client's only optional scopes, so a client that registered with the challenged scope (mcp-remote and
-     * the TypeScript SDK do) cannot step up beyond it; Keycloak answers invalid_scope.
-     */
-    @Test
-    void aClientRegisteredWithTheChallengedScopeCannotStepUpBeyondIt() throws Exception {
-        Discovery discovery = discover();
-        Map<String, Object> registration = register(discovery, loopbackClient(discovery.challengedScope()));
-        try {
-            Throwable stepUp = catchThrowable(() -> AuthorizationCodeFlow.with(realm(), (String) registration.get("client_id"))
-                    .scope(BASE_SCOPE, stepUpScope()).resource(discovery.resource()).run(new HeadlessUserAgent(), ALICE));
-
-            assertThat(stepUp).hasMessageContaining("invalid_scope");
-        } finally {
-            deleteRegistration(registration);
-        }
-    }
-
-    /** Only loopback redirect URIs (RFC 8252 section 7.3) are registered; each of these would deliver codes elsewhere. */
-    @ParameterizedTest
-    @ValueSource(strings = {"https://attacker.example/callback", "http://attacker.example/callback",
-            "javascript:alert(document.domain)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>",
-            "http://127.0.0.1@attacker.example/callback", "http://localhost.attacker.example/callback",
-            "http://127.0.0.1/callback#fragment", "http://127.0.0.1/*", "com.attacker.app:/callback"})
-    void refusesToRegisterARedirectUriOffLoopback(String redirectUri) throws Exception {
-        Discovery discovery = discover();
-        Map<String, Object> request = new LinkedHashMap<>(loopbackClient(discovery.challengedScope()));
-        request.put("redirect_uris", List.of("http://127.0.0.1:33418/callback", redirectUri));
-
-        assertRegistrationRefused(discovery, request);
-    }
-
-    /** A registered client asks only for the MCP server's scopes: not another resource's, not an unknown one. */
-    @ParameterizedTest
-    @ValueSource(strings = {"other:api", "unknown:scope", "offline_access"})
-    void refusesToRegisterAScopeOutsideTheRealmsPolicy(String scope) throws Exception {
-        Discovery discovery = discover();
-
-        assertRegistrationRefused(discovery, loopbackClient(discovery.challengedScope() + " " + scope));
-    }
+    // ---- zero-config registration: what a client learns from the URL alone, and registers with ----------
 
     /** What a client learns from the URL alone: the challenge, then RFC 9728 and RFC 8414 metadata. */
-    private record Discovery(String challengedScope, URI resource, List<String> scopesSupported, URI registrationEndpoint) {
+    private record DiscoveredServer(String challengedScope, URI resource, List<String> scopesSupported,
+                                    URI registrationEndpoint) {
     }
 
-    private Discovery discover() throws Exception {
-        BearerChallenge challenge = challenge(send(mcpRequest().POST(HttpRequest.BodyPublishers.ofString(INITIALIZE))));
-        JsonNode resource = JsonMapper.shared().readTree(get(URI.create(challenge.get("resource_metadata")), Map.of()).body());
+    private DiscoveredServer discover() {
+        BearerChallenge challenge = challenge(mcpRequest().body(INITIALIZE).post(mcpEndpoint()));
+        JsonNode resource = JsonMapper.shared().readTree(http.given().get(URI.create(challenge.get("resource_metadata"))).asString());
         URI issuer = URI.create(resource.get("authorization_servers").get(0).asString());
-        JsonNode server = JsonMapper.shared().readTree(get(URI.create(issuer + "/.well-known/openid-configuration"), Map.of()).body());
+        JsonNode server = JsonMapper.shared().readTree(
+                http.given().get(URI.create(issuer + "/.well-known/openid-configuration")).asString());
         Set<String> scopes = new LinkedHashSet<>();
         resource.path("scopes_supported").forEach(scope -> scopes.add(scope.asString()));
         server.path("scopes_supported").forEach(scope -> scopes.add(scope.asString()));
-        return new Discovery(challenge.get("scope"), URI.create(resource.get("resource").asString()), List.copyOf(scopes),
+        return new DiscoveredServer(challenge.get("scope"), URI.create(resource.get("resource").asString()), List.copyOf(scopes),
                 URI.create(server.get("registration_endpoint").asString()));
     }
 
@@ -999,178 +1144,30 @@ public abstract class ResourceServerContract {
         return client;
     }
 
-    private Map<String, Object> register(Discovery discovery, Map<String, Object> client) throws Exception {
-        HttpResponse<String> response = postJson(discovery.registrationEndpoint(), client);
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-        Map<String, Object> registration = JsonMapper.shared().readValue(response.body(), new tools.jackson.core.type.TypeReference<>() { });
-        track((String) registration.get("registration_access_token"));
+    private Map<String, Object> register(DiscoveredServer discovered, Map<String, Object> client) {
+        Response response = postJson(discovered.registrationEndpoint(), client);
+        response.then().statusCode(201);
+        Map<String, Object> registration = JsonMapper.shared().readValue(response.asString(), new TypeReference<>() { });
+        http.track((String) registration.get("registration_access_token"));
         return registration;
     }
 
     /** Keycloak refuses with 403 insufficient_scope (RFC 7591 would say 400 invalid_redirect_uri) and creates nothing. */
-    private void assertRegistrationRefused(Discovery discovery, Map<String, Object> client) throws Exception {
-        HttpResponse<String> response = postJson(discovery.registrationEndpoint(), client);
-
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(403);
-        JsonNode error = JsonMapper.shared().readTree(response.body());
-        assertThat(error.path("error").asString()).isEqualTo("insufficient_scope");
-        assertThat(error.has("client_id")).isFalse();
+    private void assertRegistrationRefused(DiscoveredServer discovered, Map<String, Object> client) {
+        postJson(discovered.registrationEndpoint(), client)
+                .then().statusCode(403)
+                .body("error", equalTo("insufficient_scope"))
+                .body("$", not(hasKey("client_id")));
     }
 
     /** RFC 7592: the client goes again, so repeated runs stay within the realm's cap on registered clients. */
-    private void deleteRegistration(Map<String, Object> registration) throws Exception {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create((String) registration.get("registration_client_uri")))
-                .header("Authorization", "Bearer " + registration.get("registration_access_token")).DELETE());
-        assertThat(response.statusCode()).isEqualTo(204);
+    private void deleteRegistration(Map<String, Object> registration) {
+        http.given().header("Authorization", "Bearer " + registration.get("registration_access_token"))
+                .when().delete(URI.create((String) registration.get("registration_client_uri")))
+                .then().statusCode(204);
     }
 
-    private HttpResponse<String> postJson(URI uri, Map<String, Object> body) throws Exception {
-        return send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JsonMapper.shared().writeValueAsString(body))));
-    }
-
-    // ---- the probe: what `make probe URL=...` checks, run against this server -------------------------
-
-    @Test
-    void probeFindsEveryMustMetAndEveryRefusalComplete() throws Exception {
-        // Forged tokens signed with the realm-trusted key, so each fails for its one reason; a real token too,
-        // and a real token the same realm issued for another resource (RFC 8707), which must be refused.
-        String token = login(ALICE, BASE_SCOPE).accessToken();
-        String foreignToken = track(AuthorizationCodeFlow.with(realm(), CLIENT_ID).scope(ContractRealm.OTHER_API_SCOPE)
-                .resource(ContractRealm.otherResourceUrl(mcpUrl())).run(new HeadlessUserAgent(), ALICE).accessToken());
-
-        ProbeReport report = Probe.of(mcpEndpoint()).signer(claims -> track(forge.sign(claims))).token(token)
-                .foreignToken(foreignToken).register(true).run();
-
-        System.out.println(TextReport.render(report));
-        assertThat(report.failedMusts()).as(TextReport.render(report)).isEmpty();
-        assertThat(report.exitCode()).isZero();
-        // No token, garbage, alg none, an untrusted key, expired, wrong audience, a real token for another
-        // resource: 401, one Bearer challenge, the right error, resource_metadata and scope. SHOULDs included:
-        // this cookbook meets them all.
-        assertThat(report.results()).filteredOn(r -> r.check().step() == Step.UNAUTHENTICATED
-                        || r.check().step() == Step.FORGED_TOKENS || r.check().step() == Step.AUDIENCE)
-                .hasSize(35).allSatisfy(r -> assertThat(r.verdict()).as(r.toString()).isEqualTo(Verdict.PASS));
-        assertThat(report.results("token.audience")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.INFO));
-        assertThat(report.notes()).noneMatch(note -> note.contains("NOT tested"));
-        assertThat(report.results("prm.discoverable")).singleElement()
-                .satisfies(r -> assertThat(r.detail()).contains(resourceMetadataUrl()));
-        assertThat(report.results("as.issuer")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
-        assertThat(report.results("as.pkce-s256")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
-        assertThat(report.results("token.accepted")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
-        // --register: a client that knows only the URL can get in, and the probe leaves no client behind.
-        assertThat(report.results("prm.resource-identical")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
-        assertThat(report.results("registration.open")).singleElement().satisfies(r -> assertThat(r.verdict()).isEqualTo(Verdict.PASS));
-        assertThat(report.results("registration.delete")).singleElement()
-                .satisfies(r -> assertThat(r.detail()).endsWith(" deleted"));
-        assertThat(report.results("token.claims")).singleElement()
-                .satisfies(r -> assertThat(r.detail()).contains(audience()).doesNotContain(token));
-    }
-
-    @AfterAll
-    void noTokenReachedTheLog() {
-        String log = LogCapture.text();
-        assertThat(log).as("captured server log").isNotBlank();
-        for (String token : tokensSent) {
-            assertThat(log).doesNotContain(token);
-            String[] parts = token.split("\\.");
-            if (parts.length == 3 && parts[2].length() > 16) {
-                assertThat(log).doesNotContain(parts[2]); // not even the signature alone
-            }
-        }
-    }
-
-    // ---- helpers ----------------------------------------------------------------------------------
-
-    protected final URI mcpUrl() {
-        return environment().mcpUrl();
-    }
-
-    protected final URI mcpEndpoint() {
-        return environment().mcpEndpoint();
-    }
-
-    protected final Realm realm() {
-        return environment().realm();
-    }
-
-    private String audience() {
-        return mcpUrl().toString();
-    }
-
-    /** RFC 9728 section 3.1, computed as the probe (and a client) computes it. */
-    private String resourceMetadataUrl() {
-        return ProtectedResourceMetadataDiscovery.pathSuffixedLocation(mcpUrl()).toString();
-    }
-
-    private static void assertAllPass(List<CheckResult> results) {
-        assertThat(results).isNotEmpty().allSatisfy(result ->
-                assertThat(result.verdict()).as(result.toString()).isEqualTo(Verdict.PASS));
-    }
-
-    /** A token as a real client gets it: login page, PKCE, resource indicator. */
-    private Tokens login(dev.mcpoauth.cookbook.testkit.browser.UserCredentials user, String... scopes) {
-        Tokens tokens = AuthorizationCodeFlow.with(realm(), CLIENT_ID).scope(scopes).resource(mcpUrl())
-                .run(new HeadlessUserAgent(), user);
-        track(tokens.accessToken());
-        return tokens;
-    }
-
-    private void assertInvalidToken(String token) throws Exception {
-        assertInvalidToken(RejectedCredential.INVALID, token);
-    }
-
-    /** The probe's verdict on the answer (every check passes), then this cookbook's exact values. */
-    private void assertInvalidToken(RejectedCredential kind, String token) throws Exception {
-        HttpResponse<String> response = post(token);
-
-        assertAllPass(UnauthorizedResponse.judge(kind, response.statusCode(),
-                response.headers().allValues("WWW-Authenticate"), resourceMetadataUrl()));
-        assertThat(response.statusCode()).isEqualTo(401);
-        BearerChallenge challenge = challenge(response);
-        assertThat(challenge.get("error")).isEqualTo("invalid_token");
-        assertThat(challenge.get("resource_metadata")).isEqualTo(resourceMetadataUrl());
-        assertThat(challenge.get("scope")).isEqualTo(BASE_SCOPE);
-    }
-
-    private HttpResponse<String> post(String token) throws Exception {
-        return send(mcpRequest().header("Authorization", "Bearer " + track(token))
-                .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
-    }
-
-    private HttpRequest.Builder mcpRequest() {
-        return HttpRequest.newBuilder(mcpEndpoint())
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json, text/event-stream");
-    }
-
-    private HttpResponse<String> get(URI uri, Map<String, String> headers) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET();
-        headers.forEach(request::header);
-        return send(request);
-    }
-
-    private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as("never a server error").isLessThan(500);
-        assertNoJavaInternals(response.body());
-        for (String token : tokensSent) {
-            assertThat(response.body()).doesNotContain(token);
-            assertThat(response.headers().map().toString()).doesNotContain(token);
-        }
-        return response;
-    }
-
-    private String track(String token) {
-        if (token.length() < 4096) {
-            tokensSent.add(token);
-        }
-        return token;
-    }
-
-    private static BearerChallenge challenge(HttpResponse<String> response) {
-        List<String> headers = response.headers().allValues("WWW-Authenticate");
-        assertThat(headers).hasSize(1);
-        return BearerChallenge.parse(headers.get(0));
+    private Response postJson(URI uri, Map<String, Object> body) {
+        return http.given().contentType("application/json").body(JsonMapper.shared().writeValueAsString(body)).post(uri);
     }
 }
