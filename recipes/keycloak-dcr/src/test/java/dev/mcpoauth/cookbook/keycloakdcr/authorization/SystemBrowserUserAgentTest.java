@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.authorization;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
