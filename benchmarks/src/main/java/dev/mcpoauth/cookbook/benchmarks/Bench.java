@@ -3,10 +3,10 @@ package dev.mcpoauth.cookbook.benchmarks;
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.ALICE;
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.CLIENT_ID;
 
-import dev.mcpoauth.cookbook.keycloakdcr.AuthorizationUserAgent;
-import dev.mcpoauth.cookbook.keycloakdcr.InMemoryTokenStore;
 import dev.mcpoauth.cookbook.keycloakdcr.McpOAuthClient;
 import dev.mcpoauth.cookbook.keycloakdcr.McpOAuthListener;
+import dev.mcpoauth.cookbook.keycloakdcr.authorization.AuthorizationUserAgent;
+import dev.mcpoauth.cookbook.keycloakdcr.token.InMemoryTokenStore;
 import dev.mcpoauth.cookbook.resourceserverjavalin.JavalinResourceServer;
 import dev.mcpoauth.cookbook.resourceserverjavalin.ServerConfig;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;

@@ -2,6 +2,24 @@ package dev.mcpoauth.cookbook.keycloakdcr;
 
 import com.nimbusds.oauth2.sdk.Scope;
 import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
+import dev.mcpoauth.cookbook.keycloakdcr.authorization.AuthorizationUserAgent;
+import dev.mcpoauth.cookbook.keycloakdcr.authorization.PkceAuthorization;
+import dev.mcpoauth.cookbook.keycloakdcr.authorization.SystemBrowserUserAgent;
+import dev.mcpoauth.cookbook.keycloakdcr.discovery.AuthorizationServerDiscovery;
+import dev.mcpoauth.cookbook.keycloakdcr.discovery.BearerChallenge;
+import dev.mcpoauth.cookbook.keycloakdcr.discovery.ProtectedResourceMetadata;
+import dev.mcpoauth.cookbook.keycloakdcr.discovery.ResourceDiscovery;
+import dev.mcpoauth.cookbook.keycloakdcr.http.McpAuthorizationException;
+import dev.mcpoauth.cookbook.keycloakdcr.http.OAuthHttp;
+import dev.mcpoauth.cookbook.keycloakdcr.http.SafeUrl;
+import dev.mcpoauth.cookbook.keycloakdcr.registration.ClientRegistrar;
+import dev.mcpoauth.cookbook.keycloakdcr.registration.PreRegisteredClient;
+import dev.mcpoauth.cookbook.keycloakdcr.registration.RegisteredClient;
+import dev.mcpoauth.cookbook.keycloakdcr.token.InMemoryTokenStore;
+import dev.mcpoauth.cookbook.keycloakdcr.token.TokenEndpoint;
+import dev.mcpoauth.cookbook.keycloakdcr.token.TokenEndpointException;
+import dev.mcpoauth.cookbook.keycloakdcr.token.TokenSet;
+import dev.mcpoauth.cookbook.keycloakdcr.token.TokenStore;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -65,6 +83,7 @@ public final class McpOAuthClient {
     private final AuthorizationServerDiscovery serverDiscovery;
     private final ClientRegistrar registrar;
     private final PkceAuthorization pkce;
+    private final TokenEndpoint tokenEndpoint;
     private final Map<String, AuthorizationServerMetadata> serversByIssuer = new ConcurrentHashMap<>();
     /** The last step-up's scopes and the token it produced: a 403 on that token for those scopes again is a loop. */
     private Set<String> lastStepUpScopes = Set.of(); // guarded by this
@@ -86,11 +105,12 @@ public final class McpOAuthClient {
         this.clientName = b.clientName;
         this.requestTimeout = b.requestTimeout;
         OAuthHttp http = new OAuthHttp(b.publicAddressesOnly);
-        this.resourceDiscovery = new ResourceDiscovery(http, listener);
-        this.serverDiscovery = new AuthorizationServerDiscovery(http, listener);
-        this.registrar = new ClientRegistrar(http, store, listener, Optional.ofNullable(b.preRegistered),
-                Optional.ofNullable(b.clientIdMetadataDocument), b.clientName);
-        this.pkce = new PkceAuthorization(http, listener, clock);
+        this.resourceDiscovery = new ResourceDiscovery(http, listener::onStep);
+        this.serverDiscovery = new AuthorizationServerDiscovery(http, listener::onStep);
+        this.registrar = new ClientRegistrar(http, store, listener::onStep, Optional.ofNullable(b.preRegistered),
+                Optional.ofNullable(b.clientIdMetadataDocument), b.clientName, AuthorizationUserAgent.REGISTERED_REDIRECT_URI);
+        this.tokenEndpoint = new TokenEndpoint(http, listener::onStep, clock);
+        this.pkce = new PkceAuthorization(tokenEndpoint, listener::onStep);
         this.tokens = store.loadTokens(storeKey).orElse(null);
     }
 
@@ -235,7 +255,7 @@ public final class McpOAuthClient {
         TokenSet current = tokens;
         try {
             AuthorizationServerMetadata as = serverFor(URI.create(current.issuer()));
-            TokenSet refreshed = pkce.refresh(as, registrar.clientFor(as), current);
+            TokenSet refreshed = tokenEndpoint.refresh(as, registrar.clientFor(as), current);
             save(refreshed);
             refreshedAt = clock.instant();
             authorizedAt = null;

@@ -1,5 +1,8 @@
 package dev.mcpoauth.cookbook.keycloakdcr;
 
+import dev.mcpoauth.cookbook.keycloakdcr.http.McpAuthorizationException;
+import dev.mcpoauth.cookbook.keycloakdcr.token.TokenSet;
+
 /**
  * Hooks the embedding app can observe. Every method has a no-op default; calls happen on the
  * thread that needed the token, so keep them short. No argument ever carries token material in a

@@ -1,5 +1,7 @@
 package dev.mcpoauth.cookbook.keycloakdcr;
 
+import dev.mcpoauth.cookbook.keycloakdcr.authorization.RedirectFetchingUserAgent;
+import dev.mcpoauth.cookbook.keycloakdcr.registration.PreRegisteredClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.Tool;

@@ -1,5 +1,6 @@
 package dev.mcpoauth.cookbook.keycloakdcr;
 
+import dev.mcpoauth.cookbook.keycloakdcr.authorization.AuthorizationUserAgent;
 import dev.mcpoauth.cookbook.keycloakdcr.demo.DemoMcpServer;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.browser.UserCredentials;

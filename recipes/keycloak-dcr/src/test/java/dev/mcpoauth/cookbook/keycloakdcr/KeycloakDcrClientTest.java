@@ -5,6 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import dev.mcpoauth.cookbook.keycloakdcr.http.McpAuthorizationException;
+import dev.mcpoauth.cookbook.keycloakdcr.http.UnsafeUrlException;
+import dev.mcpoauth.cookbook.keycloakdcr.registration.RegisteredClient;
+import dev.mcpoauth.cookbook.keycloakdcr.token.FileTokenStore;
+import dev.mcpoauth.cookbook.keycloakdcr.token.InMemoryTokenStore;
+import dev.mcpoauth.cookbook.keycloakdcr.token.TokenEndpointException;
+import dev.mcpoauth.cookbook.keycloakdcr.token.TokenSet;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;

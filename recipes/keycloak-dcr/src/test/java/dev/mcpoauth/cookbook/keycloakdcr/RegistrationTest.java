@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
+import dev.mcpoauth.cookbook.keycloakdcr.authorization.AuthorizationUserAgent;
+import dev.mcpoauth.cookbook.keycloakdcr.registration.PreRegisteredClient;
+import dev.mcpoauth.cookbook.keycloakdcr.token.InMemoryTokenStore;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
 import io.modelcontextprotocol.client.McpSyncClient;

@@ -1,5 +1,9 @@
 package dev.mcpoauth.cookbook.keycloakdcr;
 
+import dev.mcpoauth.cookbook.keycloakdcr.authorization.AuthorizationUserAgent;
+import dev.mcpoauth.cookbook.keycloakdcr.authorization.SystemBrowserUserAgent;
+import dev.mcpoauth.cookbook.keycloakdcr.token.FileTokenStore;
+import dev.mcpoauth.cookbook.keycloakdcr.token.TokenSet;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;

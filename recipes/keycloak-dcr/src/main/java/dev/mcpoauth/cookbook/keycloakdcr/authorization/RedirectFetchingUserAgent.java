@@ -1,5 +1,8 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.authorization;
 
+import dev.mcpoauth.cookbook.keycloakdcr.http.McpAuthorizationException;
+import dev.mcpoauth.cookbook.keycloakdcr.http.OAuthHttp;
+import dev.mcpoauth.cookbook.keycloakdcr.http.SafeUrl;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,13 +1,17 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.discovery;
 
 import com.nimbusds.oauth2.sdk.ParseException;
 import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
 import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import dev.mcpoauth.cookbook.keycloakdcr.http.McpAuthorizationException;
+import dev.mcpoauth.cookbook.keycloakdcr.http.OAuthHttp;
+import dev.mcpoauth.cookbook.keycloakdcr.http.SafeUrl;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Fetches an authorization server's metadata (RFC 8414, or OpenID Connect Discovery) trying the
@@ -16,19 +20,20 @@ import java.util.Optional;
  * (RFC 8414 §3.3, required by MCP 2026-07-28), no PKCE {@code S256} ("Authorization Code
  * Protection": a client MUST refuse to proceed), endpoints that fail {@link SafeUrl}.
  */
-final class AuthorizationServerDiscovery {
+public final class AuthorizationServerDiscovery {
 
     private final OAuthHttp http;
-    private final McpOAuthListener listener;
+    private final Consumer<String> steps;
 
-    AuthorizationServerDiscovery(OAuthHttp http, McpOAuthListener listener) {
+    /** {@code steps} receives one line per step, for the walk-through. */
+    public AuthorizationServerDiscovery(OAuthHttp http, Consumer<String> steps) {
         this.http = http;
-        this.listener = listener;
+        this.steps = steps;
     }
 
-    AuthorizationServerMetadata discover(URI issuer) {
+    public AuthorizationServerMetadata discover(URI issuer) {
         Optional<OAuthHttp.Document> document =
-                http.firstJsonDocument(metadataLocations(issuer), "RFC 8414", "authorization-server metadata", listener);
+                http.firstJsonDocument(metadataLocations(issuer), "RFC 8414", "authorization-server metadata", steps);
         if (document.isPresent()) {
             return check(issuer, document.get().location(), document.get().json());
         }
@@ -87,7 +92,7 @@ final class AuthorizationServerDiscovery {
                     + " does not list S256 in code_challenge_methods_supported: refusing to proceed"
                     + " (MCP authorization, Authorization Code Protection)");
         }
-        listener.onStep("  -> issuer matches; PKCE S256 supported; registration: "
+        steps.accept("  -> issuer matches; PKCE S256 supported; registration: "
                 + (metadata.getRegistrationEndpointURI() != null ? "DCR " + metadata.getRegistrationEndpointURI() : "no DCR")
                 + (Boolean.TRUE.equals(json.get("client_id_metadata_document_supported")) ? ", CIMD supported" : ""));
         return metadata;

@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.authorization;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,7 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,22 +25,23 @@ class SystemBrowserUserAgentTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         SystemBrowserUserAgent agent = new SystemBrowserUserAgent(Duration.ofSeconds(20),
                 new PrintStream(printed, true, StandardCharsets.UTF_8));
-        AtomicReference<URI> redirectUri = new AtomicReference<>();
+        CompletableFuture<URI> redirectUriAsked = new CompletableFuture<>(); // the listener is up once it is asked
 
         CompletableFuture<URI> result = CompletableFuture.supplyAsync(() -> agent.authorize(redirect -> {
-            redirectUri.set(redirect);
+            redirectUriAsked.complete(redirect);
             return URI.create("https://auth.example/authorize?redirect_uri=" + redirect);
         }));
-        while (!printed.toString(StandardCharsets.UTF_8).contains("https://auth.example/authorize")) {
-            Thread.sleep(20);
-        }
+        URI redirectUri = redirectUriAsked.get(10, TimeUnit.SECONDS);
         HttpResponse<String> page = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(redirectUri.get() + "?code=abc&state=xyz&iss=https%3A%2F%2Fauth.example")).build(),
+                HttpRequest.newBuilder(URI.create(redirectUri + "?code=abc&state=xyz&iss=https%3A%2F%2Fauth.example")).build(),
                 HttpResponse.BodyHandlers.ofString());
 
-        assertThat(redirectUri.get().toString()).matches("http://127\\.0\\.0\\.1:\\d+/callback");
+        assertThat(redirectUri.toString()).matches("http://127\\.0\\.0\\.1:\\d+/callback");
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.body()).contains("You can close this window");
-        assertThat(result.get()).isEqualTo(URI.create(redirectUri.get() + "?code=abc&state=xyz&iss=https%3A%2F%2Fauth.example"));
+        assertThat(result.get(10, TimeUnit.SECONDS))
+                .isEqualTo(URI.create(redirectUri + "?code=abc&state=xyz&iss=https%3A%2F%2Fauth.example"));
+        assertThat(printed.toString(StandardCharsets.UTF_8))
+                .contains("https://auth.example/authorize?redirect_uri=" + redirectUri);
     }
 }

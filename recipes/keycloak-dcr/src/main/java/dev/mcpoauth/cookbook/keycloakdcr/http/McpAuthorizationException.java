@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.http;
 
 /**
  * The client refused to go on, or the authorization server refused the client. The message says
@@ -15,7 +15,7 @@ public class McpAuthorizationException extends RuntimeException {
     }
 
     /** Control characters (ESC, newlines) from server-supplied text become '?': no log or terminal injection. */
-    static String printable(String text) {
+    public static String printable(String text) {
         return text == null ? null : text.replaceAll("[\\p{Cntrl}&&[^\t]]", "?");
     }
 }

@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.registration;
 
 import java.util.Objects;
 

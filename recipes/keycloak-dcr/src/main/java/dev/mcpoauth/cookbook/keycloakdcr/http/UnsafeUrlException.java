@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.http;
 
 /**
  * A URL taken from a server's metadata was refused before anything fetched or opened it: the

@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.registration;
 
 import com.nimbusds.oauth2.sdk.auth.ClientAuthenticationMethod;
 import java.util.Objects;

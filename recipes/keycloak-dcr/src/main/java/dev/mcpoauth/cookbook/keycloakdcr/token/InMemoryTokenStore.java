@@ -1,5 +1,6 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.token;
 
+import dev.mcpoauth.cookbook.keycloakdcr.registration.RegisteredClient;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;

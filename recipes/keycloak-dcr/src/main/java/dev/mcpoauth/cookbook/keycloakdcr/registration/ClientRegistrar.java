@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.registration;
 
 import com.nimbusds.oauth2.sdk.GrantType;
 import com.nimbusds.oauth2.sdk.ParseException;
@@ -11,10 +11,13 @@ import com.nimbusds.oauth2.sdk.client.ClientRegistrationErrorResponse;
 import com.nimbusds.oauth2.sdk.client.ClientRegistrationRequest;
 import com.nimbusds.oauth2.sdk.client.ClientRegistrationResponse;
 import com.nimbusds.oauth2.sdk.client.ClientInformationResponse;
+import dev.mcpoauth.cookbook.keycloakdcr.http.McpAuthorizationException;
+import dev.mcpoauth.cookbook.keycloakdcr.http.OAuthHttp;
 import java.net.URI;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Gets this client an identity at an authorization server, in the order the MCP spec recommends
@@ -22,43 +25,50 @@ import java.util.Set;
  * Document when the server advertises {@code client_id_metadata_document_supported}, else RFC 7591
  * Dynamic Client Registration. A DCR registration is stored per issuer and reused.
  */
-final class ClientRegistrar {
+public final class ClientRegistrar {
 
     private final OAuthHttp http;
-    private final TokenStore store;
-    private final McpOAuthListener listener;
+    private final ClientStore store;
+    private final Consumer<String> steps;
     private final Optional<PreRegisteredClient> preRegistered;
     private final Optional<URI> clientIdMetadataDocument;
     private final String clientName;
+    private final URI redirectUri;
 
-    ClientRegistrar(OAuthHttp http, TokenStore store, McpOAuthListener listener,
-            Optional<PreRegisteredClient> preRegistered, Optional<URI> clientIdMetadataDocument, String clientName) {
+    /**
+     * @param steps receives one line per step, for the walk-through
+     * @param redirectUri the redirect URI a DCR registration asks for (the user agent's)
+     */
+    public ClientRegistrar(OAuthHttp http, ClientStore store, Consumer<String> steps,
+            Optional<PreRegisteredClient> preRegistered, Optional<URI> clientIdMetadataDocument, String clientName,
+            URI redirectUri) {
         this.http = http;
         this.store = store;
-        this.listener = listener;
+        this.steps = steps;
         this.preRegistered = preRegistered;
         this.clientIdMetadataDocument = clientIdMetadataDocument;
         this.clientName = clientName;
+        this.redirectUri = redirectUri;
     }
 
     // tag::registration-order[]
-    RegisteredClient clientFor(AuthorizationServerMetadata as) {
+    public RegisteredClient clientFor(AuthorizationServerMetadata as) {
         String issuer = as.getIssuer().getValue();
         if (preRegistered.isPresent() && preRegistered.get().appliesTo(issuer)) {
             PreRegisteredClient pre = preRegistered.get();
-            listener.onStep("Registration: using the pre-registered client " + pre.clientId());
+            steps.accept("Registration: using the pre-registered client " + pre.clientId());
             return new RegisteredClient(issuer, pre.clientId(), pre.clientSecret(),
                     authMethodFor(as, pre.clientSecret() != null), "pre-registered");
         }
         if (Boolean.TRUE.equals(as.getCustomParameter("client_id_metadata_document_supported"))
                 && clientIdMetadataDocument.isPresent()) {
             URI documentUrl = clientIdMetadataDocument.get();
-            listener.onStep("Registration: the server supports Client ID Metadata Documents; client_id = " + documentUrl);
+            steps.accept("Registration: the server supports Client ID Metadata Documents; client_id = " + documentUrl);
             return new RegisteredClient(issuer, documentUrl.toString(), null, ClientAuthenticationMethod.NONE, "CIMD");
         }
         Optional<RegisteredClient> stored = store.loadClient(issuer);
         if (stored.isPresent()) {
-            listener.onStep("Registration: reusing the stored registration " + stored.get().clientId());
+            steps.accept("Registration: reusing the stored registration " + stored.get().clientId());
             return stored.get();
         }
         if (as.getRegistrationEndpointURI() == null) {
@@ -75,14 +85,14 @@ final class ClientRegistrar {
     private RegisteredClient register(AuthorizationServerMetadata as) {
         ClientMetadata metadata = new ClientMetadata();
         metadata.setName(clientName);
-        metadata.setRedirectionURI(AuthorizationUserAgent.REGISTERED_REDIRECT_URI);
+        metadata.setRedirectionURI(redirectUri);
         metadata.setGrantTypes(Set.of(GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN));
         metadata.setResponseTypes(Set.of(ResponseType.CODE));
         ClientAuthenticationMethod method = authMethodFor(as, false);
         metadata.setTokenEndpointAuthMethod(method);
         metadata.setCustomField("application_type", "native"); // required by MCP 2026-07-28 for DCR
-        listener.onStep("RFC 7591: register at " + as.getRegistrationEndpointURI() + " (client_name \"" + clientName
-                + "\", redirect " + AuthorizationUserAgent.REGISTERED_REDIRECT_URI + ", auth " + method + ")");
+        steps.accept("RFC 7591: register at " + as.getRegistrationEndpointURI() + " (client_name \"" + clientName
+                + "\", redirect " + redirectUri + ", auth " + method + ")");
         ClientRegistrationResponse response;
         try {
             response = ClientRegistrationResponse.parse(http.send(
@@ -92,13 +102,13 @@ final class ClientRegistrar {
         }
         if (response instanceof ClientRegistrationErrorResponse error) {
             throw new McpAuthorizationException("Registration refused by " + as.getIssuer() + ": "
-                    + describe(error.getErrorObject()));
+                    + OAuthHttp.describe(error.getErrorObject()));
         }
         ClientInformation info = ((ClientInformationResponse) response).getClientInformation();
         ClientAuthenticationMethod granted = Optional.ofNullable(info.getMetadata().getTokenEndpointAuthMethod())
                 .orElse(method);
         String secret = info.getSecret() == null ? null : info.getSecret().getValue();
-        listener.onStep("  -> registered client_id " + info.getID() + " (auth " + granted + ")");
+        steps.accept("  -> registered client_id " + info.getID() + " (auth " + granted + ")");
         return new RegisteredClient(as.getIssuer().getValue(), info.getID().getValue(), secret, granted, "DCR");
     }
 
@@ -120,10 +130,5 @@ final class ClientRegistrar {
         }
         return supported.contains(ClientAuthenticationMethod.NONE) ? ClientAuthenticationMethod.NONE
                 : ClientAuthenticationMethod.CLIENT_SECRET_BASIC;
-    }
-
-    static String describe(com.nimbusds.oauth2.sdk.ErrorObject error) {
-        String description = error.getDescription();
-        return error.getCode() + (description == null ? "" : " (" + description.replaceAll("[\\p{Cntrl}]", "?") + ")");
     }
 }

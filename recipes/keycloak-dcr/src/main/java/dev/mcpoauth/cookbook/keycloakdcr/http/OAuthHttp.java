@@ -1,6 +1,7 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.http;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.oauth2.sdk.ErrorObject;
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import com.nimbusds.oauth2.sdk.http.HTTPResponse;
 import java.io.IOException;
@@ -14,13 +15,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Every HTTP call this client makes to discovery, registration and token endpoints goes through
  * here: short timeouts, redirects never followed (a metadata document that redirects elsewhere is
  * an error, not a hint), response bodies capped, and nothing logged.
  */
-final class OAuthHttp {
+public final class OAuthHttp {
 
     /** Metadata and token responses are small; a larger body is refused, not buffered. */
     static final int MAX_BODY_BYTES = 256 * 1024;
@@ -28,7 +30,7 @@ final class OAuthHttp {
 
     private final boolean publicAddressesOnly;
 
-    OAuthHttp(boolean publicAddressesOnly) {
+    public OAuthHttp(boolean publicAddressesOnly) {
         this.publicAddressesOnly = publicAddressesOnly;
     }
 
@@ -37,7 +39,7 @@ final class OAuthHttp {
             .connectTimeout(TIMEOUT)
             .build();
 
-    record Response(int status, Map<String, List<String>> headers, String body) {
+    private record Response(int status, Map<String, List<String>> headers, String body) {
 
         Optional<Map<String, Object>> json() {
             try {
@@ -56,19 +58,19 @@ final class OAuthHttp {
     }
 
     /** A metadata document and where it was found. */
-    record Document(URI location, Map<String, Object> json) {
+    public record Document(URI location, Map<String, Object> json) {
     }
 
     /**
      * Fetches {@code locations} in order and returns the first that answers 200 with a JSON object;
      * other answers move on to the next location (the discovery orders of RFC 8414 §3 and RFC 9728 §3).
      */
-    Optional<Document> firstJsonDocument(List<URI> locations, String rfc, String what, McpOAuthListener listener) {
+    public Optional<Document> firstJsonDocument(List<URI> locations, String rfc, String what, Consumer<String> steps) {
         for (URI location : locations) {
-            listener.onStep(rfc + ": fetch " + what + " " + location);
+            steps.accept(rfc + ": fetch " + what + " " + location);
             Response response = get(location);
             if (response.status() != 200) {
-                listener.onStep("  -> " + response.status() + ", trying the next location");
+                steps.accept("  -> " + response.status() + ", trying the next location");
                 continue;
             }
             Map<String, Object> json = response.json().orElseThrow(() -> new McpAuthorizationException(
@@ -78,12 +80,12 @@ final class OAuthHttp {
         return Optional.empty();
     }
 
-    Response get(URI url) {
+    private Response get(URI url) {
         return send(HttpRequest.newBuilder(url).timeout(TIMEOUT).header("Accept", "application/json").GET().build());
     }
 
     /** Sends a request Nimbus built (token, registration) and hands the answer back to Nimbus to parse. */
-    HTTPResponse send(HTTPRequest request) {
+    public HTTPResponse send(HTTPRequest request) {
         HttpRequest.Builder builder;
         try {
             builder = HttpRequest.newBuilder(request.getURI()).timeout(TIMEOUT);
@@ -128,7 +130,14 @@ final class OAuthHttp {
         }
     }
 
-    static String withoutQuery(URI uri) {
+    /** An OAuth error response (RFC 6749 §5.2) for a message: its code and description, control characters replaced. */
+    public static String describe(ErrorObject error) {
+        String description = error.getDescription();
+        return error.getCode() + (description == null ? "" : " (" + description.replaceAll("[\\p{Cntrl}]", "?") + ")");
+    }
+
+    /** A URL for a message, without its query. */
+    public static String withoutQuery(URI uri) {
         return uri.getScheme() + "://" + uri.getRawAuthority() + (uri.getRawPath() == null ? "" : uri.getRawPath());
     }
 }

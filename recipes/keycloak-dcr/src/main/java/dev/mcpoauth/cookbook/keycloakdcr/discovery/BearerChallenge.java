@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.discovery;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,28 +1,33 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.discovery;
 
+import dev.mcpoauth.cookbook.keycloakdcr.http.McpAuthorizationException;
+import dev.mcpoauth.cookbook.keycloakdcr.http.OAuthHttp;
+import dev.mcpoauth.cookbook.keycloakdcr.http.SafeUrl;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Finds the MCP server's protected-resource metadata (RFC 9728): at the {@code resource_metadata}
  * URL of the 401 challenge, else at the well-known URLs in the order the MCP authorization spec
  * gives ("Protected Resource Metadata Discovery Requirements"): path-inserted first, then the root.
  */
-final class ResourceDiscovery {
+public final class ResourceDiscovery {
 
     private final OAuthHttp http;
-    private final McpOAuthListener listener;
+    private final Consumer<String> steps;
 
-    ResourceDiscovery(OAuthHttp http, McpOAuthListener listener) {
+    /** {@code steps} receives one line per step, for the walk-through. */
+    public ResourceDiscovery(OAuthHttp http, Consumer<String> steps) {
         this.http = http;
-        this.listener = listener;
+        this.steps = steps;
     }
 
-    ProtectedResourceMetadata discover(URI serverUrl, Optional<BearerChallenge> challenge) {
+    public ProtectedResourceMetadata discover(URI serverUrl, Optional<BearerChallenge> challenge) {
         List<URI> candidates = new ArrayList<>();
         Optional<String> fromHeader = challenge.flatMap(BearerChallenge::resourceMetadata);
         if (fromHeader.isPresent()) {
@@ -31,7 +36,7 @@ final class ResourceDiscovery {
             candidates.addAll(wellKnownLocations(serverUrl));
         }
         Optional<OAuthHttp.Document> document =
-                http.firstJsonDocument(candidates, "RFC 9728", "protected-resource metadata", listener);
+                http.firstJsonDocument(candidates, "RFC 9728", "protected-resource metadata", steps);
         if (document.isPresent()) {
             return parse(serverUrl, document.get().location(), document.get().json());
         }
@@ -72,7 +77,7 @@ final class ResourceDiscovery {
         if (json.get("scopes_supported") instanceof List<?> supported && !supported.isEmpty()) {
             scopes = Optional.of(String.join(" ", supported.stream().map(String::valueOf).toList()));
         }
-        listener.onStep("  -> resource " + resource + ", authorization servers " + issuers
+        steps.accept("  -> resource " + resource + ", authorization servers " + issuers
                 + scopes.map(s -> ", scopes_supported \"" + s + "\"").orElse(""));
         return new ProtectedResourceMetadata(resource, List.copyOf(issuers), scopes, location);
     }

@@ -1,5 +1,6 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.authorization;
 
+import dev.mcpoauth.cookbook.keycloakdcr.http.SafeUrl;
 import java.net.URI;
 import java.util.function.Function;
 

@@ -1,4 +1,6 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.token;
+
+import dev.mcpoauth.cookbook.keycloakdcr.http.McpAuthorizationException;
 
 /** The token endpoint answered with an OAuth error ({@code invalid_grant}, {@code invalid_client}, ...). */
 public final class TokenEndpointException extends McpAuthorizationException {

@@ -1,6 +1,7 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.authorization;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.mcpoauth.cookbook.keycloakdcr.http.McpAuthorizationException;
 import java.awt.Desktop;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.keycloakdcr;
+package dev.mcpoauth.cookbook.keycloakdcr.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

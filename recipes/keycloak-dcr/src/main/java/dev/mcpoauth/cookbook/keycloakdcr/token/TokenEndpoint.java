@@ -1,0 +1,106 @@
+package dev.mcpoauth.cookbook.keycloakdcr.token;
+
+import com.nimbusds.oauth2.sdk.AuthorizationCode;
+import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
+import com.nimbusds.oauth2.sdk.AuthorizationGrant;
+import com.nimbusds.oauth2.sdk.ParseException;
+import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenErrorResponse;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
+import com.nimbusds.oauth2.sdk.auth.ClientAuthentication;
+import com.nimbusds.oauth2.sdk.auth.ClientAuthenticationMethod;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretPost;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.oauth2.sdk.token.AccessToken;
+import com.nimbusds.oauth2.sdk.token.RefreshToken;
+import com.nimbusds.oauth2.sdk.token.Tokens;
+import dev.mcpoauth.cookbook.keycloakdcr.http.McpAuthorizationException;
+import dev.mcpoauth.cookbook.keycloakdcr.http.OAuthHttp;
+import dev.mcpoauth.cookbook.keycloakdcr.registration.RegisteredClient;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The two requests this client sends to the token endpoint, both with the RFC 8707 {@code resource}
+ * parameter: the authorization code with its PKCE verifier (OAuth 2.1 §4.1.3, RFC 7636 §4.5), and
+ * the refresh token (OAuth 2.1 §4.3).
+ */
+public final class TokenEndpoint {
+
+    private final OAuthHttp http;
+    private final Consumer<String> steps;
+    private final Clock clock;
+
+    /** {@code steps} receives one line per step, for the walk-through; {@code clock} dates the tokens' expiry. */
+    public TokenEndpoint(OAuthHttp http, Consumer<String> steps, Clock clock) {
+        this.http = http;
+        this.steps = steps;
+        this.clock = clock;
+    }
+
+    /** Redeems the code at the redirect URI it was sent to, proving it with the PKCE verifier. */
+    public TokenSet redeem(AuthorizationServerMetadata as, RegisteredClient client, AuthorizationCode code,
+            URI redirectUri, CodeVerifier verifier, URI resource, Scope requestedScope) {
+        return tokenRequest(as, client, new AuthorizationCodeGrant(code, redirectUri, verifier), resource, null,
+                requestedScope);
+    }
+
+    /** OAuth 2.1 §4.3; with rotation the answer carries a new refresh token, else the old one stays. */
+    public TokenSet refresh(AuthorizationServerMetadata as, RegisteredClient client, TokenSet current) {
+        steps.accept("Refresh: refresh-token grant at " + as.getTokenEndpointURI());
+        return tokenRequest(as, client, new RefreshTokenGrant(new RefreshToken(current.refreshToken())),
+                URI.create(current.resource()), current, null);
+    }
+
+    private TokenSet tokenRequest(AuthorizationServerMetadata as, RegisteredClient client, AuthorizationGrant grant,
+            URI resource, TokenSet previous, Scope requestedScope) {
+        TokenRequest.Builder builder = clientAuthentication(client)
+                .map(auth -> new TokenRequest.Builder(as.getTokenEndpointURI(), auth, grant))
+                .orElseGet(() -> new TokenRequest.Builder(as.getTokenEndpointURI(), new ClientID(client.clientId()), grant))
+                .resource(resource);
+        TokenResponse response;
+        try {
+            response = TokenResponse.parse(http.send(builder.build().toHTTPRequest()));
+        } catch (ParseException e) {
+            throw new McpAuthorizationException("Unreadable token response from " + as.getTokenEndpointURI(), e);
+        }
+        if (response instanceof TokenErrorResponse error && error.getErrorObject().getCode() == null) {
+            // Not an OAuth answer (an outage, a proxy error page): nothing is known about the grant.
+            throw new McpAuthorizationException("Token endpoint " + as.getTokenEndpointURI() + " answered HTTP "
+                    + error.getErrorObject().getHTTPStatusCode() + " without an OAuth error");
+        }
+        if (response instanceof TokenErrorResponse error) {
+            throw new TokenEndpointException(error.getErrorObject().getCode(),
+                    "Token request refused by " + as.getIssuer() + ": " + OAuthHttp.describe(error.getErrorObject()));
+        }
+        Tokens tokens = response.toSuccessResponse().getTokens();
+        AccessToken access = tokens.getAccessToken();
+        RefreshToken refresh = tokens.getRefreshToken();
+        Instant expiresAt = access.getLifetime() > 0 ? clock.instant().plusSeconds(access.getLifetime()) : null;
+        String scope = access.getScope() != null ? access.getScope().toString()
+                : previous != null ? previous.scope()
+                : requestedScope != null ? requestedScope.toString() : null;
+        return new TokenSet(resource.toString(), as.getIssuer().getValue(), access.getValue(),
+                refresh != null ? refresh.getValue() : previous != null ? previous.refreshToken() : null,
+                expiresAt, scope);
+    }
+
+    private static Optional<ClientAuthentication> clientAuthentication(RegisteredClient client) {
+        ClientID id = new ClientID(client.clientId());
+        if (client.clientSecret() == null || client.authMethod().equals(ClientAuthenticationMethod.NONE)) {
+            return Optional.empty();
+        }
+        Secret secret = new Secret(client.clientSecret());
+        return Optional.of(client.authMethod().equals(ClientAuthenticationMethod.CLIENT_SECRET_POST)
+                ? new ClientSecretPost(id, secret) : new ClientSecretBasic(id, secret));
+    }
+}
