@@ -72,6 +72,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
@@ -702,13 +707,22 @@ public abstract class ResourceServerContract {
         }
 
         @Test
-        void boundsJwksRefetchesCausedByUnknownKeys() {
-            // Forged first (a new RSA key each): sent together, they fall in one rate-limit window.
+        void boundsJwksRefetchesCausedByUnknownKeys() throws Exception {
+            // Forged first (a new RSA key each), then sent at once from 30 threads: a flood falls in one
+            // rate-limit window however slow each refused request is on a loaded machine.
             List<String> unknownKeys = Stream.generate(() -> forge.unknownKid(audience(), "forged-user", BASE_SCOPE))
                     .limit(30).toList();
             int fetchesBefore = environment().jwksProxy().requestCount();
 
-            unknownKeys.forEach(ResourceServerContract.this::postInitialize);
+            ExecutorService flood = Executors.newFixedThreadPool(unknownKeys.size());
+            try {
+                for (Future<Response> sent : flood.invokeAll(unknownKeys.stream()
+                        .map(token -> (Callable<Response>) () -> postInitialize(token)).toList())) {
+                    sent.get(30, TimeUnit.SECONDS).then().statusCode(401);
+                }
+            } finally {
+                flood.shutdownNow();
+            }
 
             int floodFetches = environment().jwksProxy().requestCount() - fetchesBefore;
             assertThat(floodFetches).as("JWKS fetches caused by 30 unknown kids").isLessThanOrEqualTo(2);
