@@ -9,6 +9,7 @@ import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow.Tokens;
 import io.restassured.RestAssured;
 import io.restassured.config.EncoderConfig;
 import io.restassured.config.RestAssuredConfig;
+import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -175,20 +176,16 @@ final class ProxyStack implements AutoCloseable {
 
     /** RFC 7591: a public client with a loopback redirect, as an MCP client registers. Returns the client_id. */
     String registerClient(String name) {
-        HttpResponse<String> response = register("""
+        return register("""
                 {"client_name":%s,"redirect_uris":["http://127.0.0.1/callback"],"grant_types":["authorization_code","refresh_token"],
                  "response_types":["code"],"token_endpoint_auth_method":"none","scope":"mcp:tools repos:read"}"""
-                .formatted(JsonMapper.shared().writeValueAsString(name)));
-        if (response.statusCode() != 201) {
-            throw new IllegalStateException("Registration refused: " + response.statusCode() + " " + response.body());
-        }
-        return JsonMapper.shared().readTree(response.body()).get("client_id").asString();
+                .formatted(JsonMapper.shared().writeValueAsString(name)))
+                .then().log().ifValidationFails().statusCode(201).extract().path("client_id");
     }
 
-    HttpResponse<String> register(String json) {
-        return send(HttpRequest.newBuilder(baseUrl.resolve("/oauth2/register"))
-                .header("Content-Type", "application/json").header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    /** An RFC 7591 registration request with this metadata. */
+    Response register(String json) {
+        return given().contentType("application/json").accept("application/json").body(json).when().post("/oauth2/register");
     }
 
     /** The whole front channel (GitHub sign-in, GitHub's app approval, the proxy's consent) and the token request. */

@@ -4,6 +4,10 @@ import static dev.mcpoauth.cookbook.githubproxy.ProxyStack.ALICE;
 import static dev.mcpoauth.cookbook.githubproxy.ProxyStack.BOB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.emptyOrNullString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.not;
 
 import com.nimbusds.jwt.SignedJWT;
 import dev.mcpoauth.cookbook.githubproxy.github.GitHubApi;
@@ -15,42 +19,56 @@ import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.TextContent;
-import java.net.http.HttpResponse;
+import io.restassured.builder.ResponseSpecBuilder;
+import io.restassured.response.Response;
+import io.restassured.specification.ResponseSpecification;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /** GitHub tokens at rest, refreshed or lost upstream, and the proxy restarting or sitting behind a reverse proxy. */
 class ProxyStorageTest {
 
+    /** A registration past a cap or a rate limit. */
+    private static final String THIRD_CLIENT = """
+            {"client_name":"Third","redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""";
+
     @Test
-    void githubTokensAreEncryptedBoundToTheirUserAndUnreadableOnAnotherRow(@TempDir Path data) throws Exception {
+    void storedGitHubTokensAreCiphertext(@TempDir Path data) throws Exception {
+        try (ProxyStack stack = ProxyStack.start(data, Map.of())) {
+            String aliceId = subject(stack.login(new HeadlessUserAgent(), stack.registerClient("Client"), ALICE));
+            String aliceGitHubToken = stack.bean(GitHubTokenStore.class).find(aliceId).orElseThrow().accessToken();
+
+            byte[] stored = stack.bean(JdbcTemplate.class).queryForObject(
+                    "SELECT access_token FROM github_token WHERE user_id = ?", byte[].class, aliceId);
+
+            assertThat(new String(stored, StandardCharsets.ISO_8859_1)).doesNotContain(aliceGitHubToken);
+        }
+    }
+
+    /** Someone with database access copies Alice's ciphertext onto Bob's row: it does not decrypt there. */
+    @Test
+    void aGitHubTokenCopiedToAnotherUsersRowDoesNotDecrypt(@TempDir Path data) throws Exception {
         try (ProxyStack stack = ProxyStack.start(data, Map.of())) {
             String aliceId = subject(stack.login(new HeadlessUserAgent(), stack.registerClient("Client"), ALICE));
             String bobId = subject(stack.login(new HeadlessUserAgent(), stack.registerClient("Client"), BOB));
             GitHubTokenStore store = stack.bean(GitHubTokenStore.class);
             JdbcTemplate jdbc = stack.bean(JdbcTemplate.class);
             String aliceGitHubToken = store.find(aliceId).orElseThrow().accessToken();
-
             byte[] stored = jdbc.queryForObject("SELECT access_token FROM github_token WHERE user_id = ?", byte[].class, aliceId);
-            assertThat(new String(stored, StandardCharsets.ISO_8859_1)).doesNotContain(aliceGitHubToken);
 
-            // Someone with database access copies Alice's ciphertext onto Bob's row: it does not decrypt there.
             jdbc.update("UPDATE github_token SET access_token = ? WHERE user_id = ?", stored, bobId);
+
             assertThatThrownBy(() -> store.find(bobId)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("does not decrypt").hasMessageNotContaining(aliceGitHubToken);
         }
     }
 
     @Test
-    void expiringGitHubTokensAreRefreshedAndTheRotatedRefreshTokenIsKept(@TempDir Path data) throws Exception {
+    void anExpiredGitHubTokenIsRefreshedWithRotationWhenAToolNeedsIt(@TempDir Path data) throws Exception {
         try (ProxyStack stack = ProxyStack.start(data, Map.of(), true)) {
             Tokens tokens = stack.login(new HeadlessUserAgent(), stack.registerClient("Client"), ALICE);
             GitHubTokenStore store = stack.bean(GitHubTokenStore.class);
@@ -119,41 +137,43 @@ class ProxyStorageTest {
             stack.registerClient("First");
             stack.registerClient("Second");
 
-            HttpResponse<String> third = stack.register("""
-                    {"client_name":"Third","redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""");
-
-            assertThat(third.statusCode()).isEqualTo(400);
-            assertThat(JsonMapper.shared().readTree(third.body()).get("error").asString()).isEqualTo("invalid_client_metadata");
+            stack.register(THIRD_CLIENT)
+            .then()
+                .statusCode(400)
+                .body("error", equalTo("invalid_client_metadata"));
         }
     }
 
     @Test
-    void registrationAndTokenRequestsAreRateLimitedPerAddress(@TempDir Path data) {
-        try (ProxyStack stack = ProxyStack.start(data, Map.of("proxy.rate-limits.registrations-per-hour", "2",
-                "proxy.rate-limits.token-requests-per-minute", "3"))) {
-            String clientId = stack.registerClient("First");
+    void registrationsAreRateLimitedPerAddress(@TempDir Path data) {
+        try (ProxyStack stack = ProxyStack.start(data, Map.of("proxy.rate-limits.registrations-per-hour", "2"))) {
+            stack.registerClient("First");
             stack.registerClient("Second");
-            HttpResponse<String> thirdRegistration = stack.register("""
-                    {"client_name":"Third","redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""");
-            String guessedCode = "grant_type=authorization_code&code=guessed&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback"
-                    + "&code_verifier=" + "v".repeat(43) + "&client_id=" + clientId;
-            List<Integer> guesses = new ArrayList<>();
-            for (int guess = 0; guess < 3; guess++) {
-                guesses.add(stack.postForm(stack.baseUrl.resolve("/oauth2/token"), guessedCode).statusCode());
-            }
-            HttpResponse<String> fourthGuess = stack.postForm(stack.baseUrl.resolve("/oauth2/token"), guessedCode);
 
-            assertThat(guesses).containsOnly(400); // invalid_grant: Spring saw each of them
-            for (HttpResponse<String> refused : List.of(thirdRegistration, fourthGuess)) {
-                assertThat(refused.statusCode()).isEqualTo(429);
-                assertThat(Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow())).isPositive();
-                assertThat(JsonMapper.shared().readTree(refused.body()).get("error").asString()).isEqualTo("too_many_requests");
-            }
+            stack.register(THIRD_CLIENT)
+            .then()
+                .spec(tooManyRequests());
         }
     }
 
     @Test
-    void aRestartKeepsRegisteredClientsGrantsAndTheSigningKey(@TempDir Path data) throws Exception {
+    void tokenRequestsAreRateLimitedPerAddress(@TempDir Path data) {
+        try (ProxyStack stack = ProxyStack.start(data, Map.of("proxy.rate-limits.token-requests-per-minute", "3"))) {
+            String guessedCode = "grant_type=authorization_code&code=guessed&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback"
+                    + "&code_verifier=" + "v".repeat(43) + "&client_id=" + stack.registerClient("Guessing client");
+            for (int guess = 1; guess <= 3; guess++) {
+                tokenRequest(stack, guessedCode).then().statusCode(400).body("error", equalTo("invalid_grant")); // Spring saw it
+            }
+
+            tokenRequest(stack, guessedCode) // the fourth guess
+            .then()
+                .spec(tooManyRequests());
+        }
+    }
+
+    /** The access token still calls a tool and the refresh token still refreshes: clients, grants and the signing key were kept. */
+    @Test
+    void tokensIssuedBeforeARestartStillWorkAfterIt(@TempDir Path data) throws Exception {
         try (ProxyStack stack = ProxyStack.start(data, Map.of())) {
             String clientId = stack.registerClient("Survives restarts");
             Tokens tokens = stack.login(new HeadlessUserAgent(), clientId, ALICE);
@@ -164,8 +184,11 @@ class ProxyStorageTest {
             try (McpSyncClient client = McpTestClient.connect(stack.mcpUrl(), tokens::accessToken)) {
                 assertThat(client.callTool(new CallToolRequest("whoami", Map.of())).isError()).isNotEqualTo(Boolean.TRUE);
             }
-            JsonNode refreshed = stack.refresh(clientId, tokens.refreshToken());
-            assertThat(refreshed.has("access_token")).as(refreshed.toString()).isTrue();
+            tokenRequest(stack, Browser.form(Map.of("grant_type", "refresh_token", "refresh_token", tokens.refreshToken(),
+                    "client_id", clientId, "resource", stack.mcpUrl().toString())))
+            .then()
+                .statusCode(200)
+                .body("access_token", not(emptyOrNullString()));
         }
     }
 
@@ -175,16 +198,36 @@ class ProxyStorageTest {
             Map<String, String> forwarded = Map.of("X-Forwarded-Proto", "https", "X-Forwarded-Host", "mcp.example.com",
                     "X-Forwarded-Port", "443");
 
-            JsonNode server = JsonMapper.shared().readTree(
-                    stack.get(stack.baseUrl.resolve("/.well-known/oauth-authorization-server"), forwarded).body());
-            JsonNode resource = JsonMapper.shared().readTree(
-                    stack.get(stack.baseUrl.resolve("/.well-known/oauth-protected-resource/mcp"), forwarded).body());
-
-            assertThat(server.get("issuer").asString()).isEqualTo("https://mcp.example.com");
-            assertThat(server.get("token_endpoint").asString()).isEqualTo("https://mcp.example.com/oauth2/token");
-            assertThat(resource.get("resource").asString()).isEqualTo("https://mcp.example.com/mcp");
-            assertThat(resource.get("authorization_servers").get(0).asString()).isEqualTo("https://mcp.example.com");
+            stack.given().headers(forwarded)
+            .when()
+                .get("/.well-known/oauth-authorization-server")
+            .then()
+                .statusCode(200)
+                .body("issuer", equalTo("https://mcp.example.com"))
+                .body("token_endpoint", equalTo("https://mcp.example.com/oauth2/token"));
+            stack.given().headers(forwarded)
+            .when()
+                .get("/.well-known/oauth-protected-resource/mcp")
+            .then()
+                .statusCode(200)
+                .body("resource", equalTo("https://mcp.example.com/mcp"))
+                .body("authorization_servers[0]", equalTo("https://mcp.example.com"));
         }
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------
+
+    /** 429 with a positive Retry-After and the error the proxy's rate limit answers with. */
+    private static ResponseSpecification tooManyRequests() {
+        return new ResponseSpecBuilder()
+                .expectStatusCode(429)
+                .expectHeader("Retry-After", matchesPattern("[1-9][0-9]*"))
+                .expectBody("error", equalTo("too_many_requests"))
+                .build();
+    }
+
+    private static Response tokenRequest(ProxyStack stack, String form) {
+        return stack.given().contentType("application/x-www-form-urlencoded").body(form).when().post("/oauth2/token");
     }
 
     private static String subject(Tokens tokens) throws Exception {

@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
-import io.restassured.response.Response;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -75,7 +74,7 @@ class RegistrationEndpointTest {
     @ParameterizedTest
     @MethodSource("refusedRegistrations")
     void refusesARegistrationAPublicMcpClientNeverNeeds(String body, int status, String error) {
-        register(body)
+        stack.register(body)
         .then()
             .statusCode(status)
             .body("error", equalTo(error));
@@ -83,7 +82,7 @@ class RegistrationEndpointTest {
 
     @Test
     void theRegistrationResponseNamesOnlyTheNewPublicClient() {
-        register("""
+        stack.register("""
                 {"client_name":"Echo check","redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""")
         .then()
             .statusCode(201)
@@ -104,11 +103,6 @@ class RegistrationEndpointTest {
             .statusCode(200)
             .header("Access-Control-Allow-Origin", "https://some-web-client.example")
             .header("Access-Control-Allow-Credentials", nullValue());
-    }
-
-    private Response register(String json) {
-        return stack.given().contentType("application/json").accept("application/json").body(json)
-                .when().post("/oauth2/register");
     }
 
     private static String redirectTo(String uri) {
