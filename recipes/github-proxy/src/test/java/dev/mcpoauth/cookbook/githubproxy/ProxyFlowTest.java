@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jwt.SignedJWT;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
+import dev.mcpoauth.cookbook.testkit.browser.UserCredentials;
 import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
 import dev.mcpoauth.cookbook.testkit.mcp.McpTestClient;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow.Tokens;
@@ -43,8 +44,7 @@ class ProxyFlowTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
-    void registeredClientGetsAResourceBoundTokenAndToolsCallGitHubForTheSignedInUser() throws Exception {
+    void aRegisteredClientGetsTokensForTheMcpServer() throws Exception {
         String clientId = stack.registerClient("Test MCP client");
 
         Tokens tokens = stack.loginForEveryTool(new HeadlessUserAgent(), clientId, ALICE);
@@ -54,6 +54,14 @@ class ProxyFlowTest {
         assertThat(claims.getIssuer()).isEqualTo(stack.baseUrl.toString());
         assertThat(claims.getStringClaim("client_id")).isEqualTo(clientId);
         assertThat(tokens.refreshToken()).isNotNull();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void toolsCallGitHubForTheSignedInUser() throws Exception {
+        String clientId = stack.registerClient("Test MCP client");
+        Tokens tokens = stack.loginForEveryTool(new HeadlessUserAgent(), clientId, ALICE);
+
         try (McpSyncClient client = McpTestClient.connect(stack.mcpUrl(), tokens::accessToken)) {
             assertThat(client.listTools().tools()).extracting(Tool::name).containsExactlyInAnyOrder("whoami", "list_repositories");
 
@@ -62,14 +70,37 @@ class ProxyFlowTest {
 
             Map<String, Object> who = (Map<String, Object>) whoami.structuredContent();
             assertThat(who).containsEntry("login", "alice").containsEntry("name", "Alice Example").containsEntry("client", clientId);
-            assertThat(String.valueOf(who.get("id"))).isEqualTo(claims.getSubject()); // sub = GitHub's numeric id
+            assertThat(String.valueOf(who.get("id"))) // sub = GitHub's numeric id
+                    .isEqualTo(SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getSubject());
             assertThat(repositories.structuredContent())
                     .isEqualTo(Map.of("repositories", List.of("alice/dotfiles", "alice/garden-planner")));
         }
-        // The GitHub token never reached the client, and no token reached the log.
-        stack.github.apiCalls().forEach(call -> assertThat(call.token()).isNotIn(tokens.accessToken(), tokens.refreshToken()));
+    }
+
+    /** GitHub sees only the GitHub token the proxy holds for the user, never the proxy's own tokens. */
+    @Test
+    void theProxysTokensNeverReachGitHub() {
+        Tokens tokens = signInAndCallBothTools(BOB);
+
+        assertThat(stack.github.apiCalls()).isNotEmpty()
+                .allSatisfy(call -> assertThat(call.token()).isNotIn(tokens.accessToken(), tokens.refreshToken()));
+    }
+
+    @Test
+    void noTokenReachesTheLog() {
+        Tokens tokens = signInAndCallBothTools(BOB);
+
         assertThat(LogCapture.text()).doesNotContain(tokens.accessToken()).doesNotContain(tokens.refreshToken());
         stack.github.apiCalls().stream().map(call -> call.token()).filter(token -> token != null)
                 .forEach(githubToken -> assertThat(LogCapture.text()).doesNotContain(githubToken));
+    }
+
+    private Tokens signInAndCallBothTools(UserCredentials user) {
+        Tokens tokens = stack.loginForEveryTool(new HeadlessUserAgent(), stack.registerClient("Test MCP client"), user);
+        try (McpSyncClient client = McpTestClient.connect(stack.mcpUrl(), tokens::accessToken)) {
+            assertThat(client.callTool(new CallToolRequest("whoami", Map.of())).isError()).isNotEqualTo(Boolean.TRUE);
+            assertThat(client.callTool(new CallToolRequest("list_repositories", Map.of())).isError()).isNotEqualTo(Boolean.TRUE);
+        }
+        return tokens;
     }
 }
