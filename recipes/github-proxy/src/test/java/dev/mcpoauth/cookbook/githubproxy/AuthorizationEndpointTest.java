@@ -80,7 +80,7 @@ class AuthorizationEndpointTest {
     /** A redirect URI that is not exactly a registered one: the proxy's own error page, never a redirect. */
     @ParameterizedTest
     @MethodSource("redirectUriTricks")
-    void aRedirectUriTrickGetsAnErrorPageAndNoRedirect(String trick) {
+    void aRedirectUriTrickGetsAnErrorPageInsteadOfARedirect(String trick) {
         stack.given()
         .when()
             .get(Browser.authorizationUrl(stack, clientId, Pkce.create(), Map.of("redirect_uri", trick)).toString())

@@ -45,7 +45,7 @@ class ConsentPageTest {
     }
 
     @Test
-    void anApprovedClientIsSentStraightBackWithACodeAndTheIssuer() {
+    void anApprovedClientIsSentStraightBackWithACode() {
         HeadlessUserAgent browser = new HeadlessUserAgent();
         String trusted = stack.registerClient("Trusted client");
         stack.login(browser, trusted, ALICE); // GitHub sign-in and consent for this client
@@ -56,7 +56,19 @@ class ConsentPageTest {
             .header("Location", startsWith(Browser.REDIRECT_URI + "?"))
             .extract().header("Location");
 
-        assertThat(Browser.redirectParameters(redirect)).containsKey("code").containsEntry("iss", stack.baseUrl.toString());
+        assertThat(Browser.redirectParameters(redirect)).containsKey("code");
+    }
+
+    /** RFC 9207: the authorization response names its issuer, so a client talking to two servers cannot mix them up. */
+    @Test
+    void theAuthorizationResponseNamesTheIssuer() {
+        HeadlessUserAgent browser = new HeadlessUserAgent();
+        String trusted = stack.registerClient("Issuer check");
+        stack.login(browser, trusted, ALICE);
+
+        String redirect = authorize(browser, trusted).then().statusCode(302).extract().header("Location");
+
+        assertThat(Browser.redirectParameters(redirect)).containsEntry("iss", stack.baseUrl.toString());
     }
 
     /** A client registered by anyone a minute later: the user's GitHub session must not carry it through. */

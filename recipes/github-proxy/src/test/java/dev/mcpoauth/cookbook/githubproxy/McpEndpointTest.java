@@ -87,7 +87,7 @@ class McpEndpointTest {
     // ---- the challenge and the tokens -------------------------------------------------------------
 
     @Test
-    void aRequestWithoutATokenGetsAChallengeNamingTheMetadataAndTheBaseScope() {
+    void aRequestWithoutATokenGetsAChallengeForTheBaseScope() {
         stack.given().contentType("application/json").accept("application/json, text/event-stream").body(INITIALIZE)
         .when()
             .post("/mcp")
@@ -231,7 +231,7 @@ class McpEndpointTest {
      * {@code application/json} in UTF-8 reaches the transport now (RFC 8259 section 8.1).
      */
     @Test
-    void anEbcdicToolCallIsRefusedAsAnUnsupportedMediaTypeAndTheToolDoesNotRun() {
+    void anEbcdicToolCallIsRefusedAsAnUnsupportedMediaType() {
         String session = openSession(baseScopeOnly);
         long listed = repositoryListings();
 
@@ -254,7 +254,7 @@ class McpEndpointTest {
     }
 
     @Test
-    void aToolCallWithoutTheToolsScopeGetsInsufficientScopeAndTheToolDoesNotRun() {
+    void aToolCallWithoutTheToolsScopeIsRefusedWithInsufficientScope() {
         String session = openSession(baseScopeOnly);
         long listed = repositoryListings();
 

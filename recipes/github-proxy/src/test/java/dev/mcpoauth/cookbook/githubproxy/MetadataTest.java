@@ -29,7 +29,7 @@ class MetadataTest {
     }
 
     @Test
-    void authorizationServerMetadataAdvertisesWhatMcpClientsNeedAndNothingElse() {
+    void authorizationServerMetadataAdvertisesExactlyWhatMcpClientsNeed() {
         stack.given()
         .when()
             .get("/.well-known/oauth-authorization-server")
@@ -56,7 +56,7 @@ class MetadataTest {
     }
 
     @Test
-    void protectedResourceMetadataNamesTheMcpServerAndTheProxyAsItsAuthorizationServer() {
+    void protectedResourceMetadataNamesTheProxyAsTheMcpServersAuthorizationServer() {
         stack.given()
         .when()
             .get(stack.resourceMetadataUrl())
