@@ -2,6 +2,9 @@ package dev.mcpoauth.cookbook.githubproxy;
 
 import static dev.mcpoauth.cookbook.githubproxy.ProxyStack.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.emptyOrNullString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
 
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.mcp.McpTestClient;
@@ -13,7 +16,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
 
 /** The production database: the same flow, refresh, reuse detection and restart on a real PostgreSQL. */
 class PostgresStorageTest {
@@ -37,11 +39,16 @@ class PostgresStorageTest {
                 assertThat(client.callTool(new CallToolRequest("list_repositories", Map.of())).structuredContent())
                         .isEqualTo(Map.of("repositories", java.util.List.of("alice/dotfiles", "alice/garden-planner")));
             }
-            JsonNode rotated = stack.refresh(clientId, tokens.refreshToken());
-            assertThat(rotated.has("refresh_token")).as(rotated.toString()).isTrue();
-            assertThat(stack.refresh(clientId, tokens.refreshToken()).get("error").asString()).isEqualTo("invalid_grant");
-            assertThat(stack.refresh(clientId, rotated.get("refresh_token").asString()).get("error").asString())
-                    .isEqualTo("invalid_grant"); // the replay revoked the grant
+            String rotated = stack.refresh(clientId, tokens.refreshToken())
+                    .then().statusCode(200).body("refresh_token", not(emptyOrNullString())).extract().path("refresh_token");
+            stack.refresh(clientId, tokens.refreshToken()) // a replay: the grace is 0 s here
+            .then()
+                .statusCode(400)
+                .body("error", equalTo("invalid_grant"));
+            stack.refresh(clientId, rotated) // the replay revoked the grant
+            .then()
+                .statusCode(400)
+                .body("error", equalTo("invalid_grant"));
         }
     }
 }

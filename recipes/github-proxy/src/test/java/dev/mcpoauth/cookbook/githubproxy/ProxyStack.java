@@ -215,9 +215,11 @@ final class ProxyStack implements AutoCloseable {
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(consent.toString())).build());
         String code = Browser.redirectParameters(approved).get("code");
-        JsonNode tokens = JsonMapper.shared().readTree(postForm(baseUrl.resolve("/oauth2/token"), Browser.form(Map.of(
-                "grant_type", "authorization_code", "code", code, "redirect_uri", Browser.REDIRECT_URI,
-                "client_id", clientId, "code_verifier", pkce.verifier(), "resource", mcpUrl().toString()))).body());
+        JsonNode tokens = JsonMapper.shared().readTree(given().contentType("application/x-www-form-urlencoded")
+                .body(Browser.form(Map.of("grant_type", "authorization_code", "code", code, "redirect_uri", Browser.REDIRECT_URI,
+                        "client_id", clientId, "code_verifier", pkce.verifier(), "resource", mcpUrl().toString())))
+                .when().post("/oauth2/token")
+                .then().log().ifValidationFails().statusCode(200).extract().asString());
         return new Tokens(tokens.get("access_token").asString(), tokens.path("refresh_token").asString(null),
                 List.of(tokens.get("scope").asString().split(" ")));
     }
@@ -230,27 +232,19 @@ final class ProxyStack implements AutoCloseable {
     }
 
     JsonNode metadata() {
-        return JsonMapper.shared().readTree(get(baseUrl.resolve("/.well-known/oauth-authorization-server"), Map.of()).body());
+        return JsonMapper.shared().readTree(given().when().get("/.well-known/oauth-authorization-server")
+                .then().statusCode(200).extract().asString());
     }
 
-    /** A public client's refresh request (no secret), answered as JSON: new tokens or an OAuth error. */
-    JsonNode refresh(String clientId, String refreshToken) {
-        return JsonMapper.shared().readTree(postForm(baseUrl.resolve("/oauth2/token"), Browser.form(Map.of(
-                "grant_type", "refresh_token", "refresh_token", refreshToken, "client_id", clientId,
-                "resource", mcpUrl().toString()))).body());
+    /** A public client's refresh request (no secret), for the MCP server. */
+    Response refresh(String clientId, String refreshToken) {
+        return given().contentType("application/x-www-form-urlencoded")
+                .body(Browser.form(Map.of("grant_type", "refresh_token", "refresh_token", refreshToken,
+                        "client_id", clientId, "resource", mcpUrl().toString())))
+                .when().post("/oauth2/token");
     }
 
-    HttpResponse<String> get(URI uri, Map<String, String> headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET();
-        headers.forEach(request::header);
-        return send(request.build());
-    }
-
-    HttpResponse<String> postForm(URI uri, String form) {
-        return send(HttpRequest.newBuilder(uri).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build());
-    }
-
+    /** The JDK client, for a test that needs byte-level control of the request (exact bytes, exact headers). */
     HttpResponse<String> send(HttpRequest request) {
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());

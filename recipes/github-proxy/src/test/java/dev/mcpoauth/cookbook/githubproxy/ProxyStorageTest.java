@@ -184,8 +184,7 @@ class ProxyStorageTest {
             try (McpSyncClient client = McpTestClient.connect(stack.mcpUrl(), tokens::accessToken)) {
                 assertThat(client.callTool(new CallToolRequest("whoami", Map.of())).isError()).isNotEqualTo(Boolean.TRUE);
             }
-            tokenRequest(stack, Browser.form(Map.of("grant_type", "refresh_token", "refresh_token", tokens.refreshToken(),
-                    "client_id", clientId, "resource", stack.mcpUrl().toString())))
+            stack.refresh(clientId, tokens.refreshToken())
             .then()
                 .statusCode(200)
                 .body("access_token", not(emptyOrNullString()));

@@ -40,7 +40,7 @@ class RevocationEndpointTest {
 
         revoke(clientId, tokens.refreshToken()).then().statusCode(200);
 
-        refresh(clientId, tokens.refreshToken()).then().statusCode(400).body("error", equalTo("invalid_grant"));
+        stack.refresh(clientId, tokens.refreshToken()).then().statusCode(400).body("error", equalTo("invalid_grant"));
         mcpInitialize(tokens.accessToken()).then().statusCode(401); // at once, not at exp
     }
 
@@ -95,13 +95,6 @@ class RevocationEndpointTest {
         return stack.given().contentType("application/x-www-form-urlencoded")
                 .body(Browser.form(Map.of("token", refreshToken, "token_type_hint", "refresh_token", "client_id", clientId)))
                 .when().post("/oauth2/revoke");
-    }
-
-    private Response refresh(String clientId, String refreshToken) {
-        return stack.given().contentType("application/x-www-form-urlencoded")
-                .body(Browser.form(Map.of("grant_type", "refresh_token", "refresh_token", refreshToken,
-                        "client_id", clientId, "resource", stack.mcpUrl().toString())))
-                .when().post("/oauth2/token");
     }
 
     private Response mcpInitialize(String accessToken) {

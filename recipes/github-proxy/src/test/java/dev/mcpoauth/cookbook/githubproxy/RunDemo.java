@@ -131,7 +131,7 @@ public final class RunDemo {
         }
 
         System.out.println("\n=== 6. Refresh: the refresh token rotates; the old one is now a theft signal ===");
-        JsonNode refreshed = demo.refresh(clientId, tokens.refreshToken());
+        JsonNode refreshed = JsonMapper.shared().readTree(demo.refresh(clientId, tokens.refreshToken()).asString());
         System.out.println("  new access token: " + refreshed.has("access_token") + ", new refresh token differs: "
                 + !tokens.refreshToken().equals(refreshed.path("refresh_token").asString()));
         System.out.println("  (the proxy's audit log, logger mcp.audit, above: one line per step, with the client id)");

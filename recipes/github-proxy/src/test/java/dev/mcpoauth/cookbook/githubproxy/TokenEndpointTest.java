@@ -142,7 +142,7 @@ class TokenEndpointTest {
         String clientId = stack.registerClient("Rotating client");
         Tokens first = stack.login(new HeadlessUserAgent(), clientId, ALICE);
 
-        refresh(clientId, first.refreshToken())
+        stack.refresh(clientId, first.refreshToken())
         .then()
             .statusCode(200)
             .body("access_token", not(emptyOrNullString()))
@@ -154,9 +154,9 @@ class TokenEndpointTest {
     void aRotatedRefreshTokenReusedWithinTheGraceWindowIsOnlyRefused() {
         String clientId = stack.registerClient("Racing client");
         Tokens first = stack.login(new HeadlessUserAgent(), clientId, ALICE);
-        String secondAccessToken = refresh(clientId, first.refreshToken()).then().statusCode(200).extract().path("access_token");
+        String secondAccessToken = stack.refresh(clientId, first.refreshToken()).then().statusCode(200).extract().path("access_token");
 
-        refresh(clientId, first.refreshToken())
+        stack.refresh(clientId, first.refreshToken())
         .then()
             .statusCode(400)
             .body("error", equalTo("invalid_grant"));
@@ -168,14 +168,14 @@ class TokenEndpointTest {
     void aRotatedRefreshTokenReusedAfterTheGraceWindowRevokesTheWholeGrant() {
         String clientId = stack.registerClient("Refreshing client");
         Tokens first = stack.login(new HeadlessUserAgent(), clientId, ALICE);
-        Response second = refresh(clientId, first.refreshToken()).then().statusCode(200).extract().response();
+        Response second = stack.refresh(clientId, first.refreshToken()).then().statusCode(200).extract().response();
         clock.advance(REUSE_GRACE.plusSeconds(1));
 
-        refresh(clientId, first.refreshToken()) // a stolen copy, after the grace window
+        stack.refresh(clientId, first.refreshToken()) // a stolen copy, after the grace window
         .then()
             .statusCode(400)
             .body("error", equalTo("invalid_grant"));
-        refresh(clientId, second.path("refresh_token")).then().statusCode(400).body("error", equalTo("invalid_grant"));
+        stack.refresh(clientId, second.path("refresh_token")).then().statusCode(400).body("error", equalTo("invalid_grant"));
         mcpInitialize(second.path("access_token")).then().statusCode(401);
         assertThat(LogCapture.text()).contains("\"event\":\"refresh_token_reuse\"").contains("\"outcome\":\"grant_revoked\"");
     }
@@ -185,10 +185,10 @@ class TokenEndpointTest {
         String clientId = stack.registerClient("Carol's only client");
         Tokens first = stack.login(new HeadlessUserAgent(), clientId, stack.newGitHubUser("carol"));
         String githubToken = storedGitHubToken(first);
-        refresh(clientId, first.refreshToken()).then().statusCode(200);
+        stack.refresh(clientId, first.refreshToken()).then().statusCode(200);
         clock.advance(REUSE_GRACE.plusSeconds(1));
 
-        refresh(clientId, first.refreshToken()).then().statusCode(400);
+        stack.refresh(clientId, first.refreshToken()).then().statusCode(400);
 
         assertThat(stack.github.isActive(githubToken)).isFalse(); // revoked at GitHub: it was Carol's only grant
     }
@@ -230,13 +230,6 @@ class TokenEndpointTest {
         return stack.given().contentType("application/x-www-form-urlencoded")
                 .body(Browser.form(Map.of("grant_type", "authorization_code", "code", code, "redirect_uri", redirectUri,
                         "client_id", clientId, "code_verifier", verifier, "resource", resource)))
-                .when().post("/oauth2/token");
-    }
-
-    private Response refresh(String clientId, String refreshToken) {
-        return stack.given().contentType("application/x-www-form-urlencoded")
-                .body(Browser.form(Map.of("grant_type", "refresh_token", "refresh_token", refreshToken,
-                        "client_id", clientId, "resource", stack.mcpUrl().toString())))
                 .when().post("/oauth2/token");
     }
 
