@@ -33,7 +33,7 @@ class DiscoveryLocationsTest {
     }
 
     @Test
-    void aResourceCoversItsOwnUrlAndPathsBelowOnTheSameOriginOnly() {
+    void aResourceCoversTheUrlsAtOrBelowItsPathOnItsOwnOriginOnly() {
         URI server = URI.create("https://Example.com:443/mcp");
         assertThat(ProtectedResourceMetadata.covers(URI.create("https://example.com/mcp/"), server)).isTrue();
         assertThat(ProtectedResourceMetadata.covers(URI.create("https://example.com"), server)).isTrue();

@@ -15,7 +15,9 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -139,7 +141,7 @@ class ProbeAgainstPeerServersTest {
     }
 
     @Test
-    void theMinimalServerMeetsEveryMustAndRefusesATokenForAnotherResource() throws Exception {
+    void theMinimalServerMeetsEveryMustIncludingTheAudienceCheck() throws Exception {
         String own = minimal.authorization().accessToken(minimal.mcpUrl(), "mcp:tools");
         String foreign = minimal.authorization().accessToken(otherResource(minimal), "mcp:tools");
 
@@ -182,7 +184,7 @@ class ProbeAgainstPeerServersTest {
     }
 
     @Test
-    void probingAnotherLoopbackNameReportsOneCauseAndNamesTheUrlToProbe() throws Exception {
+    void probingAnotherLoopbackNameFailsOneMustThatNamesTheUrlToProbe() throws Exception {
         URI byAddress = URI.create("http://127.0.0.1:" + minimal.mcpPort() + "/mcp");
 
         ProbeReport report = Probe.of(byAddress).run();
@@ -201,7 +203,7 @@ class ProbeAgainstPeerServersTest {
     }
 
     @Test
-    void theFastmcpServerFailsItsMissingChallengeOnceAndItsMissingAudienceCheck() throws Exception {
+    void theFastmcpServerFailsExactlyItsTwoRealDefects() throws Exception {
         String own = fastmcp.authorization().accessToken(fastmcp.mcpUrl(), "mcp:tools");
         String foreign = fastmcp.authorization().accessToken(otherResource(fastmcp), "mcp:tools");
 
@@ -220,24 +222,42 @@ class ProbeAgainstPeerServersTest {
         assertThat(report.results("token.tools-list").get(0).detail()).isEqualTo("tools: echo");
     }
 
-    @Test
-    void theCommandLineExitsWithTheVerdictAndPrintsNoToken(@TempDir Path dir) throws Exception {
-        String foreign = sdkExample.authorization().accessToken(otherResource(sdkExample), "mcp:tools");
-        Path foreignFile = Files.writeString(dir.resolve("foreign"), foreign);
-        String minimalForeign = minimal.authorization().accessToken(otherResource(minimal), "mcp:tools");
-        Path minimalForeignFile = Files.writeString(dir.resolve("minimal-foreign"), minimalForeign);
+    /** The command line, run once against the SDK example (a MUST fails) and once against the minimal server. */
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class TheCommandLine {
 
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
-        int sdkExampleCode = ProbeCommand.run(new String[] {"--foreign-token-file", foreignFile.toString(),
-                sdkExample.mcpUrl().toString()}, print, print, Map.of());
-        int minimalCode = ProbeCommand.run(new String[] {"--json", "--foreign-token-file", minimalForeignFile.toString(),
-                minimal.mcpUrl().toString()}, print, print, Map.of());
+        private String foreign;
+        private String minimalForeign;
+        private int sdkExampleCode;
+        private int minimalCode;
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-        assertThat(sdkExampleCode).isEqualTo(ProbeReport.MUST_FAILED);
-        assertThat(minimalCode).isEqualTo(ProbeReport.ALL_MUSTS_PASS);
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("FAILED foreign-token.status: HTTP 200")
-                .doesNotContain(foreign).doesNotContain(minimalForeign);
+        @BeforeAll
+        void runAgainstBothServers(@TempDir Path dir) throws Exception {
+            foreign = sdkExample.authorization().accessToken(otherResource(sdkExample), "mcp:tools");
+            Path foreignFile = Files.writeString(dir.resolve("foreign"), foreign);
+            minimalForeign = minimal.authorization().accessToken(otherResource(minimal), "mcp:tools");
+            Path minimalForeignFile = Files.writeString(dir.resolve("minimal-foreign"), minimalForeign);
+
+            PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+            sdkExampleCode = ProbeCommand.run(new String[] {"--foreign-token-file", foreignFile.toString(),
+                    sdkExample.mcpUrl().toString()}, print, print, Map.of());
+            minimalCode = ProbeCommand.run(new String[] {"--json", "--foreign-token-file", minimalForeignFile.toString(),
+                    minimal.mcpUrl().toString()}, print, print, Map.of());
+        }
+
+        @Test
+        void exitsWithTheVerdict() {
+            assertThat(sdkExampleCode).isEqualTo(ProbeReport.MUST_FAILED);
+            assertThat(minimalCode).isEqualTo(ProbeReport.ALL_MUSTS_PASS);
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("FAILED foreign-token.status: HTTP 200");
+        }
+
+        @Test
+        void printsNoToken() {
+            assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain(foreign).doesNotContain(minimalForeign);
+        }
     }
 
     private static URI otherResource(PeerServer server) {

@@ -5,13 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 class ProbeCommandTest {
+
+    private static final String FOREIGN_TOKEN = "foreign-opaque-token-issued-for-another-resource";
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -22,11 +27,19 @@ class ProbeCommandTest {
     }
 
     @Test
-    void exitsZeroAndPrintsEveryStepForACompliantServer() throws Exception {
+    void exitsZeroForACompliantServer() throws Exception {
         try (FakeMcpServer server = new FakeMcpServer()) {
             int code = run(server.mcpUrl().toString());
 
             assertThat(code).isZero();
+        }
+    }
+
+    @Test
+    void printsEveryStepForACompliantServer() throws Exception {
+        try (FakeMcpServer server = new FakeMcpServer()) {
+            run(server.mcpUrl().toString());
+
             assertThat(out.toString(StandardCharsets.UTF_8)).contains("1. Request without a token",
                     "PASS MUST   unauthenticated.status", "(RFC 8414 section 3.3; MCP 2026-07-28", "Exit code 0.");
         }
@@ -55,7 +68,7 @@ class ProbeCommandTest {
     }
 
     @Test
-    void registersOnlyWithRegisterAndPrintsNoRegistrationSecret() throws Exception {
+    void registersOnlyWhenGivenRegister() throws Exception {
         try (FakeMcpServer server = new FakeMcpServer()) {
             assertThat(run("--json", server.mcpUrl().toString())).isZero();
             assertThat(server.registrationRequests).isEmpty();
@@ -66,12 +79,20 @@ class ProbeCommandTest {
             assertThat(code).isZero();
             assertThat(server.registrationRequests).hasSize(1);
             assertThat(server.deleteAuthorizations).hasSize(1);
-            String printed = out.toString(StandardCharsets.UTF_8);
-            assertThat(printed).doesNotContain(FakeMcpServer.REGISTRATION_ACCESS_TOKEN).doesNotContain(FakeMcpServer.CLIENT_SECRET);
-            JsonNode json = JsonMapper.shared().readTree(printed);
+            JsonNode json = JsonMapper.shared().readTree(out.toString(StandardCharsets.UTF_8));
             assertThat(json.get("checks").valueStream().filter(c -> c.get("step").asString().equals("registration")))
                     .extracting(c -> c.get("id").asString() + " " + c.get("verdict").asString())
                     .containsExactly("registration.open PASS", "registration.delete INFO");
+        }
+    }
+
+    @Test
+    void printsNoRegistrationSecret() throws Exception {
+        try (FakeMcpServer server = new FakeMcpServer()) {
+            run("--json", "--register", server.mcpUrl().toString());
+
+            assertThat(out.toString(StandardCharsets.UTF_8))
+                    .doesNotContain(FakeMcpServer.REGISTRATION_ACCESS_TOKEN).doesNotContain(FakeMcpServer.CLIENT_SECRET);
         }
     }
 
@@ -83,20 +104,29 @@ class ProbeCommandTest {
     }
 
     @Test
-    void readsTheForeignTokenFromAFileAndNeverPrintsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void readsTheForeignTokenFromAFile(@TempDir Path dir) throws Exception {
         try (FakeMcpServer server = new FakeMcpServer()) {
-            String foreign = "foreign-opaque-token-issued-for-another-resource";
-            server.knownTokens.put(foreign, 200);
-            java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("foreign.txt"), foreign + "\n");
+            server.knownTokens.put(FOREIGN_TOKEN, 200);
+            Path file = Files.writeString(dir.resolve("foreign.txt"), FOREIGN_TOKEN + "\n");
 
             int code = run("--json", "--foreign-token-file", file.toString(), server.mcpUrl().toString());
 
             assertThat(code).isEqualTo(1);
-            String printed = out.toString(StandardCharsets.UTF_8);
-            assertThat(printed).doesNotContain(foreign);
-            JsonNode json = JsonMapper.shared().readTree(printed);
+            JsonNode json = JsonMapper.shared().readTree(out.toString(StandardCharsets.UTF_8));
             assertThat(json.get("checks").valueStream().filter(c -> c.get("verdict").asString().equals("FAIL")))
                     .extracting(c -> c.get("id").asString()).containsExactly("foreign-token.status");
+        }
+    }
+
+    @Test
+    void neverPrintsTheForeignToken(@TempDir Path dir) throws Exception {
+        try (FakeMcpServer server = new FakeMcpServer()) {
+            server.knownTokens.put(FOREIGN_TOKEN, 200);
+            Path file = Files.writeString(dir.resolve("foreign.txt"), FOREIGN_TOKEN + "\n");
+
+            run("--json", "--foreign-token-file", file.toString(), server.mcpUrl().toString());
+
+            assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain(FOREIGN_TOKEN);
         }
     }
 

@@ -163,11 +163,15 @@ class GitHubEmulatorTest {
     }
 
     @Test
-    void hasNoMetadataAndNoDynamicRegistration() throws Exception {
+    void servesNoAuthorizationServerMetadata() throws Exception {
         for (String path : new String[] {"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"}) {
             assertThat(http.send(HttpRequest.newBuilder(github.webBaseUrl().resolve(path)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(404);
         }
+    }
+
+    @Test
+    void offersNoDynamicClientRegistration() throws Exception {
         HttpResponse<Void> register = http.send(HttpRequest.newBuilder(github.webBaseUrl().resolve("/register"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"redirect_uris\":[\"http://127.0.0.1/cb\"]}")).build(),
