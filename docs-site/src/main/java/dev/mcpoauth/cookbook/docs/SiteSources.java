@@ -20,6 +20,9 @@ import java.util.stream.Stream;
  * <li>a page per recipe: its README converted ({@link MarkdownToAsciidoc}), then every tagged code
  *     region of its source ({@code // tag::name[]}) included by Asciidoctor from the file itself,
  *     so a snippet can never differ from the tested code;</li>
+ * <li>a page per part of a recipe split into packages ({@link RecipeParts}), {@code recipes/<recipe>/<package>.html}:
+ *     the README's table rows for that package, then its classes with the first sentence of their javadoc,
+ *     each linked to its source page; the recipe's page lists them at the end of its "The code" section;</li>
  * <li>a page per repository file a README links to (the whole file, included the same way);</li>
  * <li>a page for each of the other READMEs ({@link #OTHER_PAGES}: the probe, the test kit, the conformance
  *     suite, the benchmarks);</li>
@@ -32,6 +35,9 @@ import java.util.stream.Stream;
 public final class SiteSources {
 
     private static final Pattern TAG = Pattern.compile("//\\s*tag::([\\w-]+)\\[\\]");
+    private static final Pattern INLINE_TAG = Pattern.compile("\\{@(code|literal|link|linkplain)\\s+([^}]*)}");
+    /** The README's "## The code" heading, as MarkdownToAsciidoc writes it. */
+    private static final Pattern CODE_SECTION = Pattern.compile("\n== (\\+\\+\\+)?The code(\\+\\+\\+)?\n");
     private static final Pattern NAV_LABEL = Pattern.compile("<!--\\s*nav:\\s*(.+?)\\s*-->");
     /** The marker in {@code _docinfo/docinfo-header.html} the generated links replace. */
     static final String NAV_MARKER = "<!-- generated: recipe and page links -->";
@@ -87,7 +93,8 @@ public final class SiteSources {
     private void writeRecipePage(String recipe) throws IOException {
         Path dir = repo.resolve("recipes").resolve(recipe);
         MarkdownToAsciidoc converter = new MarkdownToAsciidoc(dest -> resolveLink(dir, dest), recipe + "-flow");
-        String body = converter.convert(Files.readString(dir.resolve("README.md")));
+        String readme = Files.readString(dir.resolve("README.md"));
+        String body = withPartsList(converter.convert(readme), recipe, writePartPages(recipe, dir, readme));
         StringBuilder page = new StringBuilder();
         int titleEnd = body.indexOf('\n');
         page.append(body, 0, titleEnd + 1)
@@ -112,6 +119,88 @@ public final class SiteSources {
         }
         Files.createDirectories(out.resolve("recipes"));
         Files.writeString(out.resolve("recipes").resolve(recipe + ".adoc"), page.toString());
+    }
+
+    /** A page per part of the recipe (none for a flat one): the README's rows for its package, then its classes. */
+    private List<RecipeParts.Part> writePartPages(String recipe, Path dir, String readme) throws IOException {
+        List<RecipeParts.Part> parts = RecipeParts.of(dir);
+        for (RecipeParts.Part part : parts) {
+            // The page is a folder deeper than the recipe's: the README's relative links go one more level up.
+            MarkdownToAsciidoc converter = new MarkdownToAsciidoc(dest -> {
+                String href = resolveLink(dir, dest);
+                return href != null && href.startsWith("../") ? "../" + href : href;
+            }, recipe + "-" + part.page());
+            StringBuilder page = new StringBuilder("= ").append(recipe).append(": ").append(part.label()).append('\n')
+                    .append(":site-root: ../..\n\n")
+                    .append("+++The package <code>").append(part.packageName()).append("</code> of the <a href=\"../")
+                    .append(recipe).append(".html\">").append(recipe).append("</a> recipe, on a page of its own.+++\n\n");
+            String rows = RecipeParts.readmeRows(readme, dir, part);
+            if (!rows.isEmpty()) {
+                page.append("== What the README says of it\n\n").append(converter.convert(rows));
+            }
+            page.append("== Its classes\n\n[%header,cols=\"1,3\"]\n|===\n| class\n| what its javadoc says first\n\n");
+            for (Path file : part.classes()) {
+                linkedFiles.add(file);
+                String name = file.getFileName().toString().replace(".java", "");
+                page.append("| +++<a href=\"../../source/").append(sourcePageName(file)).append(".html\"><code>").append(name)
+                        .append("</code></a>+++\n| ").append(passthrough(javadocHtml(RecipeParts.firstSentence(file))))
+                        .append("\n\n");
+            }
+            page.append("|===\n");
+            Files.createDirectories(out.resolve("recipes").resolve(recipe));
+            Files.writeString(out.resolve("recipes").resolve(recipe).resolve(part.page() + ".adoc"), page.toString());
+        }
+        return parts;
+    }
+
+    /** The list of part pages, at the end of the README's "The code" section (or of the page without one). */
+    private static String withPartsList(String body, String recipe, List<RecipeParts.Part> parts) {
+        if (parts.isEmpty()) {
+            return body;
+        }
+        StringBuilder list = new StringBuilder("=== A page per part\n\n")
+                .append("Each package on its own: the README's rows for it, its classes with the first sentence of their")
+                .append(" javadoc, and their source.\n\n");
+        for (RecipeParts.Part part : parts) {
+            list.append("* +++<a href=\"").append(recipe).append('/').append(part.page()).append(".html\">")
+                    .append(part.labelHtml()).append("</a>: ")
+                    .append(String.join(", ", part.classes().stream()
+                            .map(f -> f.getFileName().toString().replace(".java", "")).toList()))
+                    .append("+++\n");
+        }
+        list.append('\n');
+        Matcher code = CODE_SECTION.matcher(body);
+        int next = code.find() ? body.indexOf("\n== ", code.end()) : -1;
+        return next < 0 ? body + list : body.substring(0, next + 1) + list + body.substring(next + 1);
+    }
+
+    /** Javadoc text as HTML: inline tags become code, other markup is dropped. */
+    private static String javadocHtml(String javadoc) {
+        Matcher tag = INLINE_TAG.matcher(javadoc);
+        StringBuilder html = new StringBuilder();
+        int last = 0;
+        while (tag.find()) {
+            String text = tag.group(2).strip();
+            if (tag.group(1).startsWith("link") && text.contains(" ")) {
+                text = text.substring(text.indexOf(' ') + 1); // {@link Type label}: the label
+            }
+            html.append(prose(javadoc.substring(last, tag.start()))).append("<code>").append(escape(text)).append("</code>");
+            last = tag.end();
+        }
+        return html.append(prose(javadoc.substring(last))).toString();
+    }
+
+    private static String prose(String javadoc) {
+        return javadoc.replaceAll("<[^>]*>", "").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    private static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    /** HTML that AsciiDoc passes through untouched, safe in a table cell. */
+    private static String passthrough(String html) {
+        return html.isEmpty() ? "" : "+++" + html.replace("|", "&#124;").replace("+++", "&#43;&#43;&#43;") + "+++";
     }
 
     /** benchmarks/README.md, then the last committed results table (benchmarks/results.md, refreshed by make bench). */

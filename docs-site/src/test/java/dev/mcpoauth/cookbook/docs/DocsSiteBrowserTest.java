@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import java.net.URI;
@@ -189,9 +190,34 @@ class DocsSiteBrowserTest {
     }
 
     @Test
+    void aRecipePartHasAPageThatLinksEachOfItsClassesToItsSource() throws Exception {
+        List<String> classes;
+        try (Stream<Path> files = Files.list(Path.of("..", "recipes", "github-proxy", "src", "main", "java", "dev", "mcpoauth",
+                "cookbook", "githubproxy", "consent"))) {
+            classes = files.map(f -> f.getFileName().toString().replace(".java", "")).sorted().toList();
+        }
+        Page page = context.newPage();
+        page.navigate(server.url().resolve("recipes/github-proxy.html").toString());
+
+        page.click("a[href='github-proxy/consent.html']");
+        page.waitForLoadState();
+
+        assertThat(page.url()).endsWith("/recipes/github-proxy/consent.html");
+        assertThat(page.locator("h1").innerText()).isEqualTo("github-proxy: consent");
+        assertThat(page.locator("h2").allInnerTexts()).containsExactly("What the README says of it", "Its classes");
+        Locator classLinks = page.locator("#_its_classes + .sectionbody td:first-child a");
+        assertThat(classLinks.allInnerTexts()).isEqualTo(classes).isNotEmpty();
+        classLinks.first().click();
+        page.waitForLoadState();
+        assertThat(page.url()).contains("/source/recipes_github-proxy_src_main_java_");
+        assertThat(page.locator("pre code").innerText()).contains("class " + classes.get(0));
+        page.close();
+    }
+
+    @Test
     void everyRecipePageLinksToTheTestsThatProveIt() throws Exception {
         for (String path : pages()) {
-            if (path.startsWith("recipes/")) {
+            if (path.matches("recipes/[^/]+\\.html")) { // a recipe's page; its part pages list classes
                 Document html = Jsoup.parse(SITE.resolve(path).toFile(), "UTF-8");
                 assertThat(html.select("a[href*=_src_test_java_]")).as(path).isNotEmpty();
             }
