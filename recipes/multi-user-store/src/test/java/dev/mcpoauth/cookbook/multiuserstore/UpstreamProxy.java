@@ -72,6 +72,7 @@ final class UpstreamProxy implements AutoCloseable {
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
             if (blackHole) {
+                // Not a Clock case: a real hang, so that the server's real HTTP read timeout fires.
                 sleepQuietly(Duration.ofSeconds(30));
                 return;
             }
