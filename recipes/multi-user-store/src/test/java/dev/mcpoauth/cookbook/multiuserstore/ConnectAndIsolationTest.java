@@ -2,6 +2,11 @@ package dev.mcpoauth.cookbook.multiuserstore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import dev.mcpoauth.cookbook.multiuserstore.ServerInstance.McpUser;
 import dev.mcpoauth.cookbook.multiuserstore.store.TokenRepository;
@@ -21,13 +26,13 @@ import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.ClientCapabilities;
 import io.modelcontextprotocol.spec.McpSchema.ElicitResult;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -35,6 +40,9 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Connecting accounts and keeping users apart: the connect link, the callback's checks, two users
@@ -44,6 +52,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConnectAndIsolationTest {
+
+    private static final String TOOLS_LIST = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}";
 
     private final TestStack stack = TestStack.shared();
     private final List<String> secretsSeen = new ArrayList<>();
@@ -92,83 +102,136 @@ class ConnectAndIsolationTest {
         URI callback = victimBrowser.authorize(server.local(link), stack.resource.resolve("/connect/callback").toString(),
                 TestStack.ALICE_CALENDAR);
 
-        HttpResponse<String> inOtherBrowser = new HeadlessUserAgent().get(server.local(callback));
+        server.given() // another browser: without the binding cookie
+        .when()
+            .get(server.local(callback))
+        .then()
+            .statusCode(400)
+            .header("Cache-Control", "no-store")
+            .body(containsString("This connect link has expired, was already used, or was opened in another browser."));
 
-        assertThat(inOtherBrowser.statusCode()).isEqualTo(400);
-        assertThat(inOtherBrowser.body()).contains("This connect link has expired, was already used, or was opened in another browser.");
-        assertThat(inOtherBrowser.headers().firstValue("Cache-Control")).hasValue("no-store");
         assertThat(rows.all()).isEmpty();
     }
 
+    /** RFC 9207: the mix-up defence. The same browser, but the response names another issuer. */
     @Test
     @Order(3)
-    void refusesAnAuthorizationResponseFromAnotherIssuerAndUnknownLinks() {
+    void refusesAnAuthorizationResponseFromAnotherIssuer() {
         URI link = connectLink(alice);
         HeadlessUserAgent browser = new HeadlessUserAgent();
         URI callback = browser.authorize(server.local(link), stack.resource.resolve("/connect/callback").toString(),
                 TestStack.ALICE_CALENDAR);
-        String issuer = java.net.URLEncoder.encode(stack.calendar.issuer().toString(), java.nio.charset.StandardCharsets.UTF_8);
+        String issuer = URLEncoder.encode(stack.calendar.issuer().toString(), StandardCharsets.UTF_8);
         assertThat(callback.getRawQuery()).contains("iss=" + issuer);
         URI mixedUp = URI.create(callback.toString().replace("iss=" + issuer, "iss=http%3A%2F%2Fevil.example%2Frealms%2Fcalendar"));
 
-        HttpResponse<String> fromAnotherIssuer = browser.get(server.local(mixedUp));
-        HttpResponse<String> otherUpstream = browser.get(server.local(stack.resource.resolve("/connect/github?request=abc")));
-        HttpResponse<String> noRequest = browser.get(server.local(stack.resource.resolve("/connect/calendar")));
-        HttpResponse<String> forgedRequest = browser.get(server.local(stack.resource.resolve("/connect/calendar?request=forged")));
+        server.given(browser)
+        .when()
+            .get(server.local(mixedUp))
+        .then()
+            .statusCode(400)
+            .body(containsString("The response did not come from the calendar service."));
 
-        assertThat(fromAnotherIssuer.statusCode()).isEqualTo(400); // RFC 9207 mix-up defence
-        assertThat(fromAnotherIssuer.body()).contains("The response did not come from the calendar service.");
-        assertThat(otherUpstream.statusCode()).isEqualTo(404);
-        assertThat(noRequest.statusCode()).isEqualTo(404);
-        assertThat(forgedRequest.statusCode()).isEqualTo(400);
-        assertThat(forgedRequest.body()).contains("This connect link has expired or was already used.");
         assertThat(rows.of(alice.subject())).isNull();
     }
 
-    @Test
+    static Stream<Arguments> linksThisServerNeverIssued() {
+        return Stream.of(
+                argumentSet("a link for an upstream this server does not have", "/connect/github?request=abc",
+                        404, "This connect link is not valid."),
+                argumentSet("a link without its request id", "/connect/calendar", 404, "This connect link is not valid."),
+                argumentSet("a forged request id", "/connect/calendar?request=forged",
+                        400, "This connect link has expired or was already used."));
+    }
+
+    @ParameterizedTest
+    @MethodSource("linksThisServerNeverIssued")
     @Order(3)
-    void theLinkNamesTheMcpAccountAndRefusesCrossSiteConfirmation() throws Exception {
-        URI link = server.local(connectLink(alice));
-        HttpClient http = HttpClient.newHttpClient();
-        String form = "request=" + link.getRawQuery().substring("request=".length()) + "&accept=yes";
-
-        HttpResponse<String> page = http.send(HttpRequest.newBuilder(link).build(), HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> crossSite = http.send(HttpRequest.newBuilder(link.resolve("/connect/calendar"))
-                .header("Content-Type", "application/x-www-form-urlencoded").header("Origin", "http://evil.example")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> crossSiteFetch = http.send(HttpRequest.newBuilder(link.resolve("/connect/calendar"))
-                .header("Content-Type", "application/x-www-form-urlencoded").header("Sec-Fetch-Site", "cross-site")
-                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> stillUsable = http.send(HttpRequest.newBuilder(link).build(), HttpResponse.BodyHandlers.ofString());
-
-        assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.body()).contains("Your calendar account will be linked to the MCP account <b>alice</b>.");
-        assertThat(page.headers().firstValue("X-Frame-Options")).hasValue("DENY");
-        assertThat(crossSite.statusCode()).isEqualTo(403);
-        assertThat(crossSiteFetch.statusCode()).isEqualTo(403);
-        assertThat(crossSite.headers().firstValue("Set-Cookie")).isEmpty();
-        assertThat(stillUsable.statusCode()).isEqualTo(200); // a refused confirmation does not burn the link
-        connectLink(alice); // a newer link voids the unopened older one
-        assertThat(http.send(HttpRequest.newBuilder(link).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(400);
+    void refusesALinkItNeverIssued(String pathAndQuery, int status, String message) {
+        server.given()
+        .when()
+            .get(server.local(stack.resource.resolve(pathAndQuery)))
+        .then()
+            .statusCode(status)
+            .body(containsString(message));
     }
 
     @Test
     @Order(3)
-    void aConnectLinkAndItsCallbackWorkOnce() {
+    void theConfirmationPageNamesTheMcpAccount() {
+        URI link = server.local(connectLink(alice));
+
+        server.given()
+        .when()
+            .get(link)
+        .then()
+            .statusCode(200)
+            .header("X-Frame-Options", "DENY")
+            .body(containsString("Your calendar account will be linked to the MCP account <b>alice</b>."));
+    }
+
+    static Stream<Arguments> crossSiteConfirmations() {
+        return Stream.of(
+                argumentSet("a form posted from another origin", "Origin", "http://evil.example"),
+                argumentSet("a request the browser marks cross-site", "Sec-Fetch-Site", "cross-site"));
+    }
+
+    /** CSRF: a cross-site confirmation would link the victim's MCP account to the attacker's calendar. */
+    @ParameterizedTest
+    @MethodSource("crossSiteConfirmations")
+    @Order(3)
+    void refusesACrossSiteConfirmation(String header, String value) {
+        URI link = server.local(connectLink(alice));
+
+        server.given()
+            .header(header, value)
+            .formParam("request", link.getRawQuery().substring("request=".length()))
+            .formParam("accept", "yes")
+        .when()
+            .post(link.resolve("/connect/calendar"))
+        .then()
+            .statusCode(403)
+            .header("Set-Cookie", nullValue());
+
+        server.given().when().get(link).then().statusCode(200); // a refused confirmation does not burn the link
+    }
+
+    @Test
+    @Order(3)
+    void aNewerLinkVoidsAnOlderUnconfirmedOne() {
+        URI older = server.local(connectLink(alice));
+
+        connectLink(alice);
+
+        server.given()
+        .when()
+            .get(older)
+        .then()
+            .statusCode(400)
+            .body(containsString("This connect link has expired or was already used."));
+    }
+
+    /** Single use: neither the callback nor the link itself does anything a second time. */
+    @Test
+    @Order(3)
+    void aConnectLinkCompletesOnlyOnce() {
         URI link = connectLink(bob);
         HeadlessUserAgent browser = new HeadlessUserAgent();
         URI callback = browser.authorize(server.local(link), stack.resource.resolve("/connect/callback").toString(),
                 TestStack.BOB_CALENDAR);
 
-        HttpResponse<String> first = browser.get(server.local(callback));
-        HttpResponse<String> replayed = browser.get(server.local(callback));
-        HttpResponse<String> linkAgain = browser.get(server.local(link));
+        server.given(browser).when().get(server.local(callback))
+        .then()
+            .statusCode(200)
+            .body(containsString("Calendar connected"));
 
-        assertThat(first.statusCode()).isEqualTo(200);
-        assertThat(first.body()).contains("Calendar connected");
-        assertThat(replayed.statusCode()).isEqualTo(400);
-        assertThat(linkAgain.statusCode()).isEqualTo(400);
-        assertThat(linkAgain.body()).contains("This connect link has expired or was already used.");
+        server.given(browser).when().get(server.local(callback))
+        .then()
+            .statusCode(400);
+        server.given(browser).when().get(server.local(link))
+        .then()
+            .statusCode(400)
+            .body(containsString("This connect link has expired or was already used."));
     }
 
     @Test
@@ -253,9 +316,10 @@ class ConnectAndIsolationTest {
         assertThat(rows.of(alice.subject())).isNotNull();
     }
 
+    /** The tool's promise: the row is deleted here and the grant revoked at the calendar service. */
     @Test
     @Order(8)
-    void disconnectDeletesTheRowAndRevokesTheGrantUpstream() {
+    void disconnectForgetsTheCalendarAccountEverywhere() {
         UpstreamTokens before = server.bean(TokenRepository.class).find(alice.subject(), "calendar").orElseThrow().tokens();
         secretsSeen.add(before.refreshToken());
         try (McpUser aliceSteppedUp = server.login(TestStack.ALICE, "mcp:tools", CalendarTools.CALENDAR_DISCONNECT)) {
@@ -276,34 +340,34 @@ class ConnectAndIsolationTest {
 
     @Test
     @Order(9)
-    void mcpWithoutATokenGetsTheBearerChallenge() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.mcpUrl())
-                        .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-
-        assertThat(response.statusCode()).isEqualTo(401);
-        assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue("Bearer resource_metadata=\""
-                + stack.resource.resolve("/.well-known/oauth-protected-resource/mcp") + "\", scope=\"mcp:tools\"");
+    void mcpWithoutATokenGetsTheBearerChallenge() {
+        server.mcp()
+            .body(TOOLS_LIST)
+        .when()
+            .post(server.mcpUrl())
+        .then()
+            .statusCode(401)
+            .header("WWW-Authenticate", "Bearer resource_metadata=\""
+                    + stack.resource.resolve("/.well-known/oauth-protected-resource/mcp") + "\", scope=\"mcp:tools\"");
     }
 
     @Test
     @Order(10)
-    void anUpstreamTokenIsNotAnMcpToken() throws Exception {
+    void anUpstreamTokenIsNotAnMcpToken() {
         server.connect(bob, TestStack.BOB_CALENDAR);
         String upstreamToken = server.bean(TokenRepository.class).find(bob.subject(), "calendar").orElseThrow().tokens().accessToken();
         secretsSeen.add(upstreamToken);
 
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.mcpUrl())
-                        .header("Authorization", "Bearer " + upstreamToken)
-                        .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-
-        assertThat(response.statusCode()).isEqualTo(401);
-        assertThat(response.headers().firstValue("WWW-Authenticate").orElseThrow())
-                .startsWith("Bearer error=\"invalid_token\", error_description=\"The access token is invalid or expired\"");
-        assertThat(response.body()).doesNotContain(upstreamToken);
+        server.mcp()
+            .header("Authorization", "Bearer " + upstreamToken)
+            .body(TOOLS_LIST)
+        .when()
+            .post(server.mcpUrl())
+        .then()
+            .statusCode(401)
+            .header("WWW-Authenticate",
+                    startsWith("Bearer error=\"invalid_token\", error_description=\"The access token is invalid or expired\""))
+            .body(not(containsString(upstreamToken)));
     }
 
     @Test

@@ -11,9 +11,18 @@ import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.TextContent;
+import io.restassured.RestAssured;
+import io.restassured.config.EncoderConfig;
+import io.restassured.config.RestAssuredConfig;
+import io.restassured.filter.Filter;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -95,6 +104,35 @@ final class ServerInstance implements AutoCloseable {
     HttpResponse<String> completeConnect(URI link, UserCredentials calendarLogin, HeadlessUserAgent browser) {
         URI callback = browser.authorize(local(link), stack.resource.resolve("/connect/callback").toString(), calendarLogin);
         return browser.get(local(callback));
+    }
+
+    /** A rest-assured request with exactly the headers given (no charset appended), redirects not followed. */
+    RequestSpecification given() {
+        return RestAssured.given().redirects().follow(false).urlEncodingEnabled(false)
+                .config(RestAssuredConfig.config().encoderConfig(EncoderConfig.encoderConfig()
+                        .appendDefaultContentCharsetToContentTypeIfUndefined(false)));
+    }
+
+    /** The same from this browser: it sends the browser's cookies and keeps the ones the answer sets. */
+    RequestSpecification given(HeadlessUserAgent browser) {
+        Filter cookies = (request, response, next) -> {
+            URI uri = URI.create(request.getURI());
+            browser.cookies().get(uri, Map.of()).getOrDefault("Cookie", List.of())
+                    .forEach(cookie -> request.header("Cookie", cookie));
+            Response answer = next.next(request, response);
+            try {
+                browser.cookies().put(uri, Map.of("Set-Cookie", answer.headers().getValues("Set-Cookie")));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return answer;
+        };
+        return given().filter(cookies);
+    }
+
+    /** A Streamable HTTP POST to this instance's MCP endpoint, as an MCP client sends it, without a token. */
+    RequestSpecification mcp() {
+        return given().contentType("application/json").accept("application/json, text/event-stream");
     }
 
     static String text(CallToolResult result) {
