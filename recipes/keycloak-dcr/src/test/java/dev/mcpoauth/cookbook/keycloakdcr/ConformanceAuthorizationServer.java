@@ -83,7 +83,7 @@ public final class ConformanceAuthorizationServer {
                 if (attempt == 20) {
                     throw notYet;
                 }
-                Thread.sleep(250);
+                Thread.sleep(250); // not a Clock case: waits for the suite's Node process to open its callback port
             }
         }
     }

