@@ -1,7 +1,9 @@
 package dev.mcpoauth.cookbook.keycloakdcr;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.equalTo;
 
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -17,12 +19,6 @@ import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.TextContent;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -46,7 +42,6 @@ import org.junit.jupiter.api.io.TempDir;
 class KeycloakDcrClientTest {
 
     private DemoSetup demo;
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
     void start() throws Exception {
@@ -87,8 +82,9 @@ class KeycloakDcrClientTest {
         assertThat(Files.readString(store.file())).contains(registered.clientId());
     }
 
+    /** The stored registration and refresh token are enough: no browser, no new registration, a rotated refresh token. */
     @Test
-    void aSecondRunReusesTheRegistrationAndTheRefreshToken(@TempDir Path dir) throws Exception {
+    void aLaterRunResumesFromTheStoreWithoutABrowser(@TempDir Path dir) throws Exception {
         FileTokenStore store = new FileTokenStore(dir.resolve("tokens.json"));
         AtomicInteger browserOpened = new AtomicInteger();
         try (McpSyncClient mcp = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
@@ -147,11 +143,16 @@ class KeycloakDcrClientTest {
         }
         assertThat(store.loadTokens(demo.mcpUrl()).orElseThrow().refreshToken()).isNotEqualTo(original.refreshToken());
 
-        HttpResponse<String> replay = post(demo.realm.tokenEndpoint(), Map.of("grant_type", "refresh_token",
-                "refresh_token", original.refreshToken(), "client_id", client.clientId(), "resource", demo.mcpUrl()));
-
-        assertThat(replay.statusCode()).isEqualTo(400);
-        assertThat(replay.body()).contains("\"error\":\"invalid_grant\"");
+        given()
+            .formParam("grant_type", "refresh_token")
+            .formParam("refresh_token", original.refreshToken())
+            .formParam("client_id", client.clientId())
+            .formParam("resource", demo.mcpUrl())
+        .when()
+            .post(demo.realm.tokenEndpoint())
+        .then()
+            .statusCode(400)
+            .body("error", equalTo("invalid_grant"));
     }
 
     @Test
@@ -182,8 +183,9 @@ class KeycloakDcrClientTest {
                 "Refresh: refresh-token grant at " + demo.realm.tokenEndpoint());
     }
 
+    /** RFC 6749 section 5.2: {@code invalid_grant} ends the stored grant; the listener is told why the browser opens again. */
     @Test
-    void aRefusedRefreshIsReportedAndFallsBackToANewAuthorization() throws Exception {
+    void aRefusedRefreshStartsANewAuthorization() throws Exception {
         InMemoryTokenStore store = new InMemoryTokenStore();
         AtomicInteger browserOpened = new AtomicInteger();
         HeadlessUserAgent browser = new HeadlessUserAgent();
@@ -252,13 +254,5 @@ class KeycloakDcrClientTest {
 
     private static String text(CallToolResult result) {
         return ((TextContent) result.content().get(0)).text();
-    }
-
-    private HttpResponse<String> post(URI uri, Map<String, String> form) throws Exception {
-        String body = form.entrySet().stream()
-                .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-                .reduce((a, b) -> a + "&" + b).orElse("");
-        return http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

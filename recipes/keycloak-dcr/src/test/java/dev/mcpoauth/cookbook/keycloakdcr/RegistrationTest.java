@@ -2,6 +2,10 @@ package dev.mcpoauth.cookbook.keycloakdcr;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
@@ -12,25 +16,27 @@ import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
+import io.restassured.RestAssured;
+import io.restassured.config.EncoderConfig;
+import io.restassured.config.RestAssuredConfig;
+import io.restassured.specification.RequestSpecification;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import tools.jackson.databind.JsonNode;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -41,7 +47,6 @@ import tools.jackson.databind.json.JsonMapper;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RegistrationTest {
 
-    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     private DemoSetup demo;
     private URI registrationEndpoint;
 
@@ -108,29 +113,42 @@ class RegistrationTest {
         }
     }
 
+    static Stream<Arguments> redirectUrisOffLoopback() {
+        return Stream.of(
+                argumentSet("an https redirect to another host", "https://evil.example/callback"),
+                argumentSet("a plain http redirect to another host", "http://evil.example/callback"),
+                argumentSet("a javascript: URI", "javascript:alert(1)"),
+                argumentSet("a javascript: URI in mixed case", "JaVaScRiPt:alert(1)"),
+                argumentSet("a data: URI", "data:text/html,x"),
+                argumentSet("a loopback address as userinfo before another host", "http://127.0.0.1@evil.example/callback"));
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"https://evil.example/callback", "http://evil.example/callback",
-            "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "http://127.0.0.1@evil.example/callback"})
-    void anonymousRegistrationWithANonLoopbackRedirectIsRefused(String redirectUri) throws Exception {
-        HttpResponse<String> response = register(Map.of("client_name", "attacker",
-                "redirect_uris", List.of(redirectUri), "token_endpoint_auth_method", "none"));
-
-        assertThat(response.statusCode()).isEqualTo(403);
-        assertThat(json(response).path("error").asString()).isEqualTo("insufficient_scope");
+    @MethodSource("redirectUrisOffLoopback")
+    void anonymousRegistrationWithANonLoopbackRedirectIsRefused(String redirectUri) {
+        registration(Map.of("client_name", "attacker",
+                "redirect_uris", List.of(redirectUri), "token_endpoint_auth_method", "none"))
+        .when()
+            .post(registrationEndpoint)
+        .then()
+            .statusCode(403)
+            .body("error", equalTo("insufficient_scope"));
     }
 
     @Test
-    void anonymousRegistrationAskingForAScopeOutsideThePolicyIsRefused() throws Exception {
-        HttpResponse<String> response = register(Map.of("client_name", "greedy",
+    void anonymousRegistrationAskingForAScopeOutsideThePolicyIsRefused() {
+        registration(Map.of("client_name", "greedy",
                 "redirect_uris", List.of("http://127.0.0.1/callback"), "token_endpoint_auth_method", "none",
-                "scope", "mcp:tools offline_access"));
-
-        assertThat(response.statusCode()).isEqualTo(403);
-        assertThat(json(response).path("error_description").asString()).contains("Allowed Client Scopes");
+                "scope", "mcp:tools offline_access"))
+        .when()
+            .post(registrationEndpoint)
+        .then()
+            .statusCode(403)
+            .body("error_description", containsString("Allowed Client Scopes"));
     }
 
     @Test
-    void aRegisteredPublicClientWithoutPkceIsRefusedAtTheAuthorizationEndpoint() throws Exception {
+    void aRegisteredPublicClientWithoutPkceIsRefusedAtTheAuthorizationEndpoint() {
         String clientId = registerPublicClient();
 
         Map<String, String> error = authorizationError(Map.of("client_id", clientId, "response_type", "code",
@@ -143,7 +161,7 @@ class RegistrationTest {
     }
 
     @Test
-    void thePlainPkceMethodIsRefused() throws Exception {
+    void thePlainPkceMethodIsRefused() {
         String clientId = registerPublicClient();
 
         Map<String, String> error = authorizationError(Map.of("client_id", clientId, "response_type", "code",
@@ -163,39 +181,45 @@ class RegistrationTest {
                 .hasMessageContaining("invalid_target");
     }
 
-    private String registerPublicClient() throws Exception {
-        HttpResponse<String> response = register(Map.of("client_name", "no-pkce test",
-                "redirect_uris", List.of("http://127.0.0.1/callback"), "token_endpoint_auth_method", "none"));
-        assertThat(response.statusCode()).isEqualTo(201);
-        return json(response).path("client_id").asString();
+    private String registerPublicClient() {
+        return registration(Map.of("client_name", "no-pkce test",
+                "redirect_uris", List.of("http://127.0.0.1/callback"), "token_endpoint_auth_method", "none"))
+        .when()
+            .post(registrationEndpoint)
+        .then()
+            .statusCode(201)
+            .extract().path("client_id");
     }
 
-    private HttpResponse<String> register(Map<String, Object> metadata) throws Exception {
-        return http.send(HttpRequest.newBuilder(registrationEndpoint).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(JsonMapper.shared().writeValueAsString(metadata))).build(),
-                HttpResponse.BodyHandlers.ofString());
+    /** An anonymous RFC 7591 registration request, the JSON exactly as written. */
+    private static RequestSpecification registration(Map<String, Object> metadata) {
+        return given().contentType("application/json").body(JsonMapper.shared().writeValueAsString(metadata));
     }
 
     /** Keycloak reports these errors by redirecting to the client (RFC 6749 §4.1.2.1). */
-    private Map<String, String> authorizationError(Map<String, String> params) throws Exception {
+    private Map<String, String> authorizationError(Map<String, String> params) {
         String query = params.entrySet().stream()
                 .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
                 .reduce((a, b) -> a + "&" + b).orElseThrow();
-        HttpResponse<Void> response = http.send(HttpRequest.newBuilder(
-                URI.create(demo.realm.authorizationEndpoint() + "?" + query)).GET().build(),
-                HttpResponse.BodyHandlers.discarding());
-        assertThat(response.statusCode()).isEqualTo(302);
-        URI location = URI.create(response.headers().firstValue("Location").orElseThrow());
-        assertThat(location.toString()).startsWith("http://127.0.0.1:50000/callback?");
+        String location = given()
+        .when()
+            .get(demo.realm.authorizationEndpoint() + "?" + query)
+        .then()
+            .statusCode(302)
+            .header("Location", startsWith("http://127.0.0.1:50000/callback?"))
+            .extract().header("Location");
         Map<String, String> result = new LinkedHashMap<>();
-        for (String pair : location.getRawQuery().split("&")) {
+        for (String pair : URI.create(location).getRawQuery().split("&")) {
             String[] kv = pair.split("=", 2);
             result.put(kv[0], URLDecoder.decode(kv.length > 1 ? kv[1] : "", StandardCharsets.UTF_8));
         }
         return result;
     }
 
-    private static JsonNode json(HttpResponse<String> response) {
-        return JsonMapper.shared().readTree(response.body());
+    /** A rest-assured request sent as written: no charset appended, the URL not re-encoded, redirects not followed. */
+    private static RequestSpecification given() {
+        return RestAssured.given().redirects().follow(false).urlEncodingEnabled(false)
+                .config(RestAssuredConfig.config().encoderConfig(EncoderConfig.encoderConfig()
+                        .appendDefaultContentCharsetToContentTypeIfUndefined(false)));
     }
 }
