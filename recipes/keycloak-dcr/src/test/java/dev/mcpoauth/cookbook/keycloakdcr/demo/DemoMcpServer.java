@@ -5,6 +5,7 @@ import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
@@ -161,7 +162,10 @@ public final class DemoMcpServer implements AutoCloseable {
         private final String resourceMetadataUrl;
 
         BearerFilter(URI issuer, URI jwksUri) throws Exception {
-            JWKSource<SecurityContext> keys = JWKSourceBuilder.create(jwksUri.toURL()).build(); // cached, rate-limited
+            // Cached and rate-limited. Nimbus' default 500 ms fetch timeouts refused fresh tokens when a loaded CI
+            // machine answered the first JWKS fetch slowly (a fresh token refused with invalid_token).
+            JWKSource<SecurityContext> keys = JWKSourceBuilder.create(jwksUri.toURL(),
+                    new DefaultResourceRetriever(2_000, 2_000, 1 << 20)).build();
             jwt.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, keys));
             jwt.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(url.toString(),
                     new JWTClaimsSet.Builder().issuer(issuer.toString()).build(), Set.of("exp", "sub")));
