@@ -22,7 +22,7 @@ STABLE_SCENARIOS="metadata-default metadata-var1 metadata-var2 metadata-var3 bas
 NEXT_SCENARIOS="$STABLE_SCENARIOS resource-mismatch metadata-issuer-mismatch
   iss-supported-missing iss-wrong-issuer iss-unexpected iss-normalized"
 # These mock a 2026-07-28 MCP server by default, whose stateless wire (no initialize, _meta on every
-# request) the MCP Java SDK 2.1.0 client does not speak. Their OAuth checks are what matter here, so
+# request) the MCP Java SDK 2.2.0 client the cookbook uses does not speak. Their OAuth checks are what matter here, so
 # they run on the 2025-11-25 wire (--spec-version 2025-11-25 --force); the suite then skips two of
 # their checks (application_type in DCR, the step-up scope union), which other scenarios cover.
 WIRE_2025_SCENARIOS="iss-supported iss-not-advertised authorization-server-migration

@@ -638,7 +638,7 @@ class GatewayTest {
 
     @Test
     void aBackendsRefusalOfASessionlessCallReachesTheClientAsAJsonRpcError() {
-        // The MCP SDK 2.1.0 servlet answers this with a serialized exception, stack trace included.
+        // The MCP SDK 2.2.0 servlet answers this with a serialized exception, stack trace included.
         bearer(toolsOnlyToken()).body(WHOAMI).when().post(GatewayEnvironment.endpoint("notes")).then()
                 .statusCode(400)
                 .body(allOf(jsonRpcError(-32600, 3), not(containsString("stackTrace")), not(containsString("cause")),
