@@ -274,11 +274,14 @@ class McpEndpointTest {
         String session = openSession(baseScopeOnly);
         long listed = repositoryListings();
 
+        // The body is the tool's result. Its 200 alone proves nothing: the SDK (2.2.0) sends the event stream's
+        // headers before the tool runs.
         stack.mcp(everyTool).headers(inSession(session)).body(LIST_REPOSITORIES)
         .when()
             .post("/mcp")
         .then()
-            .statusCode(200);
+            .statusCode(200)
+            .body(containsString("\"structuredContent\":{\"repositories\":[\"alice/dotfiles\",\"alice/garden-planner\"]}"));
         assertThat(repositoryListings()).isEqualTo(listed + 1);
     }
 
