@@ -39,9 +39,14 @@ public record AuthenticatedUser(String subject, String username, String clientId
                 : McpTransportContext.EMPTY;
     }
 
-    /** In a tool handler: the user of the request being handled. */
+    /** In a 2025-11-25 tool handler: the user of the request being handled. */
     static AuthenticatedUser of(McpSyncServerExchange exchange) {
-        if (exchange.transportContext().get(KEY) instanceof AuthenticatedUser user) {
+        return of(exchange.transportContext());
+    }
+
+    /** The user in an MCP transport context, as both protocol revisions' tool handlers get it. */
+    static AuthenticatedUser of(McpTransportContext context) {
+        if (context.get(KEY) instanceof AuthenticatedUser user) {
             return user;
         }
         // Unreachable while McpAuthFilter guards /mcp; failing closed if that ever changes.

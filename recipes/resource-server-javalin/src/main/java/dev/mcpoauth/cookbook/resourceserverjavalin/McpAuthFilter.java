@@ -60,8 +60,10 @@ import tools.jackson.databind.node.ObjectNode;
  *   <li>the extra scope of the tool being called, else 403 {@code insufficient_scope} naming the scopes
  *       to ask for.</li>
  * </ol>
- * Then the MCP SDK's servlet handles the request, with the user attached for the tools; its error
- * answers leave as JSON-RPC errors ({@link JsonRpcErrors}).
+ * Then the MCP SDK's servlet for the request's protocol revision ({@link RevisionRouter}) handles it,
+ * with the user attached for the tools; error answers leave as JSON-RPC errors ({@link JsonRpcErrors}
+ * for 2025-11-25, the SDK's own for 2026-07-28). Session binding covers any request that names a session,
+ * whichever revision it claims.
  */
 final class McpAuthFilter extends HttpFilter {
 
@@ -174,6 +176,10 @@ final class McpAuthFilter extends HttpFilter {
             forwarded = JsonRpcBody.forwarded(request, body);
         }
         user.attachTo(forwarded);
+        if (RevisionRouter.isModern(request)) {
+            forwardToModernTransport(forwarded, response, chain, requestId);
+            return;
+        }
         JsonRpcErrors.TransportResponse transportResponse = new JsonRpcErrors.TransportResponse(
                 recordingNewSessions(response, user.subject()), requestId);
         try {
@@ -186,6 +192,39 @@ final class McpAuthFilter extends HttpFilter {
         }
         transportResponse.finish();
         forgetEndedSession(sessionId, request.getMethod(), response.getStatus());
+    }
+
+    /**
+     * A 2026-07-28 request ({@link RevisionRouter}): stateless, so no session to record. The SDK's modern
+     * transport writes its refusals itself as JSON-RPC errors whose codes clients act on (-32020 a header
+     * that disagrees with the body, -32022 an unsupported version), so they pass through unchanged; only
+     * what it leaves to the container (sendError: a refused Origin, shutting down) or a failure is answered
+     * here, as a JSON-RPC error without Java internals.
+     */
+    private static void forwardToModernTransport(HttpServletRequest request, HttpServletResponse response,
+                                                 FilterChain chain, JsonNode requestId)
+            throws IOException, ServletException {
+        HttpServletResponse noErrorPages = new HttpServletResponseWrapper(response) {
+            @Override
+            public void sendError(int status) throws IOException {
+                JsonRpcErrors.write(response, status, status >= 500 ? JsonRpcErrors.INTERNAL_ERROR
+                        : JsonRpcErrors.INVALID_REQUEST, status == 403 ? "Forbidden" : "Request refused", requestId);
+            }
+
+            @Override
+            public void sendError(int status, String ignoredMessage) throws IOException {
+                sendError(status);
+            }
+        };
+        try {
+            chain.doFilter(request, noErrorPages);
+        } catch (IOException | ServletException | RuntimeException failure) {
+            if (response.isCommitted()) {
+                throw failure;
+            }
+            response.resetBuffer();
+            JsonRpcErrors.write(response, 500, JsonRpcErrors.INTERNAL_ERROR, "Internal error", requestId);
+        }
     }
 
     // ---- challenges (RFC 6750 section 3, RFC 9728 section 5.1) -----------------------------------
@@ -248,7 +287,8 @@ final class McpAuthFilter extends HttpFilter {
             response.setHeader("Access-Control-Allow-Origin", origin);
             response.setHeader("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
             response.setHeader("Access-Control-Allow-Headers",
-                    "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID");
+                    "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, "
+                            + "Mcp-Method, Mcp-Name");
             response.setHeader("Access-Control-Expose-Headers", "WWW-Authenticate, Mcp-Session-Id");
             response.setHeader("Vary", "Origin");
         }
