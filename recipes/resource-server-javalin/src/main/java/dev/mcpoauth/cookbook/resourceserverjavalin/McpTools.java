@@ -79,8 +79,10 @@ public class McpTools {
                         .inputSchema(json, tool.inputSchema()).build())
                 .callHandler((exchange, request) -> {
                     Answer answer = call(tool, AuthenticatedUser.of(exchange), request.arguments());
-                    return CallToolResult.builder().addTextContent(answer.text())
-                            .structuredContent(answer.structuredContent()).isError(answer.isError()).build();
+                    CallToolResult.Builder result = CallToolResult.builder().addTextContent(answer.text())
+                            .isError(answer.isError());
+                    return answer.structuredContent() == null ? result.build()
+                            : result.structuredContent(answer.structuredContent()).build();
                 })
                 .build()).toList();
     }
