@@ -37,7 +37,12 @@ public record AuthenticatedUser(String subject, String username, String clientId
 
     /** In a tool handler: the user of the request being handled. */
     static AuthenticatedUser of(McpSyncServerExchange exchange) {
-        if (exchange.transportContext().get(CONTEXT_KEY) instanceof AuthenticatedUser user) {
+        return of(exchange.transportContext());
+    }
+
+    /** The same for both protocol revisions: the context the transport's extractor built. */
+    static AuthenticatedUser of(McpTransportContext context) {
+        if (context.get(CONTEXT_KEY) instanceof AuthenticatedUser user) {
             return user;
         }
         // Unreachable while Spring Security guards /mcp; failing closed if that ever changes.

@@ -2,6 +2,11 @@ package dev.mcpoauth.cookbook.resourceserverspring;
 
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.modern.McpSchema;
+import io.modelcontextprotocol.modern.server.McpRequestContext;
+import io.modelcontextprotocol.modern.server.RequestStateCodec;
+import io.modelcontextprotocol.modern.server.feature.ToolsFeature;
+import io.modelcontextprotocol.modern.server.transport.HttpServletMcpTransport;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.DefaultServerTransportSecurityValidator;
@@ -13,8 +18,9 @@ import org.springframework.context.annotation.Configuration;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The MCP server itself: the MCP Java SDK's Streamable HTTP transport is a plain servlet, mounted
- * at {@code /mcp} behind Spring Security's filter chain.
+ * The MCP server itself: the MCP Java SDK's Streamable HTTP transports for MCP 2025-11-25 and
+ * 2026-07-28 are plain servlets, mounted together at {@code /mcp} ({@link RevisionRouter}) behind
+ * Spring Security's filter chain.
  */
 @Configuration
 class McpServerConfig {
@@ -49,12 +55,50 @@ class McpServerConfig {
                 .build();
     }
 
+    // tag::modern-transport[]
+    /** MCP 2026-07-28: stateless, the same tools ({@link ModernTools}) and the same user. */
+    @Bean(destroyMethod = "closeGracefully")
+    HttpServletMcpTransport modernMcpTransport(McpJsonMapper json, McpServerProperties mcp, McpTools tools) {
+        return HttpServletMcpTransport.builder(io.modelcontextprotocol.modern.server.McpServer.builder()
+                        .serverInfo(McpSchema.Implementation.builder("mcp-oauth-cookbook-resource-server-spring", "0.1.0").build())
+                        .jsonMapper(json)
+                        .feature(ToolsFeature.ofSync(new ModernTools(tools, json)))
+                        .requestStateCodec(NO_REQUEST_STATE)
+                        .build())
+                .jsonMapper(json)
+                .endpoint("/mcp")
+                .contextExtractor(AuthenticatedUser::toTransportContext) // the same user, from Spring Security
+                .httpHeaderValidator(DefaultServerTransportSecurityValidator.builder()
+                        .allowedOrigins(mcp.allowedOrigins())
+                        .build())
+                .build();
+    }
+    // end::modern-transport[]
+
+    /** One servlet at {@code /mcp}; each request goes to the transport of the revision it speaks. */
     @Bean
-    ServletRegistrationBean<HttpServletStreamableServerTransportProvider> mcpServlet(
-            HttpServletStreamableServerTransportProvider transport) {
-        ServletRegistrationBean<HttpServletStreamableServerTransportProvider> registration =
-                new ServletRegistrationBean<>(transport, "/mcp");
+    ServletRegistrationBean<RevisionRouter> mcpServlet(HttpServletMcpTransport modernTransport,
+                                                      HttpServletStreamableServerTransportProvider transport) {
+        ServletRegistrationBean<RevisionRouter> registration =
+                new ServletRegistrationBean<>(new RevisionRouter(modernTransport, transport), "/mcp");
         registration.setAsyncSupported(true); // SSE responses are written asynchronously
         return registration;
     }
+
+    /**
+     * MCP 2026-07-28 multi round-trip: a tool may answer "input required" with a state the client sends
+     * back. No tool here does, so no state is ever issued, and any a request carries is refused (-32602).
+     * The SDK's default codec would instead sign with a random per-process key and log a warning.
+     */
+    private static final RequestStateCodec NO_REQUEST_STATE = new RequestStateCodec() {
+        @Override
+        public String seal(McpRequestContext context, String state) {
+            throw new IllegalStateException("No tool of this server asks for input");
+        }
+
+        @Override
+        public String open(McpRequestContext context, String sealed) {
+            return null;
+        }
+    };
 }

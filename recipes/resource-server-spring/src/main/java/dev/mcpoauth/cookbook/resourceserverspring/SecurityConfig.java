@@ -129,8 +129,10 @@ class SecurityConfig {
                     .scopes(scopes -> scopes.addAll(tools.scopesSupported(mcp.requiredScope())))
                     .resourceName("MCP OAuth Cookbook: Spring resource server")
                     .tlsClientCertificateBoundAccessTokens(false))))
-            // What Spring Security cannot see: the MCP session and the JSON-RPC body (the tool called).
-            .addFilterAfter(new McpAuthFilter(bearerChallenge, mcp.requiredScope(), tools::requiredScope),
+            // What Spring Security cannot see: the MCP session and the JSON-RPC body (the tool called),
+            // for both protocol revisions (RevisionRouter).
+            .addFilterAfter(new RevisionAwareMcpAuthFilter(
+                    new McpAuthFilter(bearerChallenge, mcp.requiredScope(), tools::requiredScope)),
                     AuthorizationFilter.class);
         return http.build();
     }
@@ -232,8 +234,9 @@ class SecurityConfig {
         CorsConfiguration endpoint = new CorsConfiguration();
         endpoint.setAllowedOrigins(mcp.allowedOrigins());
         endpoint.setAllowedMethods(List.of("GET", "POST", "DELETE", "OPTIONS"));
+        // Mcp-Method and Mcp-Name: the headers MCP 2026-07-28 mirrors the method and tool name into.
         endpoint.setAllowedHeaders(List.of("Authorization", "Content-Type", "Accept", "Mcp-Session-Id",
-                "MCP-Protocol-Version", "Last-Event-ID"));
+                "MCP-Protocol-Version", "Last-Event-ID", "Mcp-Method", "Mcp-Name"));
         endpoint.setExposedHeaders(List.of("WWW-Authenticate", "Mcp-Session-Id"));
 
         UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
