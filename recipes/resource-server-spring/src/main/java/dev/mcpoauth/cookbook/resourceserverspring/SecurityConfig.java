@@ -62,7 +62,8 @@ import org.springframework.web.filter.CorsFilter;
  *   <li>the server's base scope, else 403 {@code insufficient_scope} naming it (MCP step-up).</li>
  * </ol>
  * The second half is {@link McpAuthFilter}: the MCP session and the JSON-RPC body, which Spring
- * Security cannot see. Spring Security also serves the RFC 9728 metadata.
+ * Security cannot see, for both protocol revisions ({@link RevisionAwareMcpAuthFilter}). Spring Security
+ * also serves the RFC 9728 metadata.
  */
 @Configuration
 class SecurityConfig {
