@@ -244,6 +244,22 @@ class ModernProtocolTest {
                 .body("error.code", equalTo(-32600)).body("error.message", equalTo("Origin not allowed"));
     }
 
+    /**
+     * Spring's CORS sees the server's own origin as same-origin and lets it pass; the SDK's Origin validator,
+     * which knows only the listed origins, refuses it with {@code sendError(403)}. That reaches neither Spring
+     * Boot's error page nor Spring Security's 401 on the {@code /error} dispatch.
+     */
+    @Test
+    void theModernTransportsOwnRefusalIsAJsonRpcErrorNotSpringsErrorPage() {
+        Response response = modernRequest(aliceReader, "tools/list", null).header("Origin", "http://localhost:" + port)
+                .body(request(1, "tools/list", "")).post(mcpUrl());
+
+        response.then().statusCode(403).contentType(startsWith("application/json")).header("WWW-Authenticate", nullValue())
+                .body("jsonrpc", equalTo("2.0")).body("error.code", equalTo(-32600))
+                .body("error.message", equalTo("Request refused")); // NoErrorPageOnMcp's text, not CORS's
+        assertThat(response.asString()).doesNotContain("timestamp", "path", "Exception", "java.");
+    }
+
     /** Spring's CORS answers the preflight: a browser client may send the headers 2026-07-28 adds. */
     @Test
     void aListedBrowserOriginMaySendTheModernHeaders() {
