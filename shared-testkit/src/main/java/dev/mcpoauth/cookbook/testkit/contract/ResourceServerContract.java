@@ -22,8 +22,10 @@ import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.oneOf;
 import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import com.nimbusds.jwt.SignedJWT;
@@ -43,12 +45,14 @@ import dev.mcpoauth.cookbook.testkit.demo.ClientWalkthrough;
 import dev.mcpoauth.cookbook.testkit.keycloak.Realm;
 import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
 import dev.mcpoauth.cookbook.testkit.mcp.BearerChallenge;
+import dev.mcpoauth.cookbook.testkit.mcp.Mcp2026TestClient;
 import dev.mcpoauth.cookbook.testkit.mcp.McpTestClient;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow.Tokens;
 import dev.mcpoauth.cookbook.testkit.tokens.TokenForge;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException;
+import io.modelcontextprotocol.modern.client.transport.McpHttpStatusException;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
@@ -82,6 +86,7 @@ import java.util.function.BiFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Nested;
@@ -92,6 +97,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.core.type.TypeReference;
@@ -108,12 +114,17 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>The tests, grouped and run in this order: {@link Discovery}, {@link RefusedTokens},
  * {@link InsufficientScope}, {@link SignIn}, {@link Registration}, {@link SessionsAndKeys},
- * {@link Transport}, {@link Outages}, {@link ProbeRun}. The order matters where tests share what the
+ * {@link Transport}, {@link Outages}, {@link ProbeRun}, {@link Mcp2026}. The order matters where tests share what the
  * demo users own: alice's step-up (her first note) before {@link SignIn}'s isolation test adds
  * another, bob's empty notes before the walk-through adds one. Each states what an attacker (or a client)
  * sends, and the exact answer. Forged tokens are signed with a key the realm publishes (see
  * {@link TokenForge}), so each fails for the single reason under test;
- * {@link RefusedTokens#acceptsTheForgedControlToken()} proves the forge itself is trusted.
+ * {@link RefusedTokens#acceptsTheForgedControlToken(Wire)} proves the forge itself is trusted.
+ *
+ * <p>Every recipe speaks MCP 2025-11-25. Where it also speaks 2026-07-28 on the same URL
+ * ({@link ResourceServerUnderTest#speakingMcp2026()}), each test whose request does not depend on the
+ * revision sends it in both ({@link Wire}), and {@link Mcp2026} adds what only 2026-07-28 has; where
+ * it does not, those cases are skipped with a message that says why.
  *
  * <p>Where the contract checks what {@code make probe} checks (challenge parsing, metadata locations
  * and contents, the verdict on a refused request), it calls the probe's code
@@ -245,14 +256,20 @@ public abstract class ResourceServerContract {
     @Order(2)
     class RefusedTokens {
 
-        @Test
-        void acceptsTheForgedControlToken() {
-            postInitialize(forge.valid(audience(), "forged-user", BASE_SCOPE)).then().statusCode(200);
+        @ParameterizedTest(name = "over {0}")
+        @EnumSource(Wire.class)
+        void acceptsTheForgedControlToken(Wire wire) {
+            assumeSpoken(wire);
+
+            postFirstRequest(wire, forge.valid(audience(), "forged-user", BASE_SCOPE)).then().statusCode(200);
         }
 
-        @Test
-        void rejectsARequestWithoutTokenWithAChallengeThatLeadsToDiscovery() {
-            Response response = mcpRequest().body(INITIALIZE).post(mcpEndpoint());
+        @ParameterizedTest(name = "over {0}")
+        @EnumSource(Wire.class)
+        void rejectsARequestWithoutTokenWithAChallengeThatLeadsToDiscovery(Wire wire) {
+            assumeSpoken(wire);
+
+            Response response = mcpRequest(wire, wire.firstRequest()).post(mcpEndpoint());
 
             assertAllPass(UnauthorizedResponse.judge(RejectedCredential.NO_TOKEN, response.statusCode(),
                     response.headers().getValues("WWW-Authenticate"), resourceMetadataUrl()));
@@ -281,15 +298,15 @@ public abstract class ResourceServerContract {
                     .header("WWW-Authenticate", bearerChallengeWith(Map.of("resource_metadata", resourceMetadataUrl())));
         }
 
-        @Test
-        void ignoresATokenInTheQueryString() throws Exception {
+        @ParameterizedTest(name = "over {0}")
+        @EnumSource(Wire.class)
+        void ignoresATokenInTheQueryString(Wire wire) throws Exception {
+            assumeSpoken(wire);
             String token = http.track(forge.valid(audience(), "forged-user", BASE_SCOPE));
 
             // JDK client: the query goes out exactly as written, without a client's re-encoding.
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(mcpEndpoint() + "?access_token=" + token))
-                    .header("Content-Type", "application/json")
-                    .header("Accept", MCP_ACCEPT)
-                    .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+            HttpResponse<String> response = http.send(jdkMcpRequest(wire, wire.firstRequest())
+                    .uri(URI.create(mcpEndpoint() + "?access_token=" + token)));
 
             assertThat(response.statusCode()).isEqualTo(401);
             assertThat(challenge(response).parameters()).isEqualTo(noTokenChallenge());
@@ -340,10 +357,16 @@ public abstract class ResourceServerContract {
                                     BASE_SCOPE + " " + server.tools().stepUpScope())));
         }
 
+        static Stream<Arguments> forgedTokensOverEachWire() {
+            return overEachWire(forgedTokens());
+        }
+
         @ParameterizedTest(name = "{argumentSetName}")
-        @MethodSource("forgedTokens")
-        void rejectsAForgedToken(RejectedCredential kind, Forgery forgery) {
-            assertInvalidToken(kind, forgery.apply(forge, server()));
+        @MethodSource("forgedTokensOverEachWire")
+        void rejectsAForgedToken(Wire wire, RejectedCredential kind, Forgery forgery) {
+            assumeSpoken(wire);
+
+            assertInvalidToken(wire, kind, forgery.apply(forge, server()));
         }
 
         @Test
@@ -359,8 +382,10 @@ public abstract class ResourceServerContract {
             assertInvalidToken(RejectedCredential.EXPIRED, forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofSeconds(90)));
         }
 
-        @Test
-        void rejectsARealTokenIssuedForAnotherResource() throws Exception {
+        @ParameterizedTest(name = "over {0}")
+        @EnumSource(Wire.class)
+        void rejectsARealTokenIssuedForAnotherResource(Wire wire) throws Exception {
+            assumeSpoken(wire);
             // Same realm, user and client: only the RFC 8707 resource differs. Token passthrough stops here.
             URI otherResource = ContractRealm.otherResourceUrl(mcpUrl());
             String tokenForOtherApi = AuthorizationCodeFlow.with(realm(), CLIENT_ID)
@@ -368,7 +393,7 @@ public abstract class ResourceServerContract {
                     .run(new HeadlessUserAgent(), ALICE).accessToken();
             assertThat(SignedJWT.parse(tokenForOtherApi).getJWTClaimsSet().getAudience()).containsExactly(otherResource.toString());
 
-            assertInvalidToken(RejectedCredential.WRONG_AUDIENCE, tokenForOtherApi);
+            assertInvalidToken(wire, RejectedCredential.WRONG_AUDIENCE, tokenForOtherApi);
         }
 
         static Stream<Arguments> malformedAuthorizationHeaders() {
@@ -382,29 +407,40 @@ public abstract class ResourceServerContract {
                     argumentSet("the scheme in lower case, then only spaces", "bearer" + " ".repeat(40)));
         }
 
+        static Stream<Arguments> malformedAuthorizationHeadersOverEachWire() {
+            return overEachWire(malformedAuthorizationHeaders());
+        }
+
         @ParameterizedTest(name = "{argumentSetName}")
-        @MethodSource("malformedAuthorizationHeaders")
-        void rejectsAMalformedAuthorizationHeader(String header) throws Exception {
+        @MethodSource("malformedAuthorizationHeadersOverEachWire")
+        void rejectsAMalformedAuthorizationHeader(Wire wire, String header) throws Exception {
+            assumeSpoken(wire);
+
             // JDK client: the header goes out byte for byte, non-ASCII and trailing spaces included.
-            HttpResponse<String> response = http.send(jdkMcpRequest().header("Authorization", header)
-                    .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+            HttpResponse<String> response = http.send(jdkMcpRequest(wire, wire.firstRequest()).header("Authorization", header));
 
             assertThat(response.statusCode()).isEqualTo(401);
             assertThat(challenge(response).get("error")).isEqualTo("invalid_token");
         }
 
-        @Test
-        void answersOtherSchemesWithTheBearerChallenge() {
-            mcpRequest().header("Authorization", "Basic YWxpY2U6YWxpY2U=").body(INITIALIZE)
+        @ParameterizedTest(name = "over {0}")
+        @EnumSource(Wire.class)
+        void answersOtherSchemesWithTheBearerChallenge(Wire wire) {
+            assumeSpoken(wire);
+
+            mcpRequest(wire, wire.firstRequest()).header("Authorization", "Basic YWxpY2U6YWxpY2U=")
                     .when().post(mcpEndpoint())
                     .then().statusCode(401).header("WWW-Authenticate", bearerChallenge(noTokenChallenge()));
         }
 
-        @Test
-        void rejectsAnOversizedTokenBeforeParsingIt() throws Exception {
+        @ParameterizedTest(name = "over {0}")
+        @EnumSource(Wire.class)
+        void rejectsAnOversizedTokenBeforeParsingIt(Wire wire) throws Exception {
+            assumeSpoken(wire);
+
             // JDK client: a 12 KiB header, sent as it is.
-            HttpResponse<String> response = http.send(jdkMcpRequest().header("Authorization", "Bearer " + "a".repeat(12 * 1024))
-                    .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
+            HttpResponse<String> response = http.send(jdkMcpRequest(wire, wire.firstRequest())
+                    .header("Authorization", "Bearer " + "a".repeat(12 * 1024)));
 
             assertThat(response.statusCode()).isEqualTo(401);
             assertThat(challenge(response).get("error")).isEqualTo("invalid_token");
@@ -431,9 +467,12 @@ public abstract class ResourceServerContract {
     @Order(3)
     class InsufficientScope {
 
-        @Test
-        void rejectsATokenWithoutTheServersScopeWith403() {
-            postInitialize(forge.valid(audience(), "forged-user", "profile"))
+        @ParameterizedTest(name = "over {0}")
+        @EnumSource(Wire.class)
+        void rejectsATokenWithoutTheServersScopeWith403(Wire wire) {
+            assumeSpoken(wire);
+
+            postFirstRequest(wire, forge.valid(audience(), "forged-user", "profile"))
                     .then().statusCode(403)
                     .header("WWW-Authenticate", bearerChallengeWith(Map.of("error", "insufficient_scope",
                             "scope", BASE_SCOPE, "resource_metadata", resourceMetadataUrl())));
@@ -774,19 +813,21 @@ public abstract class ResourceServerContract {
                     .then().statusCode(202);
         }
 
-        static List<BodyAttack> bodyAttacks() {
-            return BodyAttack.all();
+        static Stream<Arguments> bodyAttacks() {
+            return overEachWire(BodyAttack.all().stream().map(attack -> argumentSet(attack.name(), attack)));
         }
 
         /**
          * The step-up call for a token without the step-up scope, sent in every form a filter and the MCP
          * transport could read differently: each is refused with the exact answer, and the tool did not
          * run. The same call in plain UTF-8 gets the 403 step-up challenge
-         * ({@link InsufficientScope#aToolNeedingAnExtraScopeAnswers403NamingTheScopesToAskFor()}).
+         * ({@link InsufficientScope#aToolNeedingAnExtraScopeAnswers403NamingTheScopesToAskFor()}). Over
+         * 2026-07-28 the headers name the call as the intact body would: the attack is in the body alone.
          */
-        @ParameterizedTest(name = "{0}")
+        @ParameterizedTest(name = "{argumentSetName}")
         @MethodSource("bodyAttacks")
-        void refusesWithoutRunningAToolCallTheTransportCouldReadDifferently(BodyAttack attack) throws Exception {
+        void refusesWithoutRunningAToolCallTheTransportCouldReadDifferently(Wire wire, BodyAttack attack) throws Exception {
+            assumeSpoken(wire);
             try (McpSyncClient alice = McpTestClient.connect(mcpEndpoint(), () -> aliceToken)) {
                 if (!stepUpStatePrepared) {
                     tools().prepareStepUpState().accept(alice);
@@ -794,8 +835,9 @@ public abstract class ResourceServerContract {
                 }
                 Object before = tools().stateTheStepUpCallChanges().apply(alice);
 
-                HttpResponse<String> response = sendInSession(attack.contentType(), attack.contentEncoding(),
-                        attack.body().apply(toolCallJson(tools().stepUpCall(), 41)));
+                String call = toolCallJson(tools().stepUpCall(), 41);
+                HttpResponse<String> response = send(wire, call, attack.contentType(), attack.contentEncoding(),
+                        attack.body().apply(wire.body(call)));
 
                 if (attack.status() == 403) {
                     assertThat(response.statusCode()).isEqualTo(403);
@@ -810,10 +852,13 @@ public abstract class ResourceServerContract {
         }
 
         /** The control for the attacks above: the same hand-made request, in plain UTF-8, of a tool the token may call, runs. */
-        @Test
-        void runsAHandMadeToolCallInUtf8WhenTheTokenMayCallTheTool() throws Exception {
-            HttpResponse<String> response = sendInSession("application/json", null,
-                    toolCallJson(tools().identityCall(), 42).getBytes(StandardCharsets.UTF_8));
+        @ParameterizedTest(name = "over {0}")
+        @EnumSource(Wire.class)
+        void runsAHandMadeToolCallInUtf8WhenTheTokenMayCallTheTool(Wire wire) throws Exception {
+            assumeSpoken(wire);
+            String call = toolCallJson(tools().identityCall(), 42);
+
+            HttpResponse<String> response = send(wire, call, "application/json", null, wire.body(call).getBytes(StandardCharsets.UTF_8));
 
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.body()).contains("\"id\":42").contains("\"result\"").doesNotContain("\"error\"");
@@ -841,11 +886,14 @@ public abstract class ResourceServerContract {
                     .then().spec(jsonRpcError(404, -32600));
         }
 
-        @Test
-        void refusesABrowserRequestFromAForeignOrigin() {
+        @ParameterizedTest(name = "over {0}")
+        @EnumSource(Wire.class)
+        void refusesABrowserRequestFromAForeignOrigin(Wire wire) {
+            assumeSpoken(wire);
+
             // MCP transport spec: validate Origin on Streamable HTTP (DNS rebinding defence).
-            mcpRequest().header("Authorization", "Bearer " + aliceToken).header("Origin", "http://evil.example")
-                    .body(INITIALIZE)
+            mcpRequest(wire, wire.firstRequest()).header("Authorization", "Bearer " + aliceToken)
+                    .header("Origin", "http://evil.example")
                     .when().post(mcpEndpoint())
                     .then().spec(jsonRpcError(403, -32600));
         }
@@ -875,15 +923,21 @@ public abstract class ResourceServerContract {
                     .then().statusCode(405);
         }
 
-        /** A POST in alice's session with this Content-Type, Content-Encoding and body. */
-        private HttpResponse<String> sendInSession(String contentType, String contentEncoding, byte[] body) throws Exception {
+        /**
+         * Alice's POST of these bytes with this Content-Type and Content-Encoding: over 2025-11-25 in her
+         * session, over 2026-07-28 with the headers that name {@code call}, the request the bytes were made from.
+         */
+        private HttpResponse<String> send(Wire wire, String call, String contentType, String contentEncoding, byte[] body)
+                throws Exception {
             // JDK client: the body goes out byte for byte, with no Content-Type or charset added.
             HttpRequest.Builder request = HttpRequest.newBuilder(mcpEndpoint())
                     .header("Accept", MCP_ACCEPT)
                     .header("Authorization", "Bearer " + aliceToken)
-                    .header("Mcp-Session-Id", sessionId)
-                    .header("MCP-Protocol-Version", "2025-11-25")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            if (wire == Wire.MCP_2025_11_25) {
+                request.header("Mcp-Session-Id", sessionId).header("MCP-Protocol-Version", wire.version);
+            }
+            wire.headers(call).forEach(request::header);
             if (contentType != null) {
                 request.header("Content-Type", contentType);
             }
@@ -1010,6 +1064,186 @@ public abstract class ResourceServerContract {
         }
     }
 
+    /**
+     * MCP 2026-07-28 on the same URL as 2025-11-25: the SDK's clients of both revisions, and what only
+     * this revision lets an attacker try: a header naming another call than the body, a session id on a
+     * stateless request. Wire-independent refusals run over both revisions in the groups above. Skipped,
+     * saying so, where the recipe does not speak 2026-07-28 yet.
+     */
+    @Nested
+    @Order(10)
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class Mcp2026 {
+
+        private static final Wire MODERN = Wire.MCP_2026_07_28;
+
+        @BeforeEach
+        void onlyWhereTheRecipeSpeaksIt() {
+            assumeSpoken(MODERN);
+        }
+
+        @Test
+        void theSdkClientDiscoversTheServerAndListsTheRecipesTools() {
+            String token = login(ALICE, BASE_SCOPE).accessToken();
+            var client = Mcp2026TestClient.connect(mcpEndpoint(), () -> token);
+
+            var discovered = client.discover();
+            var listed = client.listTools().list().tools();
+
+            assertThat(discovered.supportedVersions()).contains(MODERN.version);
+            assertThat(listed).extracting(tool -> tool.name()).containsExactlyInAnyOrderElementsOf(tools().names());
+        }
+
+        @Test
+        void theSdkClientsOfBothRevisionsGetTheSameAnswerFromTheSameUrl() throws Exception {
+            Tokens tokens = login(ALICE, BASE_SCOPE);
+            CallToolRequest call = tools().identityCall();
+            Map<String, Object> alice = tools().expectedIdentity()
+                    .of(SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getSubject(), "alice");
+
+            var modern = Mcp2026TestClient.connect(mcpEndpoint(), tokens::accessToken)
+                    .tool(call.name()).arguments(call.arguments()).call();
+            CallToolResult legacy;
+            try (McpSyncClient client = McpTestClient.connect(mcpEndpoint(), tokens::accessToken)) {
+                legacy = client.callTool(call);
+            }
+
+            assertThat(modern.isError()).isNotEqualTo(Boolean.TRUE);
+            assertThat(modern.structuredContent()).isEqualTo(alice);
+            assertThat(legacy.structuredContent()).isEqualTo(alice);
+        }
+
+        @Test
+        void aRequestWithoutTokenGetsTheSameChallengeAsOver2025() {
+            String legacyChallenge = mcpRequest(Wire.MCP_2025_11_25, INITIALIZE).post(mcpEndpoint()).header("WWW-Authenticate");
+
+            Response response = mcpRequest(MODERN, TOOLS_LIST).post(mcpEndpoint());
+
+            response.then().statusCode(401).header("WWW-Authenticate", equalTo(legacyChallenge));
+        }
+
+        @Test
+        void theSdkClientSeesARefusedTokenAsAnHttpStatusWithTheChallenge() {
+            var client = Mcp2026TestClient.connect(mcpEndpoint(), () -> "not-a-token");
+
+            Throwable refused = catchThrowable(client::discover);
+
+            McpHttpStatusException failure = Mcp2026TestClient.httpFailure(refused).orElseThrow();
+            assertThat(failure.statusCode()).isEqualTo(401);
+            BearerChallenge challenge = BearerChallenge.parse(failure.headers().firstValue("WWW-Authenticate").orElseThrow());
+            assertThat(challenge.get("error")).isEqualTo("invalid_token");
+            assertThat(challenge.get("resource_metadata")).isEqualTo(resourceMetadataUrl());
+        }
+
+        @Test
+        void theSdkClientGets403NamingTheScopesToAskForAndTheToolDoesNotRun() {
+            String token = login(ALICE, BASE_SCOPE).accessToken();
+            CallToolRequest call = tools().stepUpCall();
+            var client = Mcp2026TestClient.connect(mcpEndpoint(), () -> token);
+            try (McpSyncClient alice = McpTestClient.connect(mcpEndpoint(), () -> token)) {
+                Object before = tools().stateTheStepUpCallChanges().apply(alice);
+
+                Throwable refused = catchThrowable(() -> client.tool(call.name()).arguments(call.arguments()).call());
+
+                McpHttpStatusException failure = Mcp2026TestClient.httpFailure(refused).orElseThrow();
+                assertThat(failure.statusCode()).isEqualTo(403);
+                BearerChallenge challenge = BearerChallenge.parse(failure.headers().firstValue("WWW-Authenticate").orElseThrow());
+                assertThat(challenge.get("error")).isEqualTo("insufficient_scope");
+                assertThat(challenge.get("scope")).isEqualTo(BASE_SCOPE + " " + tools().stepUpScope());
+                assertThat(challenge.get("resource_metadata")).isEqualTo(resourceMetadataUrl());
+                assertThat(tools().stateTheStepUpCallChanges().apply(alice)).as("what the tool would have changed").isEqualTo(before);
+            }
+        }
+
+        @Test
+        void theScopeCheckJudgesTheCallInTheBodyNotTheNameInTheHeader() {
+            String token = login(ALICE, BASE_SCOPE).accessToken();
+            try (McpSyncClient alice = McpTestClient.connect(mcpEndpoint(), () -> token)) {
+                Object before = tools().stateTheStepUpCallChanges().apply(alice);
+
+                // Mcp-Name names a tool the token may call; the body is the step-up call.
+                Response response = callNamedInHeader(token, tools().stepUpCall(), tools().identityCall().name());
+
+                response.then().statusCode(403).header("WWW-Authenticate", bearerChallengeWith(Map.of(
+                        "error", "insufficient_scope", "scope", BASE_SCOPE + " " + tools().stepUpScope())));
+                assertThat(tools().stateTheStepUpCallChanges().apply(alice)).as("what the tool would have changed").isEqualTo(before);
+            }
+        }
+
+        @Test
+        void aBodyThatDisagreesWithMcpNameIsRefusedAndTheToolDoesNotRun() {
+            // A token that may make the step-up call: the only thing wrong is the disagreement.
+            String token = login(ALICE, BASE_SCOPE, tools().stepUpScope()).accessToken();
+            try (McpSyncClient alice = McpTestClient.connect(mcpEndpoint(), () -> token)) {
+                Object before = tools().stateTheStepUpCallChanges().apply(alice);
+
+                Response response = callNamedInHeader(token, tools().stepUpCall(), tools().identityCall().name());
+
+                response.then().spec(jsonRpcError(400, -32020)); // Streamable HTTP, "Standard Request Headers"
+                assertThat(tools().stateTheStepUpCallChanges().apply(alice)).as("what the tool would have changed").isEqualTo(before);
+            }
+        }
+
+        @Test
+        void anotherUsersSessionIdGetsNothingOverThisRevisionEither() {
+            // Session binding covers every request that names a session, whichever revision it is written in.
+            String aliceToken = http.track(forge.valid(audience(), "alice-subject", BASE_SCOPE));
+            String bobToken = http.track(forge.valid(audience(), "bob-subject", BASE_SCOPE));
+            String bobsSession = postInitialize(bobToken).then().statusCode(200).extract().header("Mcp-Session-Id");
+
+            mcpRequest(MODERN, TOOLS_LIST).header("Authorization", "Bearer " + aliceToken).header("Mcp-Session-Id", bobsSession)
+                    .when().post(mcpEndpoint())
+                    .then().spec(jsonRpcError(404, -32600)).header("Mcp-Session-Id", nullValue());
+        }
+
+        @Test
+        void aRequestIsStatelessEvenWithItsOwnSessionId() throws Exception {
+            Tokens tokens = login(ALICE, BASE_SCOPE);
+            String ownSession = postInitialize(tokens.accessToken()).then().statusCode(200).extract().header("Mcp-Session-Id");
+
+            mcpRequest(MODERN, toolCallJson(tools().identityCall(), 4)).header("Authorization", "Bearer " + tokens.accessToken())
+                    .header("Mcp-Session-Id", ownSession)
+                    .when().post(mcpEndpoint())
+                    .then().statusCode(200).header("Mcp-Session-Id", nullValue())
+                    .body("result.structuredContent", equalTo(tools().expectedIdentity()
+                            .of(SignedJWT.parse(tokens.accessToken()).getJWTClaimsSet().getSubject(), "alice")));
+        }
+
+        /** What the headers name, the body sent, and the exact refusal. */
+        Stream<Arguments> refusedRequests() {
+            String listTools = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{}}";
+            String unknownMethod = listTools.replace("tools/list", "tools/nope");
+            String unknownTool = toolCallJson(new CallToolRequest("no_such_tool", Map.of()), 1);
+            String forgedState = toolCallJson(tools().identityCall(), 1)
+                    .replaceFirst("\"params\":\\{", "\"params\":{\"requestState\":\"forged.state\",");
+            return Stream.of(
+                    argumentSet("an unknown method: 404, -32601", unknownMethod, MODERN.body(unknownMethod), 404, -32601),
+                    argumentSet("no _meta: 400, -32602", listTools, listTools, 400, -32602),
+                    argumentSet("Mcp-Method disagrees with the body: 400, -32020", listTools, MODERN.body(Wire.SERVER_DISCOVER), 400, -32020),
+                    argumentSet("an unknown tool: 400, -32602", unknownTool, MODERN.body(unknownTool), 400, -32602),
+                    argumentSet("a request state this server never issued: 400, -32602", forgedState, MODERN.body(forgedState), 400, -32602));
+        }
+
+        @ParameterizedTest(name = "{argumentSetName}")
+        @MethodSource("refusedRequests")
+        void refusalsAreJsonRpcErrorsWithoutJavaInternals(String named, String body, int status, int code) {
+            String token = login(ALICE, BASE_SCOPE, tools().stepUpScope()).accessToken();
+
+            mcpRequest().headers(MODERN.headers(named)).header("Authorization", "Bearer " + token).body(body)
+                    .when().post(mcpEndpoint())
+                    .then().spec(jsonRpcError(status, code)); // ContractHttp checks every body for Java internals
+        }
+
+        /** A tool call over this revision whose Mcp-Name header says {@code mcpName}, whatever the body calls. */
+        private Response callNamedInHeader(String token, CallToolRequest call, String mcpName) {
+            String request = toolCallJson(call, 7);
+            Map<String, String> headers = MODERN.headers(request);
+            headers.put("Mcp-Name", mcpName);
+            return mcpRequest().headers(headers).header("Authorization", "Bearer " + http.track(token))
+                    .body(MODERN.body(request)).post(mcpEndpoint());
+        }
+    }
+
     // ---- what the tests above share --------------------------------------------------------------------
 
     /** How one forged token is made, for the server under test. */
@@ -1079,7 +1313,12 @@ public abstract class ResourceServerContract {
 
     /** The probe's verdict on the answer (every check passes), then this cookbook's exact values. */
     private void assertInvalidToken(RejectedCredential kind, String token) {
-        Response response = postInitialize(token);
+        assertInvalidToken(Wire.MCP_2025_11_25, kind, token);
+    }
+
+    /** The same, for the first request of a client of this revision. */
+    private void assertInvalidToken(Wire wire, RejectedCredential kind, String token) {
+        Response response = postFirstRequest(wire, token);
 
         assertAllPass(UnauthorizedResponse.judge(kind, response.statusCode(),
                 response.headers().getValues("WWW-Authenticate"), resourceMetadataUrl()));
@@ -1089,7 +1328,42 @@ public abstract class ResourceServerContract {
 
     /** An MCP {@code initialize} with this bearer token. */
     private Response postInitialize(String token) {
-        return mcpRequest().header("Authorization", "Bearer " + http.track(token)).body(INITIALIZE).post(mcpEndpoint());
+        return postFirstRequest(Wire.MCP_2025_11_25, token);
+    }
+
+    /** What a client of this revision sends first ({@code initialize}, {@code server/discover}), with this bearer token. */
+    private Response postFirstRequest(Wire wire, String token) {
+        return mcpRequest(wire, wire.firstRequest()).header("Authorization", "Bearer " + http.track(token)).post(mcpEndpoint());
+    }
+
+    /** This JSON-RPC request, POSTed as a client of this revision writes it: its body and its headers. */
+    private RequestSpecification mcpRequest(Wire wire, String request) {
+        return mcpRequest().headers(wire.headers(request)).body(wire.body(request));
+    }
+
+    /** The same with the JDK client, for requests that need byte-level control of the headers. */
+    private HttpRequest.Builder jdkMcpRequest(Wire wire, String request) {
+        HttpRequest.Builder builder = jdkMcpRequest().POST(HttpRequest.BodyPublishers.ofString(wire.body(request)));
+        wire.headers(request).forEach(builder::header);
+        return builder;
+    }
+
+    /** Every recipe speaks 2025-11-25; a test over 2026-07-28 is skipped, and says so, where the recipe does not speak it yet. */
+    private void assumeSpoken(Wire wire) {
+        assumeTrue(wire == Wire.MCP_2025_11_25 || server().speaksMcp2026(), () -> server().resourceName()
+                + " does not speak MCP 2026-07-28 (yet): ResourceServerUnderTest.speakingMcp2026() turns this test on");
+    }
+
+    /** Each case once per revision, named after both: "expired five minutes ago, over 2026-07-28". */
+    private static Stream<Arguments> overEachWire(Stream<Arguments> cases) {
+        List<Arguments> all = cases.toList();
+        return Stream.of(Wire.values()).flatMap(wire -> all.stream().map(each -> {
+            Object[] arguments = new Object[each.get().length + 1];
+            arguments[0] = wire;
+            System.arraycopy(each.get(), 0, arguments, 1, each.get().length);
+            String name = each instanceof Arguments.ArgumentSet set ? set.getName() : String.valueOf(each.get()[0]);
+            return argumentSet(name + ", over " + wire, arguments);
+        }));
     }
 
     /** A JSON POST to the MCP endpoint, as MCP clients send it (rest-assured). */
