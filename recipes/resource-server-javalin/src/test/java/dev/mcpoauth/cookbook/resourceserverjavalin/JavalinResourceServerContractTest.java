@@ -37,6 +37,6 @@ class JavalinResourceServerContractTest extends ResourceServerContract {
 
     @Override
     protected ResourceServerUnderTest serverUnderTest() {
-        return ResourceServerUnderTest.of(ENVIRONMENT, "MCP OAuth Cookbook: Javalin resource server");
+        return ResourceServerUnderTest.of(ENVIRONMENT, "MCP OAuth Cookbook: Javalin resource server").speakingMcp2026();
     }
 }

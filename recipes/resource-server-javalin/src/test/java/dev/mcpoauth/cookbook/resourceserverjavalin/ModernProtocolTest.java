@@ -2,31 +2,23 @@ package dev.mcpoauth.cookbook.resourceserverjavalin;
 
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.ALICE;
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.BASE_SCOPE;
-import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.BOB;
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.CLIENT_ID;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
-import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.browser.UserCredentials;
 import dev.mcpoauth.cookbook.testkit.contract.ContractEnvironment;
+import dev.mcpoauth.cookbook.testkit.mcp.Mcp2026TestClient;
 import dev.mcpoauth.cookbook.testkit.mcp.McpTestClient;
 import dev.mcpoauth.cookbook.testkit.net.FreePort;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
-import io.modelcontextprotocol.modern.McpSchema;
-import io.modelcontextprotocol.modern.client.McpClient;
 import io.modelcontextprotocol.modern.client.McpSyncClient;
-import io.modelcontextprotocol.modern.client.transport.HttpClientMcpTransport;
-import io.modelcontextprotocol.modern.client.transport.McpHttpRequestCustomizer;
-import io.modelcontextprotocol.modern.client.transport.McpHttpStatusException;
 import io.restassured.RestAssured;
 import io.restassured.config.EncoderConfig;
 import io.restassured.config.RestAssuredConfig;
-import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -40,27 +32,26 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * MCP 2026-07-28 clients and 2025-11-25 clients on the one {@code /mcp} URL ({@link RevisionRouter}),
- * behind the same McpAuthFilter: the modern SDK client (MCP Java SDK 2.2.0
- * {@code io.modelcontextprotocol.modern.client}) and the legacy one, with real Keycloak tokens.
+ * What this recipe chose for MCP 2026-07-28 beyond the contract: the resource-server contract
+ * (JavalinResourceServerContractTest) runs its wire-independent tests over both revisions and its
+ * 2026-07-28 tests with the SDK's modern client. Here: notes shared between the revisions,
+ * {@code initialize} sent with the 2026-07-28 header ({@link RevisionRouter} routes on the header, so
+ * the modern transport refuses it), and two instances behind a balancer without sticky sessions.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ModernProtocolTest {
 
     private static final ContractEnvironment ENVIRONMENT = ContractEnvironment.shared(Path.of("keycloak/realm.json"));
     private static final String MODERN = "2026-07-28";
-    private static final String META = "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
-            + "\"io.modelcontextprotocol/clientCapabilities\":{}}";
+    private static final String INITIALIZE = """
+            {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
+             "capabilities":{},"clientInfo":{"name":"modern-protocol-test","version":"1"}}}""";
     /** As written: no charset appended to the Content-Type. */
     private static final RestAssuredConfig AS_WRITTEN = RestAssuredConfig.config()
             .encoderConfig(EncoderConfig.encoderConfig().appendDefaultContentCharsetToContentTypeIfUndefined(false));
@@ -68,14 +59,12 @@ class ModernProtocolTest {
     private JavalinResourceServer server;
     private String aliceReader;
     private String aliceWriter;
-    private String bobReader;
 
     @BeforeAll
     void startServerAndLogIn() throws Exception {
         server = JavalinResourceServer.start(config());
         aliceReader = login(ALICE, BASE_SCOPE);
         aliceWriter = login(ALICE, BASE_SCOPE, McpTools.NOTES_WRITE);
-        bobReader = login(BOB, BASE_SCOPE);
     }
 
     @AfterAll
@@ -84,34 +73,9 @@ class ModernProtocolTest {
     }
 
     @Test
-    void modernClientDiscoversAndCallsATool() {
-        McpSyncClient client = modernClient(mcpUrl(), aliceReader);
-
-        McpSchema.DiscoverResult discovered = client.discover();
-        McpSchema.CallToolResult result = client.tool("whoami").call();
-
-        assertThat(discovered.supportedVersions()).containsExactly(MODERN);
-        assertThat(result.isError()).isNotEqualTo(Boolean.TRUE);
-        assertThat(result.structuredContent()).isInstanceOfSatisfying(Map.class, who ->
-                assertThat(who).containsEntry("username", "alice").containsEntry("client", CLIENT_ID));
-    }
-
-    @Test
-    void legacyClientStillInitializesAndCallsTheSameToolOnTheSameUrl() {
-        try (io.modelcontextprotocol.client.McpSyncClient legacy = McpTestClient.connect(mcpUrl(), () -> aliceReader)) {
-            io.modelcontextprotocol.spec.McpSchema.CallToolResult result = legacy.callTool(
-                    new io.modelcontextprotocol.spec.McpSchema.CallToolRequest("whoami", Map.of()));
-
-            assertThat(legacy.getCurrentInitializationResult().protocolVersion()).isEqualTo("2025-11-25");
-            assertThat(result.structuredContent()).isInstanceOfSatisfying(Map.class, who ->
-                    assertThat(who).containsEntry("username", "alice"));
-        }
-    }
-
-    @Test
     void aNoteWrittenOverOneRevisionIsReadOverTheOther() {
         String note = "both revisions " + UUID.randomUUID();
-        McpSyncClient modern = modernClient(mcpUrl(), aliceWriter);
+        McpSyncClient modern = Mcp2026TestClient.connect(mcpUrl(), () -> aliceWriter);
 
         modern.tool("add_note").arguments(Map.of("text", note)).call();
 
@@ -123,123 +87,12 @@ class ModernProtocolTest {
     }
 
     @Test
-    void modernRequestWithoutTokenGetsTheSameChallengeAsALegacyOne() {
-        Response modern = modernRequest(null, "tools/list", null).body(request(1, "tools/list", "")).post(mcpUrl());
-        Response legacy = given().contentType("application/json").body(ContractInitialize.BODY).post(mcpUrl());
-
-        modern.then().statusCode(401).header("WWW-Authenticate", "Bearer resource_metadata=\""
-                + ENVIRONMENT.mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp") + "\", scope=\"mcp:tools\"");
-        assertThat(modern.header("WWW-Authenticate")).isEqualTo(legacy.header("WWW-Authenticate"));
-    }
-
-    @Test
-    void modernClientSeesTheChallengeAsAnHttpStatus() {
-        McpSyncClient client = modernClient(mcpUrl(), "not-a-token");
-
-        McpHttpStatusException refused = catchThrowableOfType(McpHttpStatusException.class, client::discover);
-
-        assertThat(refused.statusCode()).isEqualTo(401);
-        assertThat(refused.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(challenge ->
-                assertThat(challenge).contains("error=\"invalid_token\"", "resource_metadata="));
-    }
-
-    @Test
-    void modernToolCallWithoutTheToolsScopeGets403AndTheToolDoesNotRun() {
-        String note = "needs notes:write " + UUID.randomUUID();
-
-        modernRequest(aliceReader, "tools/call", "add_note").body(addNote(note)).post(mcpUrl())
-                .then().statusCode(403).header("WWW-Authenticate", "Bearer error=\"insufficient_scope\", "
-                        + "error_description=\"This request needs scope: mcp:tools notes:write\", resource_metadata=\""
-                        + ENVIRONMENT.mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp")
-                        + "\", scope=\"mcp:tools notes:write\"");
-
-        assertThat(notesOf(modernClient(mcpUrl(), aliceReader))).doesNotContain(note);
-    }
-
-    @Test
-    void theScopeCheckJudgesTheBodyNotMcpName() {
-        String note = "named whoami in the header " + UUID.randomUUID();
-
-        modernRequest(aliceReader, "tools/call", "whoami").body(addNote(note)).post(mcpUrl())
-                .then().statusCode(403).header("WWW-Authenticate", org.hamcrest.Matchers.containsString(
-                        "error=\"insufficient_scope\""));
-
-        assertThat(notesOf(modernClient(mcpUrl(), aliceReader))).doesNotContain(note);
-    }
-
-    @Test
-    void aBodyThatDisagreesWithMcpNameIsRefusedAndTheToolDoesNotRun() {
-        String note = "header says list_notes " + UUID.randomUUID();
-
-        modernRequest(aliceWriter, "tools/call", "list_notes").body(addNote(note)).post(mcpUrl())
-                .then().statusCode(400).body("jsonrpc", equalTo("2.0")).body("id", equalTo(7))
-                .body("error.code", equalTo(-32020))
-                .body("error.message", equalTo("Mcp-Name header does not match request name/uri"));
-
-        assertThat(notesOf(modernClient(mcpUrl(), aliceReader))).doesNotContain(note);
-    }
-
-    @Test
-    void aStolenSessionIdWithTheModernHeaderGetsNothing() {
-        String bobsSession = given().contentType("application/json").header("Authorization", "Bearer " + bobReader)
-                .body(ContractInitialize.BODY).post(mcpUrl()).then().statusCode(200).extract().header("Mcp-Session-Id");
-
-        modernRequest(aliceReader, "tools/call", "list_notes").header("Mcp-Session-Id", bobsSession)
-                .body(request(3, "tools/call", "\"name\":\"list_notes\",\"arguments\":{},")).post(mcpUrl())
-                .then().statusCode(404).body("error.code", equalTo(-32600)).body("error.message", equalTo("Session not found"))
-                .header("Mcp-Session-Id", nullValue());
-    }
-
-    @Test
-    void aModernRequestIsStatelessEvenWithItsOwnSessionId() {
-        String ownSession = given().contentType("application/json").header("Authorization", "Bearer " + aliceReader)
-                .body(ContractInitialize.BODY).post(mcpUrl()).then().statusCode(200).extract().header("Mcp-Session-Id");
-
-        modernRequest(aliceReader, "tools/call", "whoami").header("Mcp-Session-Id", ownSession)
-                .body(request(4, "tools/call", "\"name\":\"whoami\",\"arguments\":{},")).post(mcpUrl())
-                .then().statusCode(200).header("Mcp-Session-Id", nullValue())
-                .body("result.structuredContent.username", equalTo("alice"));
-    }
-
-    @Test
     void initializeWithTheModernHeaderGetsTheUnsupportedVersionErrorAndNoSession() {
-        modernRequest(aliceReader, "initialize", null).body(ContractInitialize.BODY).post(mcpUrl())
+        modernRequest(aliceReader, "initialize").body(INITIALIZE).post(mcpUrl())
                 .then().statusCode(400).header("Mcp-Session-Id", nullValue())
                 .body("error.code", equalTo(-32022))
                 .body("error.data.supported", equalTo(List.of(MODERN)))
                 .body("error.data.requested", equalTo("2025-11-25"));
-    }
-
-    static Stream<Arguments> refusedModernRequests() {
-        return Stream.of(
-                argumentSet("an unknown method: 404, -32601", "tools/nope", null, request(1, "tools/nope", ""), 404, -32601),
-                argumentSet("no _meta: -32602", "tools/list", null, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{}}", 400, -32602),
-                argumentSet("Mcp-Method disagrees with the body: -32020", "tools/list", null, request(1, "server/discover", ""), 400, -32020),
-                argumentSet("an unknown tool: -32602", "tools/call", "nope", request(1, "tools/call", "\"name\":\"nope\",\"arguments\":{},"), 400, -32602),
-                argumentSet("a request state this server never issued: -32602", "tools/call", "whoami",
-                        request(1, "tools/call", "\"name\":\"whoami\",\"arguments\":{},\"requestState\":\"forged.state\","), 400, -32602),
-                argumentSet("a duplicate key, refused by McpAuthFilter: -32700", "tools/call", "whoami",
-                        request(1, "tools/call", "\"name\":\"whoami\",\"name\":\"add_note\",\"arguments\":{},"), 400, -32700),
-                argumentSet("a batch, refused by McpAuthFilter: -32600", "tools/list", null, "[" + request(1, "tools/list", "") + "]", 400, -32600));
-    }
-
-    @ParameterizedTest
-    @MethodSource("refusedModernRequests")
-    void modernRefusalsAreJsonRpcErrorsWithoutJavaInternals(String method, String name, String body, int status, int code) {
-        Response response = modernRequest(aliceWriter, method, name).body(body).post(mcpUrl());
-
-        response.then().statusCode(status).contentType(org.hamcrest.Matchers.startsWith("application/json"))
-                .body("jsonrpc", equalTo("2.0")).body("error.code", equalTo(code));
-        assertThat(response.asString()).doesNotContain("Exception", "java.", "at io.", "stackTrace");
-    }
-
-    @Test
-    void aForeignOriginIsAJsonRpcErrorOnTheModernPathToo() {
-        Response response = modernRequest(aliceReader, "tools/list", null).header("Origin", "https://evil.example")
-                .body(request(1, "tools/list", "")).post(mcpUrl());
-
-        response.then().statusCode(403).contentType("application/json")
-                .body("error.code", equalTo(-32600)).body("error.message", equalTo("Forbidden"));
     }
 
     @Test
@@ -247,7 +100,7 @@ class ModernProtocolTest {
         int secondPort = FreePort.find();
         JavalinResourceServer second = JavalinResourceServer.start(config(), secondPort); // same resource, another port
         try (RoundRobin balancer = RoundRobin.over(mcpUrl(), URI.create("http://localhost:" + secondPort + "/mcp"))) {
-            McpSyncClient client = modernClient(balancer.url(), aliceReader);
+            McpSyncClient client = Mcp2026TestClient.connect(balancer.url(), () -> aliceReader);
 
             client.discover();
             for (int call = 0; call < 4; call++) {
@@ -277,17 +130,6 @@ class ModernProtocolTest {
                 .run(new HeadlessUserAgent(), user).accessToken();
     }
 
-    /** The MCP Java SDK 2.2.0 modern client, sending the bearer token on every request. */
-    private static McpSyncClient modernClient(URI url, String token) {
-        HttpClientMcpTransport transport = HttpClientMcpTransport.builder(url)
-                .requestCustomizer(McpHttpRequestCustomizer.fromSync((request, headers, context) ->
-                        headers.set("Authorization", "Bearer " + token)))
-                .build();
-        return McpClient.sync(transport)
-                .clientInfo(McpSchema.Implementation.builder("modern-protocol-test", "1").build())
-                .build();
-    }
-
     @SuppressWarnings("unchecked")
     private static List<String> notesOf(McpSyncClient client) {
         return (List<String>) ((Map<String, Object>) client.tool("list_notes").call().structuredContent()).get("notes");
@@ -297,32 +139,10 @@ class ModernProtocolTest {
         return RestAssured.given().config(AS_WRITTEN).header("Accept", "application/json, text/event-stream");
     }
 
-    /** A POST as a 2026-07-28 client sends it: the version, method and name mirrored into headers. */
-    private static RequestSpecification modernRequest(String token, String method, String name) {
-        RequestSpecification request = given().contentType("application/json")
+    /** A POST with the 2026-07-28 version and this method in headers, as a modern client sends it. */
+    private static RequestSpecification modernRequest(String token, String method) {
+        return given().contentType("application/json").header("Authorization", "Bearer " + token)
                 .header("MCP-Protocol-Version", MODERN).header("Mcp-Method", method);
-        if (name != null) {
-            request.header("Mcp-Name", name);
-        }
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        return request;
-    }
-
-    /** A 2026-07-28 request: {@code params} members (each followed by a comma), then the required {@code _meta}. */
-    private static String request(int id, String method, String params) {
-        return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"" + method + "\",\"params\":{" + params + META + "}}";
-    }
-
-    private static String addNote(String text) {
-        return request(7, "tools/call", "\"name\":\"add_note\",\"arguments\":{\"text\":\"" + text + "\"},");
-    }
-
-    private static final class ContractInitialize {
-        static final String BODY = """
-                {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
-                 "capabilities":{},"clientInfo":{"name":"modern-protocol-test","version":"1"}}}""";
     }
 
     /** A load balancer without sticky sessions: each request to the next instance in turn. */
