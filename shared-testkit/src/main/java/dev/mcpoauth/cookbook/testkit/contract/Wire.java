@@ -64,6 +64,7 @@ enum Wire {
         JsonNode message = JsonMapper.shared().readTree(request);
         headers.put("MCP-Protocol-Version", version);
         headers.put("Mcp-Method", message.path("method").asString());
+        // The recipes' tool names are ASCII, sent as they are; others would go as =?base64?...?=.
         if (message.path("params").path("name").isString()) {
             headers.put("Mcp-Name", message.path("params").path("name").asString());
         }
