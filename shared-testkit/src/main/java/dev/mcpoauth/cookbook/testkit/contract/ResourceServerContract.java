@@ -802,7 +802,7 @@ public abstract class ResourceServerContract {
         private String sessionId;
         private boolean stepUpStatePrepared;
 
-        /** Alice with the base scope only, in a session opened by hand as a client would: what every body test sends. */
+        /** Alice with the base scope only: what every body test sends, over 2025-11-25 in a session opened by hand as a client would. */
         @BeforeAll
         void openAlicesSession() {
             aliceToken = login(ALICE, BASE_SCOPE).accessToken();
