@@ -1156,6 +1156,29 @@ public abstract class ResourceServerContract {
         }
 
         @Test
+        void theSdkClientStepsUpToTheChallengedScopesAndTheRefusedCallRuns() {
+            AtomicReference<String> token = new AtomicReference<>(login(ALICE, BASE_SCOPE).accessToken());
+            List<String> challengedScopes = new ArrayList<>();
+            // Step-up in the SDK's hook: ask for exactly the scopes the challenge named, then the SDK retries the call.
+            var client = Mcp2026TestClient.connect(mcpEndpoint(), token::get, refusal -> {
+                String scope = BearerChallenge.parse(refusal.headers().firstValue("WWW-Authenticate").orElseThrow()).get("scope");
+                challengedScopes.add(scope);
+                token.set(login(ALICE, scope.split(" ")).accessToken());
+                return true;
+            });
+            CallToolRequest call = tools().stepUpCall();
+            try (McpSyncClient alice = McpTestClient.connect(mcpEndpoint(), token::get)) {
+                Object before = tools().stateTheStepUpCallChanges().apply(alice);
+
+                var done = client.tool(call.name()).arguments(call.arguments()).call();
+
+                assertThat(challengedScopes).containsExactly(BASE_SCOPE + " " + tools().stepUpScope());
+                assertThat(done.isError()).isNotEqualTo(Boolean.TRUE);
+                assertThat(tools().stateTheStepUpCallChanges().apply(alice)).as("what the tool changed").isNotEqualTo(before);
+            }
+        }
+
+        @Test
         void theScopeCheckJudgesTheCallInTheBodyNotTheNameInTheHeader() {
             String token = login(ALICE, BASE_SCOPE).accessToken();
             try (McpSyncClient alice = McpTestClient.connect(mcpEndpoint(), () -> token)) {
