@@ -44,7 +44,7 @@ class SpringResourceServerContractTest extends ResourceServerContract {
 
     @Override
     protected ResourceServerUnderTest serverUnderTest() {
-        return ResourceServerUnderTest.of(ENVIRONMENT, "MCP OAuth Cookbook: Spring resource server");
+        return ResourceServerUnderTest.of(ENVIRONMENT, "MCP OAuth Cookbook: Spring resource server").speakingMcp2026();
     }
 
     // ---- what is Spring's own: its error page, its firewall, its forced UTF-8 decoding ----------------
