@@ -2,8 +2,6 @@ package dev.mcpoauth.cookbook.resourceservermicronaut;
 
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
-import io.modelcontextprotocol.server.McpSyncServerExchange;
-import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
 import jakarta.inject.Singleton;
@@ -15,26 +13,75 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 
 /**
  * The MCP server's tools and the extra scope each needs. Every tool sees the authenticated user;
- * notes are kept per user ({@code sub}), so one user never reads another's.
+ * notes are kept per user ({@code sub}), so one user never reads another's. Each tool is written
+ * once ({@link Definition}) and served to 2025-11-25 clients here ({@link #specifications(McpJsonMapper)}) and to
+ * 2026-07-28 clients by {@link ModernTools}.
  */
 @Singleton
 public class McpTools {
 
     static final String NOTES_WRITE = "notes:write";
     private static final int MAX_NOTE_LENGTH = 500;
+    private static final String NO_ARGUMENTS = "{\"type\":\"object\",\"properties\":{}}";
+
+    /** A tool as both protocol revisions describe it, and what it does for a user. */
+    record Definition(String name, String description, String inputSchema, Handler handler) {
+    }
+
+    interface Handler {
+        Answer call(AuthenticatedUser user, Map<String, Object> arguments);
+    }
+
+    /** A tool's answer, before it becomes either revision's {@code CallToolResult}. */
+    record Answer(String text, Map<String, Object> structuredContent, boolean isError) {
+
+        static Answer of(String text, Map<String, Object> structuredContent) {
+            return new Answer(text, structuredContent, false);
+        }
+
+        static Answer error(String text) {
+            return new Answer(text, null, true);
+        }
+    }
 
     private final Map<String, List<String>> notesBySubject = new ConcurrentHashMap<>();
+    private final List<Definition> definitions = List.of(whoami(), addNote(), listNotes());
 
     /** Tool name -> scope it needs beyond the server's base scope. One place for both tools/list and the 403. */
     private final Map<String, String> extraScopeByTool = Map.of("add_note", NOTES_WRITE);
 
-    /** The tools as the MCP SDK registers them; {@code json} parses their input schemas. */
+    List<Definition> definitions() {
+        return definitions;
+    }
+
+    /**
+     * Runs a tool for a user. Defence in depth: a tool needing an extra scope checks it again on the
+     * user it runs for, so a call that ever got past McpAuthFilter's reading of the body still changes nothing.
+     */
+    Answer call(Definition tool, AuthenticatedUser user, Map<String, Object> arguments) {
+        Optional<String> scope = requiredScope(tool.name());
+        if (scope.isPresent() && !user.scopes().contains(scope.get())) {
+            return Answer.error("This tool needs the scope " + scope.get() + "; ask for it and retry");
+        }
+        return tool.handler().call(user, arguments == null ? Map.of() : arguments);
+    }
+
+    /** The tools for the 2025-11-25 SDK server; {@code json} parses their input schemas. */
     List<SyncToolSpecification> specifications(McpJsonMapper json) {
-        return Stream.of(whoami(json), addNote(json), listNotes(json)).map(this::checkingScope).toList();
+        return definitions.stream().map(tool -> SyncToolSpecification.builder()
+                .tool(Tool.builder().name(tool.name()).description(tool.description())
+                        .inputSchema(json, tool.inputSchema()).build())
+                .callHandler((exchange, request) -> {
+                    Answer answer = call(tool, AuthenticatedUser.of(exchange), request.arguments());
+                    CallToolResult.Builder result = CallToolResult.builder().addTextContent(answer.text())
+                            .isError(answer.isError());
+                    return answer.structuredContent() == null ? result.build()
+                            : result.structuredContent(answer.structuredContent()).build();
+                })
+                .build()).toList();
     }
 
     /** The extra scope a tool needs, if any: McpAuthFilter refuses the call without it, and so does the tool. */
@@ -50,86 +97,40 @@ public class McpTools {
         return new ArrayList<>(scopes);
     }
 
-    /**
-     * Defence in depth: a tool needing an extra scope checks it again on the user it runs for, so a call
-     * that ever got past McpAuthFilter's reading of the body still changes nothing.
-     */
-    private SyncToolSpecification checkingScope(SyncToolSpecification spec) {
-        Optional<String> scope = requiredScope(spec.tool().name());
-        if (scope.isEmpty()) {
-            return spec;
-        }
-        return SyncToolSpecification.builder().tool(spec.tool()).callHandler((exchange, request) ->
-                AuthenticatedUser.of(exchange).scopes().contains(scope.get())
-                        ? spec.callHandler().apply(exchange, request)
-                        : CallToolResult.builder().isError(true)
-                                .addTextContent("This tool needs the scope " + scope.get() + "; ask for it and retry")
-                                .build())
-                .build();
-    }
-
     // tag::whoami-tool[]
-    private SyncToolSpecification whoami(McpJsonMapper json) {
-        Tool tool = Tool.builder()
-                .name("whoami")
-                .description("Who the access token says you are: subject, username, client and scopes.")
-                .inputSchema(json, "{\"type\":\"object\",\"properties\":{}}")
-                .build();
-        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> {
-            AuthenticatedUser user = AuthenticatedUser.of(exchange);
-            Map<String, Object> who = new LinkedHashMap<>();
-            who.put("subject", user.subject());
-            who.put("username", user.username());
-            who.put("client", user.clientId());
-            who.put("scopes", user.scopes());
-            return CallToolResult.builder()
-                    .addTextContent("You are " + user.username() + " (sub " + user.subject() + "), calling through client "
-                            + user.clientId() + " with scopes " + String.join(" ", user.scopes()) + ".")
-                    .structuredContent(who)
-                    .build();
-        }).build();
+    private Definition whoami() {
+        return new Definition("whoami", "Who the access token says you are: subject, username, client and scopes.",
+                NO_ARGUMENTS, (user, arguments) -> {
+                    Map<String, Object> who = new LinkedHashMap<>();
+                    who.put("subject", user.subject());
+                    who.put("username", user.username());
+                    who.put("client", user.clientId());
+                    who.put("scopes", user.scopes());
+                    return Answer.of("You are " + user.username() + " (sub " + user.subject() + "), calling through client "
+                            + user.clientId() + " with scopes " + String.join(" ", user.scopes()) + ".", who);
+                });
     }
     // end::whoami-tool[]
 
-    private SyncToolSpecification addNote(McpJsonMapper json) {
-        Tool tool = Tool.builder()
-                .name("add_note")
-                .description("Saves a short note for you. Needs the " + NOTES_WRITE + " scope.")
-                .inputSchema(json, """
-                        {"type":"object","properties":{"text":{"type":"string","maxLength":%d}},"required":["text"]}"""
-                        .formatted(MAX_NOTE_LENGTH))
-                .build();
-        return SyncToolSpecification.builder().tool(tool).callHandler(this::handleAddNote).build();
+    private Definition addNote() {
+        return new Definition("add_note", "Saves a short note for you. Needs the " + NOTES_WRITE + " scope.", """
+                {"type":"object","properties":{"text":{"type":"string","maxLength":%d}},"required":["text"]}"""
+                .formatted(MAX_NOTE_LENGTH), this::handleAddNote);
     }
 
-    private CallToolResult handleAddNote(McpSyncServerExchange exchange, CallToolRequest request) {
-        AuthenticatedUser user = AuthenticatedUser.of(exchange);
-        Object text = request.arguments() == null ? null : request.arguments().get("text");
-        if (!(text instanceof String note) || note.isBlank() || note.length() > MAX_NOTE_LENGTH) {
-            return CallToolResult.builder().isError(true)
-                    .addTextContent("text must be a non-empty string of at most " + MAX_NOTE_LENGTH + " characters")
-                    .build();
+    private Answer handleAddNote(AuthenticatedUser user, Map<String, Object> arguments) {
+        if (!(arguments.get("text") instanceof String note) || note.isBlank() || note.length() > MAX_NOTE_LENGTH) {
+            return Answer.error("text must be a non-empty string of at most " + MAX_NOTE_LENGTH + " characters");
         }
         List<String> notes = notesBySubject.computeIfAbsent(user.subject(), subject -> new CopyOnWriteArrayList<>());
         notes.add(note);
-        return CallToolResult.builder()
-                .addTextContent("Saved. You have " + notes.size() + " note(s).")
-                .structuredContent(Map.of("count", notes.size()))
-                .build();
+        return Answer.of("Saved. You have " + notes.size() + " note(s).", Map.of("count", notes.size()));
     }
 
-    private SyncToolSpecification listNotes(McpJsonMapper json) {
-        Tool tool = Tool.builder()
-                .name("list_notes")
-                .description("Lists your notes (only yours).")
-                .inputSchema(json, "{\"type\":\"object\",\"properties\":{}}")
-                .build();
-        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> {
-            List<String> notes = notesBySubject.getOrDefault(AuthenticatedUser.of(exchange).subject(), List.of());
-            return CallToolResult.builder()
-                    .addTextContent(notes.isEmpty() ? "You have no notes." : String.join("\n", notes))
-                    .structuredContent(Map.of("notes", notes))
-                    .build();
-        }).build();
+    private Definition listNotes() {
+        return new Definition("list_notes", "Lists your notes (only yours).", NO_ARGUMENTS, (user, arguments) -> {
+            List<String> notes = notesBySubject.getOrDefault(user.subject(), List.of());
+            return Answer.of(notes.isEmpty() ? "You have no notes." : String.join("\n", notes), Map.of("notes", notes));
+        });
     }
 }
