@@ -32,8 +32,14 @@ record AuthenticatedUser(String userId, String clientId, List<String> scopes) {
         return McpTransportContext.EMPTY;
     }
 
+    /** In a 2025-11-25 tool handler: the caller of the request being handled. */
     static AuthenticatedUser of(McpSyncServerExchange exchange) {
-        if (exchange.transportContext().get(CONTEXT_KEY) instanceof AuthenticatedUser caller) {
+        return of(exchange.transportContext());
+    }
+
+    /** The same for both protocol revisions: the context the transport's extractor built. */
+    static AuthenticatedUser of(McpTransportContext context) {
+        if (context.get(CONTEXT_KEY) instanceof AuthenticatedUser caller) {
             return caller;
         }
         // Unreachable while Spring Security guards /mcp; failing closed if that ever changes.

@@ -18,12 +18,15 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The MCP tools: GitHub calls for the signed-in user with their stored GitHub token, which the
- * MCP client never sees. Each call is audited with the MCP client's id.
+ * MCP client never sees. Each call is audited with the MCP client's id. Each tool is written once
+ * ({@link Definition}) and served to 2025-11-25 clients here ({@link #specifications()}) and to
+ * 2026-07-28 clients by {@link ModernTools}.
  */
 @Component
 class GitHubTools {
 
     static final String REPOS_READ = "repos:read";
+    static final String NO_ARGUMENTS = "{\"type\":\"object\",\"properties\":{}}";
 
     /**
      * Tool name -> scope it needs beyond the base scope ({@link McpAuthFilter} refuses the call with
@@ -32,10 +35,36 @@ class GitHubTools {
      */
     private static final Map<String, String> EXTRA_SCOPE_BY_TOOL = Map.of("list_repositories", REPOS_READ);
 
+    /** A tool as both protocol revisions describe it (no arguments), and what it does for a user. */
+    record Definition(String name, String description, Handler handler) {
+    }
+
+    @FunctionalInterface
+    interface Handler {
+        Answer call(AuthenticatedUser caller) throws ReconnectRequiredException;
+    }
+
+    /** A tool's answer, before it becomes either revision's {@code CallToolResult}. */
+    record Answer(String text, Map<String, Object> structuredContent, boolean isError) {
+
+        static Answer of(String text, Map<String, Object> structuredContent) {
+            return new Answer(text, structuredContent, false);
+        }
+
+        static Answer error(String text) {
+            return new Answer(text, null, true);
+        }
+    }
+
     private final McpJsonMapper json;
     private final GitHubAccess github;
     private final GitHubApi api;
     private final AuditLog audit;
+    private final List<Definition> definitions = List.of(
+            new Definition("whoami", "Your GitHub account (login, name, id) and the MCP client you are calling through.",
+                    this::whoami),
+            new Definition("list_repositories", "Your GitHub repositories, most recently updated first (up to 30). Needs the "
+                    + REPOS_READ + " scope.", this::listRepositories));
 
     GitHubTools(McpJsonMapper json, GitHubAccess github, GitHubApi api, AuditLog audit) {
         this.json = json;
@@ -44,12 +73,8 @@ class GitHubTools {
         this.audit = audit;
     }
 
-    List<SyncToolSpecification> specifications() {
-        return List.of(
-                tool("whoami", "Your GitHub account (login, name, id) and the MCP client you are calling through.",
-                        this::whoami),
-                tool("list_repositories", "Your GitHub repositories, most recently updated first (up to 30). Needs the "
-                        + REPOS_READ + " scope.", this::listRepositories));
+    List<Definition> definitions() {
+        return definitions;
     }
 
     /** The extra scope a tool needs, if any. */
@@ -57,62 +82,60 @@ class GitHubTools {
         return Optional.ofNullable(EXTRA_SCOPE_BY_TOOL.get(toolName));
     }
 
-    private CallToolResult whoami(AuthenticatedUser caller) throws ReconnectRequiredException {
+    /** Runs a tool for the caller, whichever protocol revision asked, and audits it. */
+    Answer call(Definition tool, AuthenticatedUser caller) {
+        String name = tool.name();
+        Optional<String> scope = requiredScope(name);
+        // Defence in depth: the tool checks its extra scope again, so a call that ever got past
+        // McpAuthFilter's reading of the body still never reaches GitHub.
+        if (scope.isPresent() && !caller.scopes().contains(scope.get())) {
+            audit.record("tool_call", caller.clientId(), caller.userId(), "insufficient_scope", Map.of("tool", name));
+            return Answer.error("This tool needs the scope " + scope.get() + "; ask for it and retry");
+        }
+        try {
+            Answer answer = tool.handler().call(caller);
+            audit.record("tool_call", caller.clientId(), caller.userId(), "ok", Map.of("tool", name));
+            return answer;
+        } catch (ReconnectRequiredException e) {
+            audit.record("tool_call", caller.clientId(), caller.userId(), "reconnect_required", Map.of("tool", name));
+            return Answer.error("GitHub access for your account has ended (" + e.getMessage() + "). "
+                    + "Sign in again: remove and re-add this MCP server in your client, or revoke its token, to start a new authorization.");
+        } catch (GitHubApi.GitHubUnavailableException e) {
+            audit.record("tool_call", caller.clientId(), caller.userId(), "github_unavailable", Map.of("tool", name));
+            return Answer.error("GitHub is not reachable right now (" + e.getMessage() + "). Nothing was changed; try again in a minute.");
+        }
+    }
+
+    /** The tools for the 2025-11-25 SDK server. */
+    List<SyncToolSpecification> specifications() {
+        return definitions.stream().map(tool -> SyncToolSpecification.builder()
+                .tool(Tool.builder().name(tool.name()).description(tool.description()).inputSchema(json, NO_ARGUMENTS).build())
+                .callHandler((exchange, request) -> {
+                    Answer answer = call(tool, AuthenticatedUser.of(exchange));
+                    CallToolResult.Builder result = CallToolResult.builder().addTextContent(answer.text())
+                            .isError(answer.isError());
+                    // The 2025-11-25 SDK's builder refuses a null structuredContent.
+                    return answer.structuredContent() == null ? result.build()
+                            : result.structuredContent(answer.structuredContent()).build();
+                })
+                .build()).toList();
+    }
+
+    private Answer whoami(AuthenticatedUser caller) throws ReconnectRequiredException {
         JsonNode user = github.call(caller.userId(), api::user);
         Map<String, Object> who = new LinkedHashMap<>();
         who.put("login", user.path("login").asString());
         who.put("name", user.path("name").asString(""));
         who.put("id", user.path("id").asLong());
         who.put("client", caller.clientId());
-        return CallToolResult.builder()
-                .addTextContent("You are " + who.get("login") + " on GitHub, calling through MCP client " + caller.clientId() + ".")
-                .structuredContent(who)
-                .build();
+        return Answer.of("You are " + who.get("login") + " on GitHub, calling through MCP client " + caller.clientId() + ".", who);
     }
 
-    private CallToolResult listRepositories(AuthenticatedUser caller) throws ReconnectRequiredException {
+    private Answer listRepositories(AuthenticatedUser caller) throws ReconnectRequiredException {
         JsonNode repositories = github.call(caller.userId(), api::repositories);
         List<String> names = new ArrayList<>();
         repositories.values().forEach(repository -> names.add(repository.path("full_name").asString()));
-        return CallToolResult.builder()
-                .addTextContent(names.isEmpty() ? "You have no repositories." : String.join("\n", names))
-                .structuredContent(Map.of("repositories", names))
-                .build();
-    }
-
-    @FunctionalInterface
-    private interface Handler {
-        CallToolResult handle(AuthenticatedUser caller) throws ReconnectRequiredException;
-    }
-
-    private SyncToolSpecification tool(String name, String description, Handler handler) {
-        Tool tool = Tool.builder().name(name).description(description)
-                .inputSchema(json, "{\"type\":\"object\",\"properties\":{}}").build();
-        String scope = EXTRA_SCOPE_BY_TOOL.get(name);
-        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> {
-            AuthenticatedUser caller = AuthenticatedUser.of(exchange);
-            // Defence in depth: the tool checks its extra scope again, so a call that ever got past
-            // McpAuthFilter's reading of the body still never reaches GitHub.
-            if (scope != null && !caller.scopes().contains(scope)) {
-                audit.record("tool_call", caller.clientId(), caller.userId(), "insufficient_scope", Map.of("tool", name));
-                return error("This tool needs the scope " + scope + "; ask for it and retry");
-            }
-            try {
-                CallToolResult result = handler.handle(caller);
-                audit.record("tool_call", caller.clientId(), caller.userId(), "ok", Map.of("tool", name));
-                return result;
-            } catch (ReconnectRequiredException e) {
-                audit.record("tool_call", caller.clientId(), caller.userId(), "reconnect_required", Map.of("tool", name));
-                return error("GitHub access for your account has ended (" + e.getMessage() + "). "
-                        + "Sign in again: remove and re-add this MCP server in your client, or revoke its token, to start a new authorization.");
-            } catch (GitHubApi.GitHubUnavailableException e) {
-                audit.record("tool_call", caller.clientId(), caller.userId(), "github_unavailable", Map.of("tool", name));
-                return error("GitHub is not reachable right now (" + e.getMessage() + "). Nothing was changed; try again in a minute.");
-            }
-        }).build();
-    }
-
-    private static CallToolResult error(String text) {
-        return CallToolResult.builder().isError(true).addTextContent(text).build();
+        return Answer.of(names.isEmpty() ? "You have no repositories." : String.join("\n", names),
+                Map.of("repositories", names));
     }
 }

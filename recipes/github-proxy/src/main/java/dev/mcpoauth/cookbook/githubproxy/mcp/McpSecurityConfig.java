@@ -67,7 +67,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  *   <li>the base scope, else 403 {@code insufficient_scope} naming it (MCP step-up).</li>
  * </ol>
  * The second half is {@link McpAuthFilter}: the MCP session and the JSON-RPC body (the tool called,
- * and its scope from {@link GitHubTools}), which Spring Security cannot see. This chain also serves
+ * and its scope from {@link GitHubTools}), which Spring Security cannot see, for both protocol revisions
+ * ({@link RevisionAwareMcpAuthFilter}). This chain also serves
  * the RFC 9728 metadata naming the proxy as the authorization server.
  */
 @Configuration
@@ -118,8 +119,10 @@ class McpSecurityConfig {
                     .scopes(scopes -> scopes.addAll(properties.scopes()))
                     .resourceName("MCP OAuth Cookbook: GitHub tools behind the proxy")
                     .tlsClientCertificateBoundAccessTokens(false))))
-            // What Spring Security cannot see: the MCP session and the JSON-RPC body (the tool called).
-            .addFilterAfter(new McpAuthFilter(bearerChallenge, properties.baseScope(), GitHubTools::requiredScope),
+            // What Spring Security cannot see: the MCP session and the JSON-RPC body (the tool called),
+            // for both protocol revisions (RevisionRouter).
+            .addFilterAfter(new RevisionAwareMcpAuthFilter(
+                    new McpAuthFilter(bearerChallenge, properties.baseScope(), GitHubTools::requiredScope)),
                     AuthorizationFilter.class);
         return http.build();
     }
@@ -200,8 +203,9 @@ class McpSecurityConfig {
         CorsConfiguration endpoint = new CorsConfiguration();
         endpoint.setAllowedOrigins(properties.allowedOrigins());
         endpoint.setAllowedMethods(List.of("GET", "POST", "DELETE", "OPTIONS"));
+        // Mcp-Method and Mcp-Name: the headers MCP 2026-07-28 mirrors the method and tool name into.
         endpoint.setAllowedHeaders(List.of("Authorization", "Content-Type", "Accept", "Mcp-Session-Id",
-                "MCP-Protocol-Version", "Last-Event-ID"));
+                "MCP-Protocol-Version", "Last-Event-ID", "Mcp-Method", "Mcp-Name"));
         endpoint.setExposedHeaders(List.of("WWW-Authenticate", "Mcp-Session-Id"));
         UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
         source.registerCorsConfiguration("/.well-known/**", metadata);
