@@ -35,7 +35,7 @@ final class RevisionRouter extends HttpServlet {
         this.legacy = legacy;
     }
 
-    /** The one routing rule; McpAuthFilter asks it too, to shape its answers for the transport that will run. */
+    /** The one routing rule; the auth filter in front asks it too, to answer each request as its transport would. */
     static boolean isModern(HttpServletRequest request) {
         String version = request.getHeader("MCP-Protocol-Version");
         return "POST".equals(request.getMethod()) && version != null && !LEGACY_VERSIONS.contains(version);

@@ -42,6 +42,6 @@ class MicronautResourceServerContractTest extends ResourceServerContract {
 
     @Override
     protected ResourceServerUnderTest serverUnderTest() {
-        return ResourceServerUnderTest.of(ENVIRONMENT, "MCP OAuth Cookbook: Micronaut resource server");
+        return ResourceServerUnderTest.of(ENVIRONMENT, "MCP OAuth Cookbook: Micronaut resource server").speakingMcp2026();
     }
 }

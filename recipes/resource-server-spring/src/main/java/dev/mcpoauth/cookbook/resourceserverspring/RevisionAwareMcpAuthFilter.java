@@ -21,7 +21,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  *       rewriting: the modern transport writes its refusals itself as JSON-RPC errors whose codes clients act
  *       on (-32020 a header that disagrees with the body, -32022 an unsupported version), and they must
  *       leave unchanged. What the transport leaves to the container ({@code sendError}) or throws is answered
- *       as a JSON-RPC error by {@code NoErrorPageOnMcp} (SecurityConfig), never by Spring Boot's error page.</li>
+ *       as a JSON-RPC error by the security configuration's {@code NoErrorPageOnMcp}, never by Spring Boot's error page.</li>
  * </ul>
  */
 final class RevisionAwareMcpAuthFilter extends OncePerRequestFilter {

@@ -35,7 +35,7 @@ final class RevisionRouter extends HttpServlet {
         this.legacy = legacy;
     }
 
-    /** The one routing rule; {@link RevisionAwareMcpAuthFilter} asks it too, to keep legacy error rewriting off modern answers. */
+    /** The one routing rule; the auth filter in front asks it too, to answer each request as its transport would. */
     static boolean isModern(HttpServletRequest request) {
         String version = request.getHeader("MCP-Protocol-Version");
         return "POST".equals(request.getMethod()) && version != null && !LEGACY_VERSIONS.contains(version);
