@@ -117,6 +117,7 @@ public final class JavalinResourceServer {
         app.stop();
     }
 
+    // tag::no-request-state[]
     /**
      * MCP 2026-07-28 multi round-trip: a tool may answer "input required" with a state the client sends
      * back. No tool here does, so no state is ever issued, and any a request carries is refused (-32602).
@@ -133,6 +134,7 @@ public final class JavalinResourceServer {
             return null;
         }
     };
+    // end::no-request-state[]
 
     /** RFC 9728 section 2. {@code resource} is the configured public URL, never the request's Host. */
     private static Map<String, Object> protectedResourceMetadata(ServerConfig config, McpTools tools) {

@@ -87,6 +87,7 @@ class McpServerConfig {
         return registration;
     }
 
+    // tag::no-request-state[]
     /**
      * MCP 2026-07-28 multi round-trip: a tool may answer "input required" with a state the client sends
      * back. No tool here does, so no state is ever issued, and any a request carries is refused (-32602).
@@ -103,4 +104,5 @@ class McpServerConfig {
             return null;
         }
     };
+    // end::no-request-state[]
 }
