@@ -54,9 +54,9 @@ final class GatewayEnvironment {
         try {
             // Each backend accepts only what the gateway exchanged as that backend's resource (azp).
             NOTES = BackendServer.start("notes", NOTES_URL, CONTRACT.realm().issuer(), CONTRACT.realm().jwksUri(),
-                    NOTES_RESOURCE.toString(), json -> NotesTools.specifications(json, NOTES_CALLS));
+                    NOTES_RESOURCE.toString(), NotesTools.tools(NOTES_CALLS));
             CALENDAR = BackendServer.start("calendar", CALENDAR_URL, CONTRACT.realm().issuer(), CONTRACT.realm().jwksUri(),
-                    CALENDAR_RESOURCE.toString(), json -> CalendarTools.specifications(json, SYNC_STEP, CALENDAR_CALLS));
+                    CALENDAR_RESOURCE.toString(), CalendarTools.tools(SYNC_STEP, CALENDAR_CALLS));
         } catch (MalformedURLException e) {
             throw new IllegalStateException(e);
         }

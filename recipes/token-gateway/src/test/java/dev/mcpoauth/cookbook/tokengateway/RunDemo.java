@@ -57,9 +57,9 @@ public final class RunDemo {
         Realm realm = keycloak.importRealm(Path.of("keycloak/realm.json"), placeholders);
 
         BackendServer notes = BackendServer.start("notes", notesUrl, realm.issuer(), realm.jwksUri(),
-                notesResource.toString(), json -> NotesTools.specifications(json, new CopyOnWriteArrayList<>()));
+                notesResource.toString(), NotesTools.tools(new CopyOnWriteArrayList<>()));
         BackendServer.start("calendar", calendarUrl, realm.issuer(), realm.jwksUri(), calendarResource.toString(),
-                json -> CalendarTools.specifications(json, Duration.ofMillis(500), new CopyOnWriteArrayList<>()));
+                CalendarTools.tools(Duration.ofMillis(500), new CopyOnWriteArrayList<>()));
         GatewayConfig config = new GatewayConfig(gatewayUrl, realm.issuer(), realm.jwksUri(), realm.tokenEndpoint(), secret,
                 Map.of("notes", Backend.at("notes", notesUrl), "calendar", Backend.at("calendar", calendarUrl)),
                 Path.of("gateway-policy.json"), Duration.ofSeconds(60), "mcp:tools", List.of("http://localhost:6274"),

@@ -6,8 +6,12 @@ import dev.mcpoauth.cookbook.tokengateway.inbound.AccessTokenValidator;
 import io.javalin.Javalin;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.modern.McpSchema.Implementation;
+import io.modelcontextprotocol.modern.server.McpRequestContext;
+import io.modelcontextprotocol.modern.server.RequestStateCodec;
+import io.modelcontextprotocol.modern.server.feature.ToolsFeature;
+import io.modelcontextprotocol.modern.server.transport.HttpServletMcpTransport;
 import io.modelcontextprotocol.server.McpServer;
-import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema.ServerCapabilities;
@@ -46,7 +50,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Function;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import tools.jackson.core.JacksonException;
@@ -64,7 +67,9 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>It reads a POST body by the gateway's rule ({@link JsonRpcBody}, the same code): what the
  * gateway judged passes here unchanged, and a body it would read differently never reaches the
- * MCP SDK's servlet. The servlet's error answers leave as JSON-RPC errors ({@link JsonRpcErrors}).
+ * MCP SDK's servlets. It speaks MCP 2025-11-25 and 2026-07-28 on its one URL ({@link RevisionRouter}), the
+ * tools written once ({@link BackendTools}); the 2025-11-25 servlet's error answers leave as JSON-RPC
+ * errors ({@link JsonRpcErrors}), the 2026-07-28 one writes its own.
  *
  * <p>It keeps a record of what reached it (headers, token claims and body, never the token) so the
  * tests and the demo can show what a backend sees.
@@ -82,11 +87,14 @@ public final class BackendServer {
 
     private final Javalin app;
     private final McpSyncServer mcp;
+    private final HttpServletMcpTransport modernTransport;
     private final List<ReceivedRequest> received;
 
-    private BackendServer(Javalin app, McpSyncServer mcp, List<ReceivedRequest> received) {
+    private BackendServer(Javalin app, McpSyncServer mcp, HttpServletMcpTransport modernTransport,
+                          List<ReceivedRequest> received) {
         this.app = app;
         this.mcp = mcp;
+        this.modernTransport = modernTransport;
         this.received = received;
     }
 
@@ -95,7 +103,7 @@ public final class BackendServer {
      * @param gatewayClientId the only client whose tokens this backend accepts
      */
     public static BackendServer start(String name, URI url, URI issuer, URI jwksUri, String gatewayClientId,
-                                      Function<McpJsonMapper, List<SyncToolSpecification>> tools)
+                                      BackendTools tools)
             throws MalformedURLException {
         McpJsonMapper json = new JacksonMcpJsonMapper(JsonMapper.shared());
         HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
@@ -108,7 +116,18 @@ public final class BackendServer {
         McpSyncServer mcp = McpServer.sync(transport)
                 .serverInfo("mcp-oauth-cookbook-backend-" + name, "0.1.0")
                 .capabilities(ServerCapabilities.builder().tools(false).build())
-                .tools(tools.apply(json))
+                .tools(tools.specifications(json))
+                .build();
+        HttpServletMcpTransport modernTransport = HttpServletMcpTransport.builder(
+                        io.modelcontextprotocol.modern.server.McpServer.builder()
+                                .serverInfo(Implementation.builder("mcp-oauth-cookbook-backend-" + name, "0.1.0").build())
+                                .jsonMapper(json)
+                                .feature(ToolsFeature.ofSync(new ModernTools(tools, json)))
+                                .requestStateCodec(NO_REQUEST_STATE)
+                                .build())
+                .jsonMapper(json)
+                .endpoint(url.getPath())
+                .contextExtractor(BackendUser::toTransportContext) // the same user, from the same filter
                 .build();
         AccessTokenValidator validator = new AccessTokenValidator(issuer, jwksUri, url.toString(), Duration.ofSeconds(30),
                 gatewayClientId);
@@ -117,7 +136,7 @@ public final class BackendServer {
             javalin.jetty.host = "127.0.0.1"; // reachable by the gateway only, not published
             javalin.jetty.port = url.getPort();
             javalin.jetty.modifyServletContextHandler(context -> {
-                ServletHolder servlet = new ServletHolder(transport);
+                ServletHolder servlet = new ServletHolder(new RevisionRouter(modernTransport, transport));
                 servlet.setAsyncSupported(true);
                 context.addServlet(servlet, url.getPath());
                 FilterHolder filter = new FilterHolder(new GatewayTokenFilter(validator, received));
@@ -125,7 +144,7 @@ public final class BackendServer {
                 context.addFilter(filter, url.getPath(), EnumSet.of(DispatcherType.REQUEST));
             });
         }).start();
-        return new BackendServer(app, mcp, received);
+        return new BackendServer(app, mcp, modernTransport, received);
     }
 
     /** What reached this backend, oldest first (a snapshot). */
@@ -135,8 +154,26 @@ public final class BackendServer {
 
     public void stop() {
         mcp.closeGracefully();
+        modernTransport.closeGracefully();
         app.stop();
     }
+
+    /**
+     * MCP 2026-07-28 multi round-trip: a tool may answer "input required" with a state the client sends
+     * back. No tool here does, so no state is ever issued, and any a request carries is refused (-32602).
+     * The SDK's default codec would instead sign with a random per-process key and log a warning.
+     */
+    private static final RequestStateCodec NO_REQUEST_STATE = new RequestStateCodec() {
+        @Override
+        public String seal(McpRequestContext context, String state) {
+            throw new IllegalStateException("No tool of this backend asks for input");
+        }
+
+        @Override
+        public String open(McpRequestContext context, String sealed) {
+            return null;
+        }
+    };
 
     /** Only the gateway's exchanged tokens for this backend. No discovery metadata: clients never come here. */
     private static final class GatewayTokenFilter extends HttpFilter {
@@ -200,6 +237,10 @@ public final class BackendServer {
                 forwarded = JsonRpcBody.forwarded(request, body);
             }
             user.attachTo(forwarded);
+            if (RevisionRouter.isModern(request)) {
+                forwardToModernTransport(forwarded, response, chain, requestId);
+                return;
+            }
             JsonRpcErrors.TransportResponse transportResponse = new JsonRpcErrors.TransportResponse(response, requestId);
             try {
                 chain.doFilter(forwarded, transportResponse);
@@ -210,6 +251,38 @@ public final class BackendServer {
                 transportResponse.failed();
             }
             transportResponse.finish();
+        }
+
+        /**
+         * A 2026-07-28 request: the SDK's modern transport writes its refusals itself as JSON-RPC errors
+         * whose codes clients act on (-32020, -32022, -32601), so they pass through unchanged, and the
+         * gateway relays them as they are; only what it leaves to the container (sendError) or a failure
+         * is answered here, as a JSON-RPC error without Java internals.
+         */
+        private static void forwardToModernTransport(HttpServletRequest request, HttpServletResponse response,
+                                                     FilterChain chain, JsonNode requestId)
+                throws IOException, ServletException {
+            HttpServletResponse noErrorPages = new HttpServletResponseWrapper(response) {
+                @Override
+                public void sendError(int status) throws IOException {
+                    JsonRpcErrors.write(response, status, status >= 500 ? JsonRpcErrors.INTERNAL_ERROR
+                            : JsonRpcErrors.INVALID_REQUEST, status == 403 ? "Forbidden" : "Request refused", requestId);
+                }
+
+                @Override
+                public void sendError(int status, String ignoredMessage) throws IOException {
+                    sendError(status);
+                }
+            };
+            try {
+                chain.doFilter(request, noErrorPages);
+            } catch (IOException | ServletException | RuntimeException failure) {
+                if (response.isCommitted()) {
+                    throw failure;
+                }
+                response.resetBuffer();
+                JsonRpcErrors.write(response, 500, JsonRpcErrors.INTERNAL_ERROR, "Internal error", requestId);
+            }
         }
     }
 

@@ -33,7 +33,12 @@ public record BackendUser(String subject, String username, String clientId, List
     }
 
     static BackendUser of(McpSyncServerExchange exchange) {
-        if (exchange.transportContext().get(KEY) instanceof BackendUser user) {
+        return of(exchange.transportContext());
+    }
+
+    /** The user in a request's transport context, whichever protocol revision the request speaks. */
+    static BackendUser of(McpTransportContext context) {
+        if (context.get(KEY) instanceof BackendUser user) {
             return user;
         }
         throw new IllegalStateException("No authenticated user in the MCP request context");

@@ -12,6 +12,7 @@ import dev.mcpoauth.cookbook.tokengateway.policy.RateLimiter;
 import dev.mcpoauth.cookbook.tokengateway.policy.SessionOwners;
 import dev.mcpoauth.cookbook.tokengateway.policy.ToolPolicy.Decision;
 import dev.mcpoauth.cookbook.tokengateway.policy.ToolPolicy;
+import io.modelcontextprotocol.modern.server.transport.McpHeaderDecoder;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
@@ -61,17 +62,24 @@ import tools.jackson.databind.node.ObjectNode;
  *   <li>a browser {@code Origin} the gateway knows (MCP transport spec, DNS rebinding), else 403;</li>
  *   <li>an MCP method (GET, POST, DELETE), else 405;</li>
  *   <li>the client's rate limit, else 429 with {@code Retry-After};</li>
- *   <li>the MCP session, if any, belongs to this user (MCP security best practices, session
- *       hijacking), else 404 "Session not found";</li>
+ *   <li>the MCP session, if the request names one, belongs to this user (MCP security best practices,
+ *       session hijacking), else 404 "Session not found", whichever protocol revision the request claims;</li>
  *   <li>a POST body the backend will read exactly as the gateway does ({@link JsonRpcBody}), else a
  *       JSON-RPC error and the backend never sees it;</li>
- *   <li>the policy's decision on the called tool ({@link ToolPolicy}): 403 {@code insufficient_scope}
- *       to step up, or a JSON-RPC error for a denied tool;</li>
+ *   <li>the policy's decision on the called tool ({@link ToolPolicy}), named by the body in both protocol
+ *       revisions: 403 {@code insufficient_scope} to step up, or a JSON-RPC error for a denied tool;</li>
+ *   <li>for MCP 2026-07-28, an {@code Mcp-Name} header that names the tool the policy judged, else 400
+ *       {@code -32020};</li>
  *   <li>the backend's own token (RFC 8693 exchange), the forward with an allow-list of headers and the
  *       judged bytes declared {@code application/json}, and the answer relayed as it arrives.</li>
  * </ol>
  * Every answer of the gateway's own is an RFC 6750 challenge ({@link BearerChallenges}) or a JSON-RPC
  * error ({@link JsonRpcErrors}); so is every error answer relayed from a backend.
+ *
+ * <p>Both MCP revisions pass the same way; the backends serve both on one URL and route by the same
+ * header ({@link #speaksMcp2026}). A 2026-07-28 request is stateless: no session is forwarded or
+ * recorded, and its {@code Mcp-Method} and {@code Mcp-Name} go to the backend, which checks them
+ * against the body again.
  */
 public final class GatewayServlet extends HttpServlet {
 
@@ -82,6 +90,18 @@ public final class GatewayServlet extends HttpServlet {
     /** The only request headers a backend gets from the client; never Authorization, Cookie or hop-by-hop ones. */
     private static final List<String> FORWARDED_REQUEST_HEADERS =
             List.of("Accept", SESSION_HEADER, "MCP-Protocol-Version", "Last-Event-ID");
+    /**
+     * The same for an MCP 2026-07-28 request: no session (the revision is stateless), and the headers
+     * that mirror the body the gateway judged (Streamable HTTP, "Standard Request Headers").
+     */
+    private static final List<String> FORWARDED_MCP_2026_REQUEST_HEADERS =
+            List.of("Accept", "MCP-Protocol-Version", "Mcp-Method", "Mcp-Name");
+    /** The revisions that open with {@code initialize} (2026-07-28 Versioning, "Terminology": legacy). */
+    private static final Set<String> LEGACY_VERSIONS = Set.of("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25");
+    /** MCP 2026-07-28: a header that disagrees with the body. */
+    private static final int HEADER_MISMATCH = -32020;
+    /** MCP 2026-07-28: a protocol version the server does not support. */
+    private static final int UNSUPPORTED_VERSION = -32022;
     /**
      * What a forwarded body is declared as, whatever the client declared: the bytes the gateway judged
      * are UTF-8 JSON, and RFC 8259 section 11 gives application/json no charset parameter.
@@ -164,6 +184,25 @@ public final class GatewayServlet extends HttpServlet {
         }
     }
 
+    /**
+     * The backends' routing rule ({@code backends.RevisionRouter}): a POST whose {@code MCP-Protocol-Version}
+     * is present and not a legacy version is MCP 2026-07-28, everything else 2025-11-25. The gateway
+     * forwards that header unchanged, so each request reaches the transport of the revision judged here.
+     */
+    static boolean speaksMcp2026(HttpServletRequest request) {
+        String version = request.getHeader("MCP-Protocol-Version");
+        return "POST".equals(request.getMethod()) && version != null && !LEGACY_VERSIONS.contains(version);
+    }
+
+    /**
+     * 2026-07-28 Streamable HTTP, "Standard Request Headers": a {@code tools/call} carries exactly one
+     * {@code Mcp-Name}, the tool's name as it is or as {@code =?base64?...?=}, equal to the body's.
+     */
+    private static boolean mcpNameIs(HttpServletRequest request, String tool) {
+        List<String> values = Collections.list(request.getHeaders("Mcp-Name"));
+        return values.size() == 1 && tool.equals(McpHeaderDecoder.decodeValue(values.get(0)));
+    }
+
     /** The backend {@code /mcp/<backend>} names, or null ({@code /mcp} itself, an unknown name, a deeper path). */
     private Backend backendOf(HttpServletRequest request) {
         String path = request.getPathInfo();
@@ -219,7 +258,15 @@ public final class GatewayServlet extends HttpServlet {
             outcome.method = message.method();
             outcome.tool = message.toolName();
             if (message.toolName() != null) {
+                // The tool the body calls, in both revisions: never the Mcp-Name header, which is checked below.
                 Decision decision = policy.decide(backend.name(), message.toolName(), user);
+                if (decision instanceof Decision.Deny deny && speaksMcp2026(request)
+                        && !policy.names(backend.name(), message.toolName())) {
+                    // 2026-07-28 answers a tool the server does not have as its SDK servers do: 400, -32602.
+                    reject(outcome, "unknown_tool", 400);
+                    JsonRpcErrors.write(response, 400, JsonRpcErrors.INVALID_PARAMS, deny.reason(), message.id());
+                    return;
+                }
                 if (decision instanceof Decision.Deny deny) {
                     reject(outcome, "denied", 200);
                     JsonRpcErrors.write(response, 200, -32001, deny.reason(), message.id());
@@ -230,6 +277,14 @@ public final class GatewayServlet extends HttpServlet {
                     String scopes = String.join(" ", needs.scopes());
                     challenges.bearer(response, backend, 403, "insufficient_scope", "This request needs scope: " + scopes,
                             scopes);
+                    return;
+                }
+                if (speaksMcp2026(request) && !mcpNameIs(request, message.toolName())) {
+                    // The backend would refuse it too, but the decision was taken here, on the body: what is
+                    // forwarded must say what was judged, to the backend and to anything on the way.
+                    reject(outcome, "mcp_name_mismatch", 400);
+                    JsonRpcErrors.write(response, 400, HEADER_MISMATCH,
+                            "The Mcp-Name header does not name the tool the body calls", message.id());
                     return;
                 }
             }
@@ -283,7 +338,7 @@ public final class GatewayServlet extends HttpServlet {
                                       Outcome outcome, HttpServletResponse response) throws IOException {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Authorization", "Bearer " + token.value()); // the backend's own token, never the client's
-        for (String name : FORWARDED_REQUEST_HEADERS) {
+        for (String name : speaksMcp2026(request) ? FORWARDED_MCP_2026_REQUEST_HEADERS : FORWARDED_REQUEST_HEADERS) {
             String value = request.getHeader(name);
             if (value != null) {
                 headers.put(name, value);
@@ -313,7 +368,9 @@ public final class GatewayServlet extends HttpServlet {
         for (String name : FORWARDED_RESPONSE_HEADERS) {
             answer.header(name).ifPresent(value -> response.setHeader(name, value));
         }
-        answer.header(SESSION_HEADER).ifPresent(id -> sessions.created(backend.name(), id, user.subject()));
+        if (!speaksMcp2026(request)) { // 2026-07-28 has no sessions to own
+            answer.header(SESSION_HEADER).ifPresent(id -> sessions.created(backend.name(), id, user.subject()));
+        }
         String endedSession = request.getHeader(SESSION_HEADER);
         if ("DELETE".equals(request.getMethod()) && answer.status() / 100 == 2 && endedSession != null) {
             sessions.ended(backend.name(), endedSession);
@@ -369,7 +426,11 @@ public final class GatewayServlet extends HttpServlet {
                 id);
     }
 
-    /** {@code {"jsonrpc":"2.0","id":...,"error":{"code":<integer>,"message":"..."}}} and nothing more. */
+    /**
+     * {@code {"jsonrpc":"2.0","id":...,"error":{"code":<integer>,"message":"..."}}} and nothing more, but
+     * for MCP 2026-07-28's unsupported version (-32022), whose {@code data} names the versions the backend
+     * supports and the one requested (Versioning, "Protocol Version Negotiation"): the client retries with them.
+     */
     private static boolean isJsonRpcError(byte[] body) {
         JsonNode answer;
         try {
@@ -382,8 +443,20 @@ public final class GatewayServlet extends HttpServlet {
             return false;
         }
         JsonNode error = answer.path("error");
-        return error.isObject() && Set.of("code", "message").equals(Set.copyOf(error.propertyNames()))
-                && error.get("code").isIntegralNumber() && error.get("message").isString();
+        if (!error.isObject() || !(error.path("code").isIntegralNumber() && error.path("message").isString())) {
+            return false;
+        }
+        return Set.of("code", "message").equals(Set.copyOf(error.propertyNames()))
+                || error.path("code").asInt() == UNSUPPORTED_VERSION && isUnsupportedVersionData(error);
+    }
+
+    /** Exactly {@code {"supported":["<version>",...],"requested":"<version>"}}, and nothing else in the error. */
+    private static boolean isUnsupportedVersionData(JsonNode error) {
+        JsonNode data = error.path("data");
+        return Set.of("code", "message", "data").equals(Set.copyOf(error.propertyNames())) && data.isObject()
+                && Set.of("supported", "requested").equals(Set.copyOf(data.propertyNames()))
+                && data.path("requested").isString() && data.path("supported").isArray()
+                && data.path("supported").valueStream().allMatch(JsonNode::isString);
     }
 
     private void answerExchangeFailure(HttpServletResponse response, Backend backend, ExchangeException failed,

@@ -143,7 +143,8 @@ public final class ClientTokenFilter extends HttpFilter {
             response.setHeader("Access-Control-Allow-Origin", origin);
             response.setHeader("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
             response.setHeader("Access-Control-Allow-Headers",
-                    "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID");
+                    "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, "
+                            + "Mcp-Method, Mcp-Name");
             response.setHeader("Access-Control-Expose-Headers", "WWW-Authenticate, Mcp-Session-Id, Retry-After");
             response.setHeader("Vary", "Origin");
         }

@@ -131,6 +131,11 @@ public final class ToolPolicy {
         return !(decide(backend, tool, user) instanceof Decision.Deny);
     }
 
+    /** Whether the policy file has a rule for {@code tool} of {@code backend}; a tool it does not name is no tool here. */
+    public boolean names(String backend, String tool) {
+        return rules(backend).tools().containsKey(tool);
+    }
+
     public boolean knows(String backend) {
         return backends.containsKey(backend);
     }

@@ -2,74 +2,73 @@ package dev.mcpoauth.cookbook.tokengateway.backends;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.modelcontextprotocol.json.McpJsonMapper;
-import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
-import io.modelcontextprotocol.server.McpAsyncServerExchange;
-import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
-import io.modelcontextprotocol.server.McpSyncServerExchange;
-import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
-import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
-import io.modelcontextprotocol.spec.McpSchema.TextContent;
-import jakarta.servlet.http.HttpServletRequest;
-import java.lang.reflect.Proxy;
+import dev.mcpoauth.cookbook.tokengateway.backends.BackendTools.Answer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.json.JsonMapper;
 
-/** The backends' tools on their own, called as the MCP SDK calls them: the second scope check, behind the gateway's policy. */
+/**
+ * The backends' tools on their own, as both protocol revisions' SDK servers call them: the second scope
+ * check, behind the gateway's policy.
+ */
 class BackendToolsTest {
 
-    private final McpJsonMapper json = new JacksonMcpJsonMapper(JsonMapper.shared());
     /** An exchanged token with the base scope only. */
     private final BackendUser baseScopeOnly = new BackendUser("user-1", "alice", "mcp-gateway", List.of("mcp:tools"));
 
     @Test
     void addNoteRefusesATokenWithoutNotesWriteEvenPastTheGateway() {
-        List<SyncToolSpecification> notes = NotesTools.specifications(json, new ArrayList<>());
+        BackendTools notes = NotesTools.tools(new ArrayList<>());
 
-        CallToolResult result = call(notes, "add_note", Map.of("text", "slipped past the gateway"), baseScopeOnly);
+        Answer answer = call(notes, "add_note", Map.of("text", "slipped past the gateway"), baseScopeOnly);
 
-        assertThat(result.isError()).isTrue();
-        assertThat(text(result)).isEqualTo("This tool needs the scope notes:write; ask for it and retry");
+        assertThat(answer.isError()).isTrue();
+        assertThat(answer.text()).isEqualTo("This tool needs the scope notes:write; ask for it and retry");
         assertThat(call(notes, "list_notes", Map.of(), baseScopeOnly).structuredContent()).isEqualTo(Map.of("notes", List.of()));
     }
 
     @Test
     void listEventsRefusesATokenWithoutCalendarReadEvenPastTheGateway() {
-        List<SyncToolSpecification> calendar = CalendarTools.specifications(json, Duration.ZERO, new ArrayList<>());
+        BackendTools calendar = CalendarTools.tools(Duration.ZERO, new ArrayList<>());
 
-        CallToolResult result = call(calendar, "list_events", Map.of(), baseScopeOnly);
+        Answer answer = call(calendar, "list_events", Map.of(), baseScopeOnly);
 
-        assertThat(result.isError()).isTrue();
-        assertThat(text(result)).isEqualTo("This tool needs the scope calendar:read; ask for it and retry");
-        assertThat(result.structuredContent()).isNull();
+        assertThat(answer.isError()).isTrue();
+        assertThat(answer.text()).isEqualTo("This tool needs the scope calendar:read; ask for it and retry");
+        assertThat(answer.structuredContent()).isNull();
     }
 
-    private static CallToolResult call(List<SyncToolSpecification> tools, String toolName, Map<String, Object> arguments,
-                                       BackendUser user) {
-        SyncToolSpecification tool = tools.stream().filter(spec -> spec.tool().name().equals(toolName)).findFirst().orElseThrow();
-        return tool.callHandler().apply(exchangeOf(user), new CallToolRequest(toolName, arguments));
+    @Test
+    void everyCallThatReachesAToolIsRecordedEvenARefusedOne() {
+        List<String> calls = new ArrayList<>();
+        BackendTools notes = NotesTools.tools(calls);
+
+        call(notes, "add_note", Map.of("text", "no scope for it"), baseScopeOnly);
+        call(notes, "whoami", Map.of(), baseScopeOnly);
+
+        assertThat(calls).containsExactly("add_note", "whoami");
     }
 
-    /** The exchange a tool gets: the user BackendServer attached to the request, through the transport's context extractor. */
-    private static McpSyncServerExchange exchangeOf(BackendUser user) {
-        Map<String, Object> attributes = new HashMap<>();
-        HttpServletRequest request = (HttpServletRequest) Proxy.newProxyInstance(BackendToolsTest.class.getClassLoader(),
-                new Class<?>[] {HttpServletRequest.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "setAttribute" -> attributes.put((String) args[0], args[1]);
-                    case "getAttribute" -> attributes.get(args[0]);
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
-        user.attachTo(request);
-        return new McpSyncServerExchange(new McpAsyncServerExchange("session-1", null, null, null,
-                BackendUser.toTransportContext(request)));
+    @Test
+    void syncCalendarReportsEachStepAsProgress() {
+        List<String> reported = new ArrayList<>();
+        BackendTools calendar = CalendarTools.tools(Duration.ZERO, new ArrayList<>());
+        BackendTools.Definition sync = definition(calendar, "sync_calendar");
+
+        Answer answer = calendar.call(sync, baseScopeOnly, Map.of(),
+                (done, total, message) -> reported.add(done + "/" + total + " " + message));
+
+        assertThat(answer.structuredContent()).isEqualTo(Map.of("steps", 5));
+        assertThat(reported).hasSize(5).first().isEqualTo("1/5 Synchronised part 1 of 5");
     }
 
-    private static String text(CallToolResult result) {
-        return ((TextContent) result.content().get(0)).text();
+    private static Answer call(BackendTools tools, String name, Map<String, Object> arguments, BackendUser user) {
+        return tools.call(definition(tools, name), user, arguments, (done, total, message) -> { });
+    }
+
+    private static BackendTools.Definition definition(BackendTools tools, String name) {
+        return tools.definitions().stream().filter(tool -> tool.name().equals(name)).findFirst().orElseThrow();
     }
 }
