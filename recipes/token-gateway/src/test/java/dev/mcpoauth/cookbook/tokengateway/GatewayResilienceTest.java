@@ -216,10 +216,23 @@ class GatewayResilienceTest {
                                 + "\"data\":\"java.lang.IllegalStateException at Backend.java:12\"}}",
                         "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32603,"
                                 + "\"message\":\"The MCP server behind the gateway failed\"}}"),
+                argumentSet("MCP 2026-07-28's unsupported version, its data naming the versions: passed on", 400,
+                        "application/json", unsupportedVersion("\"supported\":[\"2026-07-28\"],\"requested\":\"2099-01-01\""),
+                        unsupportedVersion("\"supported\":[\"2026-07-28\"],\"requested\":\"2099-01-01\"")),
+                argumentSet("an unsupported version whose data carries more than the versions", 400, "application/json",
+                        unsupportedVersion("\"supported\":[\"2026-07-28\"],\"requested\":\"x\",\"trace\":\"at Backend.java:12\""),
+                        "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32600,"
+                                + "\"message\":\"The MCP server behind the gateway refused the request\"}}"),
                 argumentSet("an HTML error page", 500, "text/html",
                         "<html><body><h2>HTTP ERROR 500 java.lang.NullPointerException</h2></body></html>",
                         "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32603,"
                                 + "\"message\":\"The MCP server behind the gateway failed\"}}"));
+    }
+
+    /** A -32022 error (MCP 2026-07-28, unsupported protocol version) with these members in its data. */
+    private static String unsupportedVersion(String data) {
+        return "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32022,\"message\":\"Unsupported protocol version\","
+                + "\"data\":{" + data + "}}}";
     }
 
     /** A plain loopback HTTP server standing in for a backend that does what an MCP server should not. */

@@ -260,16 +260,15 @@ public final class GatewayServlet extends HttpServlet {
             if (message.toolName() != null) {
                 // The tool the body calls, in both revisions: never the Mcp-Name header, which is checked below.
                 Decision decision = policy.decide(backend.name(), message.toolName(), user);
-                if (decision instanceof Decision.Deny deny && speaksMcp2026(request)
-                        && !policy.names(backend.name(), message.toolName())) {
-                    // 2026-07-28 answers a tool the server does not have as its SDK servers do: 400, -32602.
-                    reject(outcome, "unknown_tool", 400);
-                    JsonRpcErrors.write(response, 400, JsonRpcErrors.INVALID_PARAMS, deny.reason(), message.id());
-                    return;
-                }
                 if (decision instanceof Decision.Deny deny) {
-                    reject(outcome, "denied", 200);
-                    JsonRpcErrors.write(response, 200, -32001, deny.reason(), message.id());
+                    if (speaksMcp2026(request) && !policy.names(backend.name(), message.toolName())) {
+                        // 2026-07-28 answers a tool the server does not have as its SDK servers do: 400, -32602.
+                        reject(outcome, "unknown_tool", 400);
+                        JsonRpcErrors.write(response, 400, JsonRpcErrors.INVALID_PARAMS, deny.reason(), message.id());
+                    } else {
+                        reject(outcome, "denied", 200);
+                        JsonRpcErrors.write(response, 200, -32001, deny.reason(), message.id());
+                    }
                     return;
                 }
                 if (decision instanceof Decision.NeedsScopes needs) {
