@@ -103,6 +103,7 @@ final class McpEndpoint implements ServletContainerInitializer {
         server.closeGracefully();
     }
 
+    // tag::no-request-state[]
     /**
      * MCP 2026-07-28 multi round-trip: a tool may answer "input required" with a state the client sends
      * back. No tool here does, so no state is ever issued, and any a request carries is refused (-32602).
@@ -119,4 +120,5 @@ final class McpEndpoint implements ServletContainerInitializer {
             return null;
         }
     };
+    // end::no-request-state[]
 }
