@@ -150,9 +150,9 @@ public final class Bench {
         Realm realm = Keycloak.shared().importRealm(Path.of("../recipes/token-gateway/keycloak/realm.json"), placeholders);
         CountingProxy jwks = CountingProxy.to(realm.jwksUri());
         BackendServer notes = BackendServer.start("notes", notesUrl, realm.issuer(), realm.jwksUri(),
-                throughGateway.toString(), json -> NotesTools.specifications(json, new CopyOnWriteArrayList<>()));
+                throughGateway.toString(), NotesTools.tools(new CopyOnWriteArrayList<>()));
         BackendServer calendar = BackendServer.start("calendar", calendarUrl, realm.issuer(), realm.jwksUri(),
-                gatewayUrl + "/calendar", json -> CalendarTools.specifications(json, Duration.ofMillis(100), new CopyOnWriteArrayList<>()));
+                gatewayUrl + "/calendar", CalendarTools.tools(Duration.ofMillis(100), new CopyOnWriteArrayList<>()));
         GatewayConfig config = new GatewayConfig(gatewayUrl, realm.issuer(), jwks.url(), realm.tokenEndpoint(), secret,
                 Map.of("notes", Backend.at("notes", notesUrl), "calendar", Backend.at("calendar", calendarUrl)),
                 Path.of("../recipes/token-gateway/gateway-policy.json"), Duration.ofSeconds(60), "mcp:tools",
