@@ -1,6 +1,5 @@
 package dev.mcpoauth.cookbook.resourceservermicronaut;
 
-import dev.mcpoauth.cookbook.resourceservermicronaut.McpAuthFilter.JsonRpcErrors;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
@@ -59,8 +58,9 @@ final class RevisionAwareMcpAuthFilter extends HttpFilter {
             @Override
             public void sendError(int status) throws IOException {
                 response.resetBuffer();
-                JsonRpcErrors.write(response, status, status >= 500 ? JsonRpcErrors.INTERNAL_ERROR
-                        : JsonRpcErrors.INVALID_REQUEST, status == 403 ? "Forbidden" : "Request refused", null);
+                McpAuthFilter.JsonRpcErrors.write(response, status,
+                        status >= 500 ? McpAuthFilter.JsonRpcErrors.INTERNAL_ERROR : McpAuthFilter.JsonRpcErrors.INVALID_REQUEST,
+                        status == 403 ? "Forbidden" : "Request refused", null);
             }
 
             @Override
@@ -75,7 +75,7 @@ final class RevisionAwareMcpAuthFilter extends HttpFilter {
                 throw failure;
             }
             response.resetBuffer();
-            JsonRpcErrors.write(response, 500, JsonRpcErrors.INTERNAL_ERROR, "Internal error", null);
+            McpAuthFilter.JsonRpcErrors.write(response, 500, McpAuthFilter.JsonRpcErrors.INTERNAL_ERROR, "Internal error", null);
         }
     }
 }
