@@ -4,9 +4,14 @@ import dev.mcpoauth.cookbook.multiuserstore.resourceserver.AuthenticatedUser;
 import dev.mcpoauth.cookbook.multiuserstore.resourceserver.ResourceServer;
 import dev.mcpoauth.cookbook.multiuserstore.resourceserver.McpConfiguration;
 import dev.mcpoauth.cookbook.multiuserstore.tools.CalendarTools;
+import dev.mcpoauth.cookbook.multiuserstore.tools.ModernCalendarTools;
+import dev.mcpoauth.cookbook.multiuserstore.tools.RequestStateConfiguration;
 import io.micronaut.security.token.validator.TokenValidator;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.modern.McpSchema;
+import io.modelcontextprotocol.modern.server.feature.ToolsFeature;
+import io.modelcontextprotocol.modern.server.transport.HttpServletMcpTransport;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.DefaultServerTransportSecurityValidator;
@@ -21,16 +26,18 @@ import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
+import java.time.Clock;
 import java.util.EnumSet;
 import java.util.Set;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The MCP endpoint: the MCP Java SDK's Streamable HTTP transport, a plain servlet, mounted at
- * {@code /mcp} in Micronaut's servlet container (Jetty) next to Micronaut's own servlet, behind
- * the resource server's McpAuthFilter ({@link ResourceServer#mcpAuthFilter}), which makes it an OAuth
- * resource server (the same file as the Micronaut resource-server recipe's). Micronaut hands every {@link ServletContainerInitializer} bean the servlet
- * context at startup.
+ * The MCP endpoint: the MCP Java SDK's Streamable HTTP transports for MCP 2025-11-25 and 2026-07-28,
+ * plain servlets, mounted together at {@code /mcp} (the resource server's RevisionRouter,
+ * {@link ResourceServer#revisionRouter}) in Micronaut's servlet container (Jetty) next to Micronaut's own
+ * servlet, behind the resource server's McpAuthFilter ({@link ResourceServer#mcpAuthFilter}), which makes
+ * them an OAuth resource server (the same files as the Micronaut resource-server recipe's). Micronaut
+ * hands every {@link ServletContainerInitializer} bean the servlet context at startup.
  */
 @Singleton
 final class McpEndpoint implements ServletContainerInitializer {
@@ -40,9 +47,11 @@ final class McpEndpoint implements ServletContainerInitializer {
 
     private final HttpServletStreamableServerTransportProvider transport;
     private final McpSyncServer server;
+    private final HttpServletMcpTransport modernTransport;
     private final HttpFilter authFilter;
 
-    McpEndpoint(McpConfiguration mcp, CalendarTools tools, TokenValidator<HttpServletRequest> tokenValidator) {
+    McpEndpoint(McpConfiguration mcp, CalendarTools tools, TokenValidator<HttpServletRequest> tokenValidator,
+                RequestStateConfiguration requestState, Clock clock) {
         McpJsonMapper json = new JacksonMcpJsonMapper(JsonMapper.shared());
         // tag::transport[]
         transport = HttpServletStreamableServerTransportProvider.builder()
@@ -62,8 +71,26 @@ final class McpEndpoint implements ServletContainerInitializer {
                 .tools(tools.specifications(json))
                 .build();
 
+        // tag::modern-transport[]
+        // MCP 2026-07-28: stateless, the same tools (ModernCalendarTools) and the same user; the connect link's
+        // round trip carries a request state sealed with the key every instance shares.
+        modernTransport = HttpServletMcpTransport.builder(io.modelcontextprotocol.modern.server.McpServer.builder()
+                        .serverInfo(McpSchema.Implementation.builder("mcp-oauth-cookbook-multi-user-store", "0.1.0").build())
+                        .jsonMapper(json)
+                        .feature(ToolsFeature.ofSync(new ModernCalendarTools(tools, json)))
+                        .requestStateCodec(requestState.codec(clock))
+                        .build())
+                .jsonMapper(json)
+                .endpoint(PATH)
+                .contextExtractor(AuthenticatedUser::toTransportContext) // the same user, from McpAuthFilter
+                .httpHeaderValidator(DefaultServerTransportSecurityValidator.builder()
+                        .allowedOrigins(mcp.allowedOrigins())
+                        .build())
+                .build();
+        // end::modern-transport[]
+
         // tag::filters[]
-        // Every check in front of the MCP servlet, in one filter; Micronaut Security validates the token.
+        // Every check in front of the MCP servlet, in one filter, for both revisions; Micronaut Security validates the token.
         // The tools' own map says which extra scope a tool needs (disconnect: calendar:disconnect).
         authFilter = ResourceServer.mcpAuthFilter(mcp, tokenValidator, CalendarTools::requiredScope);
         // end::filters[]
@@ -71,7 +98,8 @@ final class McpEndpoint implements ServletContainerInitializer {
 
     @Override
     public void onStartup(Set<Class<?>> classes, ServletContext context) {
-        ServletRegistration.Dynamic servlet = context.addServlet(SERVLET_NAME, transport);
+        // One servlet at /mcp; each request goes to the transport of the revision it speaks.
+        ServletRegistration.Dynamic servlet = context.addServlet(SERVLET_NAME, ResourceServer.revisionRouter(modernTransport, transport));
         servlet.addMapping(PATH);
         servlet.setAsyncSupported(true); // SSE responses are written asynchronously
         FilterRegistration.Dynamic filter = context.addFilter("mcp-auth", authFilter);
@@ -81,6 +109,7 @@ final class McpEndpoint implements ServletContainerInitializer {
 
     @PreDestroy
     void close() {
+        modernTransport.closeGracefully();
         server.closeGracefully();
     }
 }

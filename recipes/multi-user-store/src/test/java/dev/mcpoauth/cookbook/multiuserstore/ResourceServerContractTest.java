@@ -79,7 +79,8 @@ class ResourceServerContractTest extends ResourceServerContract {
                         .withWalkthroughAnswers("MCP account bob: Your calendar is not connected.",
                                 "You had no calendar connection. Nothing to do.")
                         .withIsolation(this::assertEachUserSeesOnlyTheirOwnData)
-                        .withStepUpState(this::stateTheStepUpCallChanges, alice -> { }));
+                        .withStepUpState(this::stateTheStepUpCallChanges, alice -> { }))
+                .speakingMcp2026();
     }
 
     /** Alice connects her calendar (realm B login in a browser); bob stays unconnected and never gets her events. */

@@ -44,7 +44,12 @@ public record AuthenticatedUser(String subject, String username, String clientId
 
     /** In a tool handler: the user of the request being handled. */
     public static AuthenticatedUser of(McpSyncServerExchange exchange) {
-        if (exchange.transportContext().get(KEY) instanceof AuthenticatedUser user) {
+        return of(exchange.transportContext());
+    }
+
+    /** The same for both MCP revisions: the context the transport's extractor built. */
+    public static AuthenticatedUser of(McpTransportContext context) {
+        if (context.get(KEY) instanceof AuthenticatedUser user) {
             return user;
         }
         // Unreachable while McpAuthFilter guards /mcp; failing closed if that ever changes.

@@ -18,7 +18,6 @@ import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpError;
-import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.ClientCapabilities;
 import io.modelcontextprotocol.spec.McpSchema.ElicitUrlRequest;
@@ -32,13 +31,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BiFunction;
 import tools.jackson.databind.JsonNode;
 
 /**
  * The MCP tools: they act on the calendar API for the calling user, with that user's stored upstream
- * token, never anyone else's. When the user has no usable connection, the answer carries a connect
- * link: as a URL-mode elicitation ({@code -32042 URLElicitationRequiredError}, MCP 2025-11-25) when
- * the client declared that capability, otherwise as a tool error whose text carries the URL.
+ * token, never anyone else's. Each tool is written once ({@link Definition}) and served to 2025-11-25
+ * clients here ({@link #specifications(McpJsonMapper)}) and to 2026-07-28 clients by {@link ModernCalendarTools}.
+ * When the user has no usable connection, a tool answers {@link ConnectRequired}, and each revision
+ * turns that into its own way of handing over the connect link: for 2025-11-25 a URL-mode elicitation
+ * ({@code -32042 URLElicitationRequiredError}) when the client declared that capability; for
+ * 2026-07-28 an {@code InputRequiredResult} with a URL elicitation and a sealed request state
+ * ({@link ModernCalendarTools}); for a client of either revision without the capability, a tool error
+ * whose text carries the URL.
  *
  * <p>Reading needs only the server's base scope. {@code disconnect} is the one destructive tool (it
  * deletes the stored grant and revokes it upstream), so it needs {@value #CALENDAR_DISCONNECT} too: an
@@ -72,14 +77,77 @@ public class CalendarTools {
         this.upstream = upstream;
     }
 
+    /** A tool as both protocol revisions describe it, and what it does for a user. */
+    record Definition(String name, String description, String inputSchema, BiFunction<AuthenticatedUser, Map<String, Object>, Answer> handler) {
+    }
+
+    /** What a tool answers, before it becomes either revision's result. */
+    sealed interface Answer permits Result, ConnectRequired {
+    }
+
+    /** A finished answer: the same {@code CallToolResult} on both revisions. */
+    record Result(String text, Map<String, Object> structuredContent, boolean isError) implements Answer {
+    }
+
+    /**
+     * The user has to connect (or reconnect) their calendar first, through {@code link} (issued for this
+     * user, single use, short-lived).
+     *
+     * @param why what is wrong with the connection, in one sentence for the user
+     */
+    record ConnectRequired(Reason reason, URI link, String why, long minutes) implements Answer {
+
+        /** The message of the URL elicitation: what the browser is opened for. */
+        String elicitationMessage() {
+            return why + " Connect your calendar account in your browser.";
+        }
+
+        /** For a client that cannot open a URL elicitation: the link in a tool error, to show the user. */
+        Result asToolError() {
+            return new Result(why + " Open this link (valid " + minutes + " minutes, for you only), then call "
+                    + LIST_EVENTS + " again: " + link, Map.of("status", reason.name().toLowerCase(), "connect_url",
+                    link.toString()), true);
+        }
+    }
+
+    private static final String NO_ARGUMENTS = "{\"type\":\"object\",\"properties\":{}}";
+    static final int MAX_EVENTS = 50;
+
+    private final List<Definition> definitions = List.of(
+            new Definition(LIST_EVENTS, "Lists your upcoming calendar events (from your own calendar account), at most limit"
+                    + " of them (default and maximum " + MAX_EVENTS + ").", """
+                    {"type":"object","properties":{"limit":{"type":"integer","minimum":1,"maximum":%d}}}"""
+                    .formatted(MAX_EVENTS), this::listEvents),
+            new Definition("connect_status", "Whether your calendar account is connected to your MCP account (named in the answer),"
+                    + " and whether it needs reconnecting.", NO_ARGUMENTS, this::connectStatus),
+            new Definition(DISCONNECT, "Disconnects your calendar account: deletes the stored tokens and revokes them."
+                    + " Needs the " + CALENDAR_DISCONNECT + " scope.", NO_ARGUMENTS, this::disconnect));
+
+    List<Definition> definitions() {
+        return definitions;
+    }
+
+    /** The tools for the 2025-11-25 SDK server; {@code json} parses their input schemas. */
     public List<SyncToolSpecification> specifications(McpJsonMapper json) {
-        return List.of(
-                tool(json, LIST_EVENTS, "Lists your upcoming calendar events (from your own calendar account).", this::listEvents),
-                tool(json, "connect_status", "Whether your calendar account is connected to your MCP account (named in the answer),"
-                        + " and whether it needs reconnecting.",
-                        this::connectStatus),
-                tool(json, DISCONNECT, "Disconnects your calendar account: deletes the stored tokens and revokes them."
-                        + " Needs the " + CALENDAR_DISCONNECT + " scope.", this::disconnect));
+        return definitions.stream().map(tool -> SyncToolSpecification.builder()
+                .tool(Tool.builder().name(tool.name()).description(tool.description()).inputSchema(json, tool.inputSchema()).build())
+                .callHandler((exchange, request) -> {
+                    Answer answer = call(tool, AuthenticatedUser.of(exchange), request.arguments());
+                    return answer instanceof ConnectRequired connect ? legacyConnectAnswer(exchange, connect) : toLegacy((Result) answer);
+                })
+                .build()).toList();
+    }
+
+    /**
+     * Runs a tool for a user. Defence in depth: a tool needing an extra scope checks it again on the
+     * user it runs for, so a call that ever got past McpAuthFilter's reading of the body still changes nothing.
+     */
+    Answer call(Definition tool, AuthenticatedUser user, Map<String, Object> arguments) {
+        String scope = EXTRA_SCOPE_BY_TOOL.get(tool.name());
+        if (scope != null && !user.scopes().contains(scope)) {
+            return error("This tool needs the scope " + scope + "; ask for it and retry");
+        }
+        return tool.handler().apply(user, arguments == null ? Map.of() : arguments);
     }
 
     /** The extra scope a tool needs, if any: the resource server's McpAuthFilter refuses the call without it, and so does the tool. */
@@ -95,22 +163,12 @@ public class CalendarTools {
         return new ArrayList<>(scopes);
     }
 
-    private static SyncToolSpecification tool(McpJsonMapper json, String name, String description,
-                                              java.util.function.BiFunction<McpSyncServerExchange, CallToolRequest, CallToolResult> handler) {
-        Tool tool = Tool.builder().name(name).description(description)
-                .inputSchema(json, "{\"type\":\"object\",\"properties\":{}}").build();
-        // Defence in depth: the tool checks its extra scope again on the user it runs for, so a call that ever
-        // got past McpAuthFilter's reading of the body still changes nothing.
-        String scope = EXTRA_SCOPE_BY_TOOL.get(name);
-        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) ->
-                scope == null || AuthenticatedUser.of(exchange).scopes().contains(scope)
-                        ? handler.apply(exchange, request)
-                        : error("This tool needs the scope " + scope + "; ask for it and retry")).build();
-    }
-
     // tag::list-events[]
-    private CallToolResult listEvents(McpSyncServerExchange exchange, CallToolRequest request) {
-        AuthenticatedUser user = AuthenticatedUser.of(exchange);
+    private Answer listEvents(AuthenticatedUser user, Map<String, Object> arguments) {
+        Object limitArgument = arguments.getOrDefault("limit", MAX_EVENTS);
+        if (!(limitArgument instanceof Integer limit) || limit < 1 || limit > MAX_EVENTS) {
+            return error("limit must be a whole number from 1 to " + MAX_EVENTS);
+        }
         try {
             UpstreamAccess.Grant grant = access.accessToken(user.subject());
             JsonNode events;
@@ -120,9 +178,9 @@ public class CalendarTools {
                 // Revoked or rotated upstream before it expired: refresh once, then give up.
                 events = calendar.events(access.afterRejection(user.subject(), grant).accessToken());
             }
-            return eventsResult(events);
+            return eventsResult(events, limit);
         } catch (ConnectionRequiredException e) {
-            return connectAnswer(exchange, user, e.reason());
+            return connectRequired(user, e.reason());
         } catch (CalendarClient.TokenRejectedException e) {
             return error("The calendar service rejected your freshly refreshed token. Call connect_status, or disconnect and connect again.");
         } catch (UpstreamUnavailableException e) {
@@ -134,24 +192,23 @@ public class CalendarTools {
     }
     // end::list-events[]
 
-    private static CallToolResult eventsResult(JsonNode body) {
+    private static Result eventsResult(JsonNode body, int limit) {
         List<Map<String, String>> events = new ArrayList<>();
         StringBuilder text = new StringBuilder();
         for (JsonNode event : body.path("events").values()) {
+            if (events.size() == limit) {
+                break;
+            }
             Map<String, String> one = new LinkedHashMap<>();
             one.put("start", event.path("start").asString(""));
             one.put("title", event.path("title").asString(""));
             events.add(one);
             text.append(one.get("start")).append("  ").append(one.get("title")).append('\n');
         }
-        return CallToolResult.builder()
-                .addTextContent(events.isEmpty() ? "No upcoming events." : text.toString().strip())
-                .structuredContent(Map.of("events", events))
-                .build();
+        return new Result(events.isEmpty() ? "No upcoming events." : text.toString().strip(), Map.of("events", events), false);
     }
 
-    private CallToolResult connectStatus(McpSyncServerExchange exchange, CallToolRequest request) {
-        AuthenticatedUser user = AuthenticatedUser.of(exchange);
+    private Answer connectStatus(AuthenticatedUser user, Map<String, Object> arguments) {
         String status;
         String text;
         try {
@@ -173,13 +230,11 @@ public class CalendarTools {
             return error("The token store is unavailable right now. Try again in a minute.");
         }
         // Which MCP account this is about: the one a connect link would link the calendar to.
-        return CallToolResult.builder().addTextContent("MCP account " + user.account() + ": " + text)
-                .structuredContent(Map.of("status", status, "mcp_account", user.account())).build();
+        return new Result("MCP account " + user.account() + ": " + text, Map.of("status", status, "mcp_account", user.account()), false);
     }
 
     // tag::disconnect[]
-    private CallToolResult disconnect(McpSyncServerExchange exchange, CallToolRequest request) {
-        AuthenticatedUser user = AuthenticatedUser.of(exchange);
+    private Answer disconnect(AuthenticatedUser user, Map<String, Object> arguments) {
         String refreshToken;
         try {
             // Delete first, under the row lock: a refresh running now either finished before (we revoke its
@@ -210,8 +265,8 @@ public class CalendarTools {
     // end::disconnect[]
 
     // tag::connect-answer[]
-    /** The connect link, as a URL elicitation when the client supports it, otherwise in a tool error. */
-    private CallToolResult connectAnswer(McpSyncServerExchange exchange, AuthenticatedUser user, Reason reason) {
+    /** A fresh connect link for this user, and why they need it. */
+    private ConnectRequired connectRequired(AuthenticatedUser user, Reason reason) {
         URI link = links.issue(user);
         long minutes = Math.max(1, upstream.connectLinkLifetime().toMinutes());
         String why = switch (reason) {
@@ -219,18 +274,17 @@ public class CalendarTools {
             case RECONNECT_NEEDED -> "Your calendar connection has expired or was revoked at the calendar service: reconnect it.";
             case UNREADABLE -> "Your stored calendar connection could not be read: reconnect it.";
         };
-        String message = why + " Open this link (valid " + minutes + " minutes, for you only), then call "
-                + LIST_EVENTS + " again: " + link;
+        return new ConnectRequired(reason, link, why, minutes);
+    }
+
+    /** MCP 2025-11-25: the connect link as a URL elicitation (-32042) when the client supports it, otherwise in a tool error. */
+    private static CallToolResult legacyConnectAnswer(McpSyncServerExchange exchange, ConnectRequired connect) {
         if (supportsUrlElicitation(exchange.getClientCapabilities())) {
             String elicitationId = UUID.randomUUID().toString(); // correlates the elicitation; not a secret
             throw McpError.URL_ELICITATION_REQUIRED.apply(List.of(
-                    ElicitUrlRequest.builder(why + " Connect your calendar account in your browser.", link.toString(), elicitationId)
-                            .build()));
+                    ElicitUrlRequest.builder(connect.elicitationMessage(), connect.link().toString(), elicitationId).build()));
         }
-        return CallToolResult.builder().isError(true)
-                .addTextContent(message)
-                .structuredContent(Map.of("status", reason.name().toLowerCase(), "connect_url", link.toString()))
-                .build();
+        return toLegacy(connect.asToolError());
     }
     // end::connect-answer[]
 
@@ -238,11 +292,16 @@ public class CalendarTools {
         return capabilities != null && capabilities.elicitation() != null && capabilities.elicitation().url() != null;
     }
 
-    private static CallToolResult done(String text, String status) {
-        return CallToolResult.builder().addTextContent(text).structuredContent(Map.of("status", status)).build();
+    private static CallToolResult toLegacy(Result result) {
+        CallToolResult.Builder legacy = CallToolResult.builder().addTextContent(result.text()).isError(result.isError());
+        return result.structuredContent() == null ? legacy.build() : legacy.structuredContent(result.structuredContent()).build();
     }
 
-    private static CallToolResult error(String text) {
-        return CallToolResult.builder().isError(true).addTextContent(text).build();
+    private static Result done(String text, String status) {
+        return new Result(text, Map.of("status", status), false);
+    }
+
+    static Result error(String text) {
+        return new Result(text, null, true);
     }
 }
