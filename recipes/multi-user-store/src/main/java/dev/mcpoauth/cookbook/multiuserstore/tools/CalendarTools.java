@@ -56,6 +56,9 @@ public class CalendarTools {
     static final String LIST_EVENTS = "list_events";
     static final String DISCONNECT = "disconnect";
     public static final String CALENDAR_DISCONNECT = "calendar:disconnect";
+    /** {@code list_events}' default and largest {@code limit}. */
+    static final int MAX_EVENTS = 50;
+    private static final String NO_ARGUMENTS = "{\"type\":\"object\",\"properties\":{}}";
 
     /** Tool name -> scope it needs beyond the server's base scope. One place for both the 403 and the metadata. */
     private static final Map<String, String> EXTRA_SCOPE_BY_TOOL = Map.of(DISCONNECT, CALENDAR_DISCONNECT);
@@ -78,7 +81,8 @@ public class CalendarTools {
     }
 
     /** A tool as both protocol revisions describe it, and what it does for a user. */
-    record Definition(String name, String description, String inputSchema, BiFunction<AuthenticatedUser, Map<String, Object>, Answer> handler) {
+    record Definition(String name, String description, String inputSchema,
+                      BiFunction<AuthenticatedUser, Map<String, Object>, Answer> handler) {
     }
 
     /** What a tool answers, before it becomes either revision's result. */
@@ -110,9 +114,6 @@ public class CalendarTools {
         }
     }
 
-    private static final String NO_ARGUMENTS = "{\"type\":\"object\",\"properties\":{}}";
-    static final int MAX_EVENTS = 50;
-
     private final List<Definition> definitions = List.of(
             new Definition(LIST_EVENTS, "Lists your upcoming calendar events (from your own calendar account), at most limit"
                     + " of them (default and maximum " + MAX_EVENTS + ").", """
@@ -133,7 +134,8 @@ public class CalendarTools {
                 .tool(Tool.builder().name(tool.name()).description(tool.description()).inputSchema(json, tool.inputSchema()).build())
                 .callHandler((exchange, request) -> {
                     Answer answer = call(tool, AuthenticatedUser.of(exchange), request.arguments());
-                    return answer instanceof ConnectRequired connect ? legacyConnectAnswer(exchange, connect) : toLegacy((Result) answer);
+                    return answer instanceof ConnectRequired connect ? legacyConnectAnswer(exchange, connect)
+                            : toLegacy((Result) answer);
                 })
                 .build()).toList();
     }
