@@ -94,6 +94,7 @@ final class Footprint {
                         "dev.mcpoauth.cookbook.multiuserstore.Application", Map.of(
                         "MCP_AUTHORIZATION_SERVER", NOWHERE, "UPSTREAM_ISSUER", NOWHERE,
                         "UPSTREAM_CLIENT_SECRET", "bench-only-secret", "TOKEN_STORE_KEKS", kek, "TOKEN_STORE_KEK_ID", "k1",
+                        "MCP_REQUEST_STATE_KEY", Base64.getEncoder().encodeToString(randomBytes()), // demo-only
                         "TOKEN_STORE_JDBC_URL", "jdbc:h2:file:" + data.resolve("token-store")), List.of(), metadata),
                 new Server("github-proxy (H2 file database)", recipe("github-proxy"),
                         "dev.mcpoauth.cookbook.githubproxy.GitHubProxyApplication", Map.of(), List.of(

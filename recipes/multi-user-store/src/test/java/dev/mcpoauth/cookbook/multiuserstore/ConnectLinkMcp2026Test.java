@@ -55,6 +55,8 @@ class ConnectLinkMcp2026Test {
             "test-only-request-state-key-shared-0001".getBytes(StandardCharsets.UTF_8));
     private static final String OTHER_KEY = Base64.getEncoder().encodeToString(
             "test-only-request-state-key-another-002".getBytes(StandardCharsets.UTF_8));
+    private static final String NEW_KEY = Base64.getEncoder().encodeToString(
+            "test-only-request-state-key-rotated-3".getBytes(StandardCharsets.UTF_8));
     private static final Map<String, Object> URL_ELICITATION = Map.of("elicitation", Map.of("url", Map.of()));
     /** What the conformance suite's input-required-result-tampered-state scenario answers the input request with. */
     private static final Map<String, Object> ACCEPTED = Map.of("action", "accept", "content", Map.of("ok", true));
@@ -66,6 +68,8 @@ class ConnectLinkMcp2026Test {
     private ServerInstance first;
     private ServerInstance second;
     private ServerInstance otherKey;
+    /** The first instance's database, after a key rotation: a new key, the shared one still accepted. */
+    private ServerInstance rotated;
     private Rows rows;
     private Rows otherKeyRows;
     private String alice;
@@ -82,6 +86,8 @@ class ConnectLinkMcp2026Test {
         PostgresServer.Database otherDatabase = stack.postgres.createDatabase("connect_2026_other_key");
         otherKeyRows = new Rows(stack.postgres.dataSource(otherDatabase));
         otherKey = new ServerInstance(stack, stack.serverProperties(otherDatabase, Map.of("request-state.key", OTHER_KEY)), clock);
+        rotated = new ServerInstance(stack, stack.serverProperties(database,
+                Map.of("request-state.key", NEW_KEY, "request-state.accepted-keys", OTHER_KEY + ", " + SHARED_KEY)), clock);
         alice = token(TestStack.ALICE);
         bob = token(TestStack.BOB);
 
@@ -100,7 +106,7 @@ class ConnectLinkMcp2026Test {
 
     @AfterAll
     void stop() {
-        for (ServerInstance server : new ServerInstance[] {first, second, otherKey}) {
+        for (ServerInstance server : new ServerInstance[] {first, second, otherKey, rotated}) {
             if (server != null) {
                 server.close();
             }
@@ -177,6 +183,18 @@ class ConnectLinkMcp2026Test {
         assertThat(stack.calendarApi.requestCount()).isEqualTo(apiRequests + 1);
     }
 
+    @Test
+    void aStateSealedUnderAnAcceptedKeyOpensAfterTheKeyRotated() {
+        int apiRequests = stack.calendarApi.requestCount();
+
+        Response response = retry(rotated, alice, "list_events", ONE_EVENT, alicesState);
+
+        response.then().statusCode(200)
+                .body("result.isError", equalTo(false))
+                .body("result.content[0].text", equalTo(ALICES_FIRST_EVENT));
+        assertThat(stack.calendarApi.requestCount()).isEqualTo(apiRequests + 1);
+    }
+
     /** Each: who sends the retry, to which instance, for which tool and arguments, and which state. */
     Stream<Arguments> refusedRetries() {
         return Stream.of(
@@ -194,7 +212,12 @@ class ConnectLinkMcp2026Test {
                 argumentSet("alice's list_events state replayed on connect_status", (Retry) test -> test.retry(
                         test.first, test.alice, "connect_status", Map.of(), test.alicesState)),
                 argumentSet("a state sealed under another key", (Retry) test -> test.retry(
-                        test.first, test.alice, "list_events", ONE_EVENT, test.stateFromTheOtherKey())));
+                        test.first, test.alice, "list_events", ONE_EVENT, test.stateFromTheOtherKey())),
+                // Accepting several keys must not loosen what each checks: bob still cannot use alice's state.
+                argumentSet("alice's state replayed by bob where its key is an accepted one", (Retry) test -> test.retry(
+                        test.rotated, test.bob, "list_events", ONE_EVENT, test.alicesState)),
+                argumentSet("a tampered state where several keys are tried", (Retry) test -> test.retry(
+                        test.rotated, test.alice, "list_events", ONE_EVENT, test.alicesState + "-TAMPERED")));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")

@@ -63,7 +63,8 @@ public final class RunDemo {
                 "upstream.client-secret", DEMO_CONNECTOR_SECRET,
                 // A demo key, fixed so the H2 file stays readable across runs; production keys come from a secret store.
                 "token-store.key-encryption-keys", "demo-only-2026:ZGVtby1vbmx5LWtleS1kby1ub3QtdXNlLWluLXByb2Q=",
-                "token-store.current-key-id", "demo-only-2026"));
+                "token-store.current-key-id", "demo-only-2026",
+                "request-state.key", "ZGVtby1vbmx5LXJlcXVlc3Qtc3RhdGUta2V5LW5vdC1mb3ItcHJvZHVjdGlvbg=="));
         // The token store is the embedded default of application.yml: an H2 file under target/.
 
         System.out.println("\n=== Walk-through: one user, one upstream ===");

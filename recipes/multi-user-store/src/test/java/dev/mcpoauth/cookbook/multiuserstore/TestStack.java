@@ -29,6 +29,9 @@ final class TestStack {
     /** Two key-encryption keys: tests start under k1 and rotate to k2. */
     static final String KEK_1 = "k1:" + java.util.Base64.getEncoder().encodeToString("test-only-key-encryption-key-001".getBytes());
     static final String KEK_2 = "k2:" + java.util.Base64.getEncoder().encodeToString("test-only-key-encryption-key-002".getBytes());
+    /** request-state.key, the same for every instance unless a test overrides it. */
+    static final String REQUEST_STATE_KEY = java.util.Base64.getEncoder().encodeToString(
+            "test-only-request-state-key-default-3".getBytes());
 
     private static TestStack shared;
 
@@ -100,6 +103,7 @@ final class TestStack {
         properties.put("upstream.max-backoff", "400ms");
         properties.put("token-store.key-encryption-keys", KEK_1 + "," + KEK_2);
         properties.put("token-store.current-key-id", "k1");
+        properties.put("request-state.key", REQUEST_STATE_KEY);
         properties.put("datasources.default.url", database.jdbcUrl());
         properties.put("datasources.default.username", database.user());
         properties.put("datasources.default.password", database.password());

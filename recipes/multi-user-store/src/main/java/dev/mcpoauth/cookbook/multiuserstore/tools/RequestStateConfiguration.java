@@ -6,32 +6,30 @@ import io.modelcontextprotocol.modern.server.HmacRequestStateCodec;
 import io.modelcontextprotocol.modern.server.RequestStateCodec;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.List;
 
 /**
  * How the request state of MCP 2026-07-28's connect-link round trip is sealed ({@code request-state.*}
  * in application.yml). The state travels through the client and comes back on the retry; the server
  * trusts it only because it carries an HMAC under this key.
  *
- * @param key      base64 of at least 32 random bytes, THE SAME on every instance (a state sealed by one is
- *                 opened by whichever instance gets the retry), from your secret store
- *                 ({@code MCP_REQUEST_STATE_KEY}); the default in application.yml is a demo key anyone can read
- * @param lifetime how long a sealed state opens: the user has this long to connect and come back
+ * @param key          base64 of at least 32 random bytes, THE SAME on every instance (a state sealed by one is
+ *                     opened by whichever instance gets the retry), from your secret store
+ *                     ({@code MCP_REQUEST_STATE_KEY}); no default: a key anyone can read would let anyone seal
+ * @param acceptedKeys comma-separated keys a state may also be sealed with: opened, never used to seal
+ *                     ({@code MCP_REQUEST_STATE_ACCEPTED_KEYS}, empty by default); how a rotation stays seamless
+ * @param lifetime     how long a sealed state opens: the user has this long to connect and come back
  */
 @ConfigurationProperties("request-state")
-public record RequestStateConfiguration(String key, Duration lifetime) {
+public record RequestStateConfiguration(String key, String acceptedKeys, Duration lifetime) {
 
-    /** The demo-only default in application.yml: anyone can read it, so anyone could seal a state with it. */
-    static final String DEMO_ONLY_KEY = "ZGVtby1vbmx5LXJlcXVlc3Qtc3RhdGUta2V5LW5vdC1mb3ItcHJvZHVjdGlvbg==";
     private static final int MIN_KEY_BYTES = 32;
-    private static final Logger LOG = LoggerFactory.getLogger(RequestStateConfiguration.class);
 
     public RequestStateConfiguration {
-        if (key == null || decode(key).length < MIN_KEY_BYTES) {
-            throw new IllegalArgumentException("request-state.key must be base64 of at least " + MIN_KEY_BYTES + " bytes");
-        }
+        decode("request-state.key", key);
+        keys(acceptedKeys).forEach(accepted -> decode("request-state.accepted-keys", accepted));
         if (lifetime == null || lifetime.isNegative() || lifetime.isZero()) {
             throw new IllegalArgumentException("request-state.lifetime must be positive");
         }
@@ -42,14 +40,16 @@ public record RequestStateConfiguration(String key, Duration lifetime) {
      * The MCP SDK's HMAC-SHA256 codec with what its defaults leave out: the configured shared key (its default
      * is random per process), the caller's {@code sub} as principal (its default binds to no one), the lifetime
      * read on {@code clock}. It binds the method and the tool name itself; {@link ConnectRetryState} adds the
-     * arguments and the round inside the sealed text.
+     * arguments and the round inside the sealed text. One such codec per key: the current one seals, any opens.
      */
     public RequestStateCodec codec(Clock clock) {
-        if (DEMO_ONLY_KEY.equals(key)) {
-            LOG.warn("request-state.key is the demo-only default: set MCP_REQUEST_STATE_KEY (the same on every instance)");
-        }
+        return new KeyRotatingRequestStateCodec(hmac(key, clock),
+                keys(acceptedKeys).stream().map(accepted -> hmac(accepted, clock)).toList());
+    }
+
+    private RequestStateCodec hmac(String base64Key, Clock clock) {
         return HmacRequestStateCodec.builder()
-                .key(decode(key))
+                .key(Base64.getDecoder().decode(base64Key.strip()))
                 .ttl(lifetime)
                 .clock(clock)
                 .principalExtractor(context -> AuthenticatedUser.of(context).subject())
@@ -57,16 +57,26 @@ public record RequestStateConfiguration(String key, Duration lifetime) {
     }
     // end::request-state-codec[]
 
-    private static byte[] decode(String key) {
+    private static List<String> keys(String commaSeparated) {
+        return commaSeparated == null ? List.of()
+                : Arrays.stream(commaSeparated.split(",")).map(String::strip).filter(k -> !k.isEmpty()).toList();
+    }
+
+    /** Never echoes the value: a configuration error must not print the key. */
+    private static void decode(String property, String base64Key) {
+        byte[] bytes;
         try {
-            return Base64.getDecoder().decode(key.strip());
+            bytes = base64Key == null ? new byte[0] : Base64.getDecoder().decode(base64Key.strip());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("request-state.key must be base64", e);
+            throw new IllegalArgumentException(property + " must be base64");
+        }
+        if (bytes.length < MIN_KEY_BYTES) {
+            throw new IllegalArgumentException(property + " must be base64 of at least " + MIN_KEY_BYTES + " random bytes");
         }
     }
 
     @Override
     public String toString() {
-        return "RequestStateConfiguration[key=<hidden>, lifetime=" + lifetime + "]";
+        return "RequestStateConfiguration[key=<hidden>, acceptedKeys=<hidden>, lifetime=" + lifetime + "]";
     }
 }
