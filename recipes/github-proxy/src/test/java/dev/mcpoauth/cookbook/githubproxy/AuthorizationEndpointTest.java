@@ -51,7 +51,10 @@ class AuthorizationEndpointTest {
                 argumentSet("another resource (RFC 8707)", Map.of("resource", "https://other.example/mcp"), "invalid_target"));
     }
 
-    /** Errors about a valid client and redirect go back to the client, with its state (RFC 6749 section 4.1.2.1). */
+    /**
+     * Errors about a valid client and redirect go back to the client, with its state (RFC 6749 section 4.1.2.1)
+     * and the issuer (RFC 9207 section 2; MCP 2026-07-28 asks for it in error responses too).
+     */
     @ParameterizedTest
     @MethodSource("refusedAuthorizationRequests")
     void aRequestTheProxyRefusesIsSentBackToTheClientAsAnError(Map<String, String> changes, String error) {
@@ -63,7 +66,8 @@ class AuthorizationEndpointTest {
             .header("Location", startsWith(Browser.REDIRECT_URI + "?"))
             .extract().header("Location");
 
-        assertThat(Browser.redirectParameters(redirect)).containsEntry("error", error).containsKey("state");
+        assertThat(Browser.redirectParameters(redirect)).containsEntry("error", error).containsKey("state")
+                .containsEntry("iss", stack.baseUrl.toString()); // RFC 9207: error responses name the issuer too
     }
 
     static Stream<Arguments> redirectUriTricks() {

@@ -171,6 +171,29 @@ class ClientMetadataDocumentTest {
     }
 
     /** Not an https URL: not a URL client id at all, just an unknown one. */
+    static Stream<Arguments> redirectUrisTheDocumentDoesNotList() {
+        return Stream.of(
+                argumentSet("another path on loopback", "http://127.0.0.1:41234/elsewhere"),
+                argumentSet("another host", "https://attacker.example/callback"));
+    }
+
+    /**
+     * The document's {@code redirect_uris} are the only ones (MCP 2026-07-28, Client ID Metadata
+     * Documents: the server MUST validate the authorization request's redirect URI against them):
+     * an error page, never a redirect to where the request said.
+     */
+    @ParameterizedTest
+    @MethodSource("redirectUrisTheDocumentDoesNotList")
+    void aRedirectUriTheDocumentDoesNotListGetsAnErrorPage(String redirectUri) {
+        stack.given()
+        .when()
+            .get(Browser.authorizationUrl(stack, origin + "/client.json", Pkce.create(),
+                    Map.of("redirect_uri", redirectUri)).toString())
+        .then()
+            .statusCode(400)
+            .header("Location", nullValue());
+    }
+
     @Test
     void aClientIdWithAnotherSchemeIsAnUnknownClient() {
         authorize("ftp://127.0.0.1/client.json")

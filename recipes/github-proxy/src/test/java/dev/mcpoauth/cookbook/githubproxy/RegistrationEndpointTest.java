@@ -1,5 +1,6 @@
 package dev.mcpoauth.cookbook.githubproxy;
 
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.emptyOrNullString;
 import static org.hamcrest.Matchers.equalTo;
@@ -91,6 +92,48 @@ class RegistrationEndpointTest {
             .body("token_endpoint_auth_method", equalTo("none"))
             .body(not(containsString(ProxyStack.GITHUB_CLIENT_ID)))
             .body(not(containsString(ProxyStack.GITHUB_CLIENT_SECRET)));
+    }
+
+    static Stream<Arguments> applicationTypes() {
+        return Stream.of(
+                argumentSet("a native client on loopback", "native", "http://127.0.0.1/callback"),
+                argumentSet("a web client on https", "web", "https://app.example/cb"));
+    }
+
+    /**
+     * MCP 2026-07-28 requires clients to send {@code application_type} (OpenID Connect Registration)
+     * when they register: a 2026-07-28 client is registered, and the proxy, no OpenID provider, keeps
+     * nothing of it, so the response does not claim it was registered (RFC 7591 section 3.2.1).
+     */
+    @ParameterizedTest
+    @MethodSource("applicationTypes")
+    void registersAClientThatNamesItsApplicationType(String applicationType, String redirectUri) {
+        stack.register("{\"redirect_uris\":[\"" + redirectUri + "\"],\"token_endpoint_auth_method\":\"none\","
+                + "\"application_type\":\"" + applicationType + "\"}")
+        .then()
+            .statusCode(201)
+            .body("client_id", not(emptyOrNullString()))
+            .body("redirect_uris", contains(redirectUri))
+            .body("application_type", nullValue());
+    }
+
+    static Stream<Arguments> applicationTypesThatAskForMore() {
+        return Stream.of(
+                argumentSet("web with an http redirect URI off loopback", "web", "http://evil.example/cb"),
+                argumentSet("native with an http redirect URI off loopback", "native", "http://evil.example/cb"),
+                argumentSet("native with another app's custom scheme", "native", "com.attacker.app:/callback"));
+    }
+
+    /** {@code application_type} widens nothing: the redirect rule is the same whatever the client says it is. */
+    @ParameterizedTest
+    @MethodSource("applicationTypesThatAskForMore")
+    void refusesARedirectUriOutsideThePolicyWhateverTheApplicationType(String applicationType, String redirectUri) {
+        stack.register("{\"redirect_uris\":[\"" + redirectUri + "\"],\"token_endpoint_auth_method\":\"none\","
+                + "\"application_type\":\"" + applicationType + "\"}")
+        .then()
+            .statusCode(400)
+            .body("error", equalTo("invalid_redirect_uri"))
+            .body("client_id", nullValue());
     }
 
     /** Browser-based clients register from their own origin; nothing at this endpoint rides on cookies. */

@@ -26,6 +26,7 @@ import dev.mcpoauth.cookbook.testkit.mcp.Mcp2026TestClient;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
 import dev.mcpoauth.cookbook.tokengateway.backends.BackendServer;
 import dev.mcpoauth.cookbook.tokengateway.backends.BackendServer.ReceivedRequest;
+import io.modelcontextprotocol.modern.McpSchema;
 import io.modelcontextprotocol.modern.McpSchema.MetaKeys;
 import io.modelcontextprotocol.modern.client.McpSyncClient;
 import io.restassured.specification.RequestSpecification;
@@ -111,6 +112,9 @@ class ModernProtocolTest {
         assertThat(bobs.tools()).extracting(tool -> tool.name()).containsExactlyInAnyOrder("list_events", "sync_calendar");
         assertThat(alices.tools()).extracting(tool -> tool.name())
                 .containsExactlyInAnyOrder("list_events", "sync_calendar", "delete_event");
+        // A list that differs per user must not be kept by a shared cache (2026-07-28 CacheableResult).
+        assertThat(bobs.cacheScope()).isEqualTo(McpSchema.CacheScope.PRIVATE);
+        assertThat(alices.cacheScope()).isEqualTo(McpSchema.CacheScope.PRIVATE);
     }
 
     static Stream<Arguments> toolsThePolicyRefusesBob() {
