@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -113,21 +114,34 @@ class ConnectAndIsolationTest {
         assertThat(rows.all()).isEmpty();
     }
 
-    /** RFC 9207: the mix-up defence. The same browser, but the response names another issuer. */
-    @Test
+    /** Each: what the response's {@code iss} parameter is turned into (the issuer as Keycloak sent it, URL-encoded). */
+    static Stream<Arguments> responsesNotFromTheUpstream() {
+        String evil = "iss=http%3A%2F%2Fevil.example%2Frealms%2Fcalendar";
+        return Stream.of(
+                argumentSet("another issuer", (UnaryOperator<String>) iss -> evil),
+                argumentSet("no iss, from an upstream that sends it", (UnaryOperator<String>) iss -> "x=1"),
+                argumentSet("the issuer, then another", (UnaryOperator<String>) iss -> iss + "&" + evil),
+                argumentSet("another issuer, then the issuer", (UnaryOperator<String>) iss -> evil + "&" + iss),
+                argumentSet("the issuer with a trailing slash", (UnaryOperator<String>) iss -> iss + "%2F"),
+                argumentSet("an empty iss", (UnaryOperator<String>) iss -> "iss="));
+    }
+
+    /** RFC 9207: the mix-up defence. The same browser, but the response does not name the upstream, once, exactly. */
+    @ParameterizedTest(name = "{argumentSetName}")
+    @MethodSource("responsesNotFromTheUpstream")
     @Order(3)
-    void refusesAnAuthorizationResponseFromAnotherIssuer() {
+    void refusesAnAuthorizationResponseThatDoesNotNameTheUpstreamAsItsIssuer(UnaryOperator<String> rewrite) {
         URI link = connectLink(alice);
         HeadlessUserAgent browser = new HeadlessUserAgent();
         URI callback = browser.authorize(server.local(link), stack.resource.resolve("/connect/callback").toString(),
                 TestStack.ALICE_CALENDAR);
-        String issuer = URLEncoder.encode(stack.calendar.issuer().toString(), StandardCharsets.UTF_8);
-        assertThat(callback.getRawQuery()).contains("iss=" + issuer);
-        URI mixedUp = URI.create(callback.toString().replace("iss=" + issuer, "iss=http%3A%2F%2Fevil.example%2Frealms%2Fcalendar"));
+        String iss = "iss=" + URLEncoder.encode(stack.calendar.issuer().toString(), StandardCharsets.UTF_8);
+        assertThat(callback.getRawQuery()).contains(iss);
+        URI rewritten = URI.create(callback.toString().replace(iss, rewrite.apply(iss)));
 
         server.given(browser)
         .when()
-            .get(server.local(mixedUp))
+            .get(server.local(rewritten))
         .then()
             .statusCode(400)
             .body(containsString("The response did not come from the calendar service."));

@@ -10,6 +10,7 @@ import dev.mcpoauth.cookbook.multiuserstore.upstream.UpstreamConfiguration;
 import dev.mcpoauth.cookbook.multiuserstore.upstream.UpstreamOAuthClient;
 import dev.mcpoauth.cookbook.multiuserstore.upstream.UpstreamUnavailableException;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
@@ -27,6 +28,7 @@ import io.micronaut.http.cookie.SameSite;
 import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.rules.SecurityRule;
 import java.net.URI;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,11 +68,13 @@ final class ConnectController {
     }
 
     @Get("/callback")
-    MutableHttpResponse<String> callback(@Nullable @QueryValue String code, @Nullable @QueryValue String state,
-                                         @Nullable @QueryValue String error, @Nullable @QueryValue String iss,
+    MutableHttpResponse<String> callback(HttpRequest<?> request, @Nullable @QueryValue String code,
+                                         @Nullable @QueryValue String state, @Nullable @QueryValue String error,
                                          @Nullable @CookieValue(BINDING_COOKIE) String binding) {
-        if (iss != null && !iss.equals(upstream.issuer().toString())) {
-            // RFC 9207: the response came from another authorization server (mix-up attack).
+        // contains() first: Micronaut's servlet request throws from getAll() on a name that is absent.
+        List<String> iss = request.getParameters().contains("iss") ? request.getParameters().getAll("iss") : List.of();
+        if (!fromTheUpstream(iss)) {
+            // RFC 9207: the response came from another authorization server (mix-up attack), or cannot say.
             return page(HttpStatus.BAD_REQUEST, "Connection refused", "The response did not come from the calendar service.");
         }
         Optional<PendingAuthorizations.Completed> flow;
@@ -101,6 +105,18 @@ final class ConnectController {
         LOG.info("User {} connected upstream {}", completed.userId(), completed.upstream());
         return page(HttpStatus.OK, "Calendar connected", "You can close this window and go back to your MCP client.")
                 .cookie(Cookie.of(BINDING_COOKIE, "").path("/connect").maxAge(0).httpOnly(true));
+    }
+
+    /**
+     * RFC 9207 section 2.4: exactly one {@code iss}, equal to the upstream's issuer (simple string comparison); none
+     * only from an upstream that does not send it. Checked before the flow is looked up, so a refused response
+     * leaves the link usable.
+     */
+    private boolean fromTheUpstream(List<String> iss) {
+        if (iss.isEmpty()) {
+            return !upstream.authorizationResponseIssParameterSupported();
+        }
+        return iss.size() == 1 && iss.get(0).equals(upstream.issuer().toString());
     }
 
     // tag::connect-start[]

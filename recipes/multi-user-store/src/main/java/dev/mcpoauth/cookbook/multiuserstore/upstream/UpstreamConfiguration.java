@@ -24,6 +24,9 @@ import java.time.Duration;
  * @param initialBackoff        first retry delay; doubles per try, with full jitter
  * @param maxBackoff            cap on one retry delay
  * @param connectLinkLifetime   how long a connect link stays usable
+ * @param authorizationResponseIssParameterSupported the upstream puts {@code iss} in its authorization responses
+ *                              (RFC 9207 section 3, the metadata field of that name): then a response without it is
+ *                              refused (section 2.4); set false only for one that never sends it
  */
 @ConfigurationProperties("upstream")
 public record UpstreamConfiguration(
@@ -41,7 +44,8 @@ public record UpstreamConfiguration(
         int maxAttempts,
         Duration initialBackoff,
         Duration maxBackoff,
-        Duration connectLinkLifetime) {
+        Duration connectLinkLifetime,
+        boolean authorizationResponseIssParameterSupported) {
 
     public UpstreamConfiguration {
         if (authorizationEndpoint == null) {

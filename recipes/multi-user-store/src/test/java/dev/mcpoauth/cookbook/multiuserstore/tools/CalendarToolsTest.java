@@ -35,7 +35,7 @@ class CalendarToolsTest {
             });
     private final UpstreamConfiguration upstream = new UpstreamConfiguration("calendar", URI.create("http://upstream.invalid"),
             null, null, null, "mcp-server", "demo-secret", "calendar.read", URI.create("http://api.invalid"),
-            Duration.ofSeconds(30), Duration.ofSeconds(1), 1, Duration.ZERO, Duration.ZERO, Duration.ofMinutes(10));
+            Duration.ofSeconds(30), Duration.ofSeconds(1), 1, Duration.ZERO, Duration.ZERO, Duration.ofMinutes(10), true);
     // Nothing else is wired: a refused disconnect must reach neither the store nor the upstream.
     private final CalendarTools tools = new CalendarTools(null, null, null, store, null, upstream);
 
