@@ -145,7 +145,7 @@ public final class McpOAuthClient {
      * -32022 (no common version) is an error, never a fallback. The answer is remembered for this server.
      */
     public McpConnection connect() {
-        Revision known = revision;
+        Revision known = revision().orElse(null);
         if (known != Revision.MCP_2025_11_25) {
             io.modelcontextprotocol.modern.client.McpSyncClient modern = modernClient();
             try {
@@ -170,11 +170,16 @@ public final class McpOAuthClient {
                 .requestTimeout(requestTimeout)
                 .initializationTimeout(requestTimeout)
                 .build();
-        legacy.initialize();
+        try {
+            legacy.initialize();
+        } catch (RuntimeException e) {
+            legacy.close();
+            throw e;
+        }
         return connected(McpConnection.legacy(legacy), "initialize answered");
     }
 
-    /** The revision {@link #connect()} found this server speaks, once it has connected. */
+    /** The revision spoken with this server: pinned on the builder, or found by {@link #connect()} (empty before). */
     public synchronized Optional<Revision> revision() {
         return Optional.ofNullable(revision);
     }
