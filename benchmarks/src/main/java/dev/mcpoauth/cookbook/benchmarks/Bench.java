@@ -3,6 +3,7 @@ package dev.mcpoauth.cookbook.benchmarks;
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.ALICE;
 import static dev.mcpoauth.cookbook.testkit.contract.ContractRealm.CLIENT_ID;
 
+import dev.mcpoauth.cookbook.keycloakdcr.McpConnection;
 import dev.mcpoauth.cookbook.keycloakdcr.McpOAuthClient;
 import dev.mcpoauth.cookbook.keycloakdcr.McpOAuthListener;
 import dev.mcpoauth.cookbook.keycloakdcr.authorization.AuthorizationUserAgent;
@@ -24,8 +25,6 @@ import dev.mcpoauth.cookbook.tokengateway.config.Backend;
 import dev.mcpoauth.cookbook.tokengateway.config.GatewayConfig;
 import dev.mcpoauth.cookbook.tokengateway.exchange.TokenExchanger;
 import dev.mcpoauth.cookbook.tokengateway.policy.ToolPolicy;
-import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -233,8 +232,8 @@ public final class Bench {
                     URI redirectUri = AuthorizationUserAgent.loopbackRedirect(FreePort.find());
                     return browser.authorize(authorizationUrlFor.apply(redirectUri), redirectUri.toString(), ALICE);
                 }).build();
-        try (McpSyncClient client = oauth.connect()) {
-            client.callTool(new CallToolRequest("whoami", Map.of()));
+        try (McpConnection client = oauth.connect()) {
+            client.callTool("whoami", Map.of());
         }
         return (System.nanoTime() - started) / 1_000_000;
     }

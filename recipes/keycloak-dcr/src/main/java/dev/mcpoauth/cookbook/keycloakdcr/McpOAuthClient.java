@@ -21,19 +21,27 @@ import dev.mcpoauth.cookbook.keycloakdcr.token.TokenEndpointException;
 import dev.mcpoauth.cookbook.keycloakdcr.token.TokenSet;
 import dev.mcpoauth.cookbook.keycloakdcr.token.TokenStore;
 import io.modelcontextprotocol.client.McpClient;
-import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.client.transport.HttpRequestSnapshot;
 import io.modelcontextprotocol.client.transport.customizer.McpHttpClientTransportAuthorizationErrorHandler;
+import dev.mcpoauth.cookbook.keycloakdcr.McpConnection.Revision;
 import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.modern.JsonRpc;
+import io.modelcontextprotocol.modern.McpException;
+import io.modelcontextprotocol.modern.client.transport.HttpClientMcpTransport;
+import io.modelcontextprotocol.modern.client.transport.McpHttpAuthorizationErrorHandler;
+import io.modelcontextprotocol.modern.client.transport.McpHttpRequest;
+import io.modelcontextprotocol.modern.client.transport.McpHttpRequestCustomizer;
+import io.modelcontextprotocol.modern.client.transport.McpHttpResponseInfo;
+import io.modelcontextprotocol.modern.client.transport.McpHttpStatusException;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -50,14 +58,17 @@ import org.reactivestreams.Publisher;
  *
  * <pre>{@code
  * McpOAuthClient oauth = McpOAuthClient.builder("https://mcp.example.com/mcp").build();
- * try (McpSyncClient mcp = oauth.connect()) {
- *     mcp.callTool(new McpSchema.CallToolRequest("whoami", Map.of()));
+ * try (McpConnection mcp = oauth.connect()) {
+ *     mcp.callTool("whoami", Map.of());   // mcp.revision(): MCP_2026_07_28, or MCP_2025_11_25 for an older server
  * }
  * }</pre>
  *
- * It plugs into the MCP Java SDK's own hooks: a request customizer adds {@code Authorization:
- * Bearer} to every request, and the transport's authorization error handler runs the OAuth steps
- * and asks the SDK to retry. Thread-safe: one authorization or refresh runs at a time.
+ * It speaks MCP 2026-07-28 first and falls back to 2025-11-25 for servers of the {@code initialize}
+ * era ({@link #connect()}). On both it plugs into the MCP Java SDK's own hooks, which the SDK's two
+ * clients both have: a request customizer adds {@code Authorization: Bearer} to every request, and
+ * the transport's authorization error handler runs the OAuth steps and asks the SDK to retry. The
+ * OAuth code behind the hooks is one, whichever revision is spoken. Thread-safe: one authorization
+ * or refresh runs at a time.
  */
 public final class McpOAuthClient {
 
@@ -70,6 +81,9 @@ public final class McpOAuthClient {
     static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofMinutes(6);
     /** Consecutive 401/403 retries the SDK allows one request (authorize, refresh, step-up). */
     static final int MAX_RETRIES_PER_REQUEST = 3;
+    /** JSON-RPC errors only a 2026-07-28 server sends: header mismatch, missing client capability, unsupported version. */
+    static final Set<Integer> MODERN_ERRORS = Set.of(-32020, -32021, -32022);
+    static final int UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
     private final URI serverUrl;
     private final String storeKey;
@@ -92,6 +106,8 @@ public final class McpOAuthClient {
     private Instant authorizedAt; // guarded by this
 
     private TokenSet tokens; // guarded by this
+    /** The revision this server speaks: pinned by the builder or found by {@link #connect()} (null: not yet known). */
+    private Revision revision; // guarded by this
     /** When the current tokens came from a refresh (null: from an authorization). */
     private Instant refreshedAt; // guarded by this
 
@@ -99,6 +115,7 @@ public final class McpOAuthClient {
         this.serverUrl = SafeUrl.check(b.serverUrl, "MCP server URL");
         this.storeKey = serverUrl.toString();
         this.store = b.store;
+        this.revision = b.revision;
         this.userAgent = b.userAgent;
         this.listener = printableSteps(b.listener);
         this.clock = b.clock;
@@ -118,27 +135,129 @@ public final class McpOAuthClient {
         return new Builder(serverUrl);
     }
 
-    /** A connected, initialized MCP client; the first request triggers authorization if needed. */
-    public McpSyncClient connect() {
-        McpSyncClient client = McpClient.sync(transport())
+    // tag::revisions[]
+    /**
+     * A connection on the newest MCP revision the server speaks; the first request triggers authorization
+     * if needed. MCP 2026-07-28 (Streamable HTTP, "Backward Compatibility"): try a 2026-07-28 request
+     * ({@code server/discover}); a 4xx without a recognized 2026-07-28 JSON-RPC error (-32020, -32021,
+     * -32022) means a server of the {@code initialize} era, so fall back to 2025-11-25. A 401 or 403 is an
+     * authorization challenge, answered the same way on both revisions, never a reason to fall back; a
+     * -32022 (no common version) is an error, never a fallback. The answer is remembered for this server.
+     */
+    public McpConnection connect() {
+        Revision known = revision().orElse(null);
+        if (known != Revision.MCP_2025_11_25) {
+            io.modelcontextprotocol.modern.client.McpSyncClient modern = modernClient();
+            try {
+                modern.discover();
+                return connected(McpConnection.modern(modern), "server/discover answered");
+            } catch (McpHttpStatusException e) {
+                if (known != null || !isOlderEra(e.statusCode())) {
+                    throw e;
+                }
+                listener.onStep("MCP " + Revision.MCP_2026_07_28.version() + ": server/discover answered HTTP "
+                        + e.statusCode() + " without a " + Revision.MCP_2026_07_28.version() + " error");
+            } catch (McpException e) {
+                if (known != null || MODERN_ERRORS.contains(e.error().code())) {
+                    throw modernError(e);
+                }
+                listener.onStep("MCP " + Revision.MCP_2026_07_28.version() + ": server/discover answered JSON-RPC error "
+                        + e.error().code() + ", not a " + Revision.MCP_2026_07_28.version() + " error");
+            }
+        }
+        io.modelcontextprotocol.client.McpSyncClient legacy = McpClient.sync(legacyTransport())
                 .clientInfo(new McpSchema.Implementation(clientName, "1.0"))
                 .requestTimeout(requestTimeout)
                 .initializationTimeout(requestTimeout)
                 .build();
-        client.initialize();
-        return client;
+        try {
+            legacy.initialize();
+        } catch (RuntimeException e) {
+            legacy.close();
+            throw e;
+        }
+        return connected(McpConnection.legacy(legacy), "initialize answered");
     }
 
-    /** The SDK transport with this client's hooks, for apps that build their own {@code McpClient}. */
-    public HttpClientStreamableHttpTransport transport() {
+    /** The revision spoken with this server: pinned on the builder, or found by {@link #connect()} (empty before). */
+    public synchronized Optional<Revision> revision() {
+        return Optional.ofNullable(revision);
+    }
+
+    private McpConnection connected(McpConnection connection, String how) {
+        synchronized (this) {
+            revision = connection.revision();
+        }
+        listener.onStep("MCP " + connection.revision().version() + ": " + how + "; speaking MCP "
+                + connection.revision().version() + " with " + serverUrl);
+        return connection;
+    }
+
+    /** 401 and 403 are challenges (the SDK already ran the authorization hook); 4xx else is the older era. */
+    private static boolean isOlderEra(int status) {
+        return status >= 400 && status < 500 && status != 401 && status != 403;
+    }
+
+    private RuntimeException modernError(McpException e) {
+        if (e.error().code() != UNSUPPORTED_PROTOCOL_VERSION) {
+            return e;
+        }
+        Object supported = e.error().data() instanceof Map<?, ?> data ? data.get("supported") : null;
+        return new McpException(new JsonRpc.JSONRPCResponse.JSONRPCError(e.error().code(), McpAuthorizationException.printable(
+                "The MCP server speaks only protocol versions " + (supported == null ? "it did not name" : supported)
+                        + "; this client speaks " + Revision.MCP_2026_07_28.version() + " and, with initialize, "
+                        + Revision.MCP_2025_11_25.version()), e.error().data()));
+    }
+    // end::revisions[]
+
+    /**
+     * The MCP SDK's 2026-07-28 client on {@link #modernTransport()}. Sign-in runs inside a request, so a
+     * round may last as long as {@link Builder#requestTimeout(Duration)}.
+     */
+    private io.modelcontextprotocol.modern.client.McpSyncClient modernClient() {
+        return io.modelcontextprotocol.modern.client.McpClient.sync(modernTransport())
+                .clientInfo(io.modelcontextprotocol.modern.McpSchema.Implementation.builder(clientName, "1.0").build())
+                .roundTimeout(requestTimeout)
+                .build();
+    }
+
+    /** The SDK's 2026-07-28 transport with this client's hooks, for apps that build their own modern {@code McpClient}. */
+    public HttpClientMcpTransport modernTransport() {
+        // tag::modern-hooks[]
+        return HttpClientMcpTransport.builder(serverUrl)
+                .requestCustomizer(McpHttpRequestCustomizer.fromSync((request, headers, context) ->
+                        bearerFor(request.uri()).ifPresent(value -> headers.set("Authorization", value))))
+                .authorizationErrorHandler(McpHttpAuthorizationErrorHandler.fromSync(
+                        new McpHttpAuthorizationErrorHandler.Sync() {
+                            @Override
+                            public boolean handle(McpHttpRequest request, McpHttpResponseInfo response,
+                                    McpTransportContext context) {
+                                return onAuthorizationError(response.statusCode(),
+                                        response.headers().allValues("WWW-Authenticate"),
+                                        request.headers().firstValue("Authorization"));
+                            }
+
+                            @Override
+                            public int maxRetries() {
+                                return MAX_RETRIES_PER_REQUEST;
+                            }
+                        }))
+                .build();
+        // end::modern-hooks[]
+    }
+
+    /** The SDK's 2025-11-25 transport with this client's hooks, for apps that build their own {@code McpClient}. */
+    public HttpClientStreamableHttpTransport legacyTransport() {
         String origin = serverUrl.getScheme() + "://" + serverUrl.getRawAuthority();
         String endpoint = serverUrl.getRawPath() + (serverUrl.getRawQuery() == null ? "" : "?" + serverUrl.getRawQuery());
-        McpHttpClientTransportAuthorizationErrorHandler onError =
-                McpHttpClientTransportAuthorizationErrorHandler.fromSync(this::onAuthorizationError);
+        McpHttpClientTransportAuthorizationErrorHandler onError = McpHttpClientTransportAuthorizationErrorHandler.fromSync(
+                (request, response, context) -> onAuthorizationError(response.statusCode(),
+                        response.headers().allValues("WWW-Authenticate"), request.headers().firstValue("Authorization")));
         // tag::sdk-hooks[]
         return HttpClientStreamableHttpTransport.builder(origin)
                 .endpoint(endpoint)
-                .addHttpRequestCustomizer(this::addBearerToken)
+                .addHttpRequestCustomizer((request, method, uri, body, context) ->
+                        bearerFor(uri).ifPresent(value -> request.setHeader("Authorization", value)))
                 .authorizationErrorHandler(new McpHttpClientTransportAuthorizationErrorHandler() {
                     @Override
                     public Publisher<Boolean> handle(HttpRequestSnapshot request, HttpResponse.ResponseInfo response,
@@ -161,13 +280,12 @@ public final class McpOAuthClient {
     }
 
     // MCP "Token Requirements": the token goes in the Authorization header of every request, to
-    // this server only, never in the URL.
-    private void addBearerToken(HttpRequest.Builder request, String method, URI endpoint, String body,
-            McpTransportContext context) {
+    // this server only, never in the URL. The same on both revisions.
+    private Optional<String> bearerFor(URI endpoint) {
         if (!sameOrigin(endpoint, serverUrl)) {
-            return;
+            return Optional.empty();
         }
-        currentAccessToken().ifPresent(token -> request.setHeader("Authorization", "Bearer " + token));
+        return currentAccessToken().map(token -> "Bearer " + token);
     }
 
     private synchronized Optional<String> currentAccessToken() {
@@ -182,16 +300,18 @@ public final class McpOAuthClient {
     }
 
     // tag::authorization-error-handler[]
-    /** Called by the SDK on 401 and 403; returning true makes it retry the request. */
-    private synchronized boolean onAuthorizationError(HttpRequestSnapshot request, HttpResponse.ResponseInfo response,
-            McpTransportContext context) {
-        Optional<BearerChallenge> challenge = BearerChallenge.from(response.headers().allValues("WWW-Authenticate"));
-        String sentToken = request.headers().firstValue("Authorization").map(v -> v.replaceFirst("(?i)^Bearer ", ""))
-                .orElse(null);
+    /**
+     * Called by either SDK transport on 401 and 403, with what the server answered and the Authorization
+     * header the request carried; returning true makes it retry the request.
+     */
+    private synchronized boolean onAuthorizationError(int status, List<String> wwwAuthenticate,
+            Optional<String> sentAuthorization) {
+        Optional<BearerChallenge> challenge = BearerChallenge.from(wwwAuthenticate);
+        String sentToken = sentAuthorization.map(v -> v.replaceFirst("(?i)^Bearer ", "")).orElse(null);
         if (tokens != null && !tokens.accessToken().equals(sentToken)) {
             return true; // another request already got a (newer) token: retry with it
         }
-        if (response.statusCode() == 401) {
+        if (status == 401) {
             listener.onStep("MCP server answered 401" + challenge.map(c -> " with " + describe(c)).orElse(" without a Bearer challenge"));
             if (sentToken != null && authorizedAt != null && clock.instant().isBefore(authorizedAt.plus(REFRESH_MARGIN))
                     && !authorizationServerChanged(challenge)) {
@@ -206,7 +326,7 @@ public final class McpOAuthClient {
             authorize(challenge, tokens == null ? Set.of() : tokens.scopes());
             return true;
         }
-        if (response.statusCode() == 403 && challenge.map(BearerChallenge::isInsufficientScope).orElse(false)) {
+        if (status == 403 && challenge.map(BearerChallenge::isInsufficientScope).orElse(false)) {
             Set<String> required = scopes(challenge.get().scope().orElse(""));
             listener.onStep("MCP server answered 403 insufficient_scope, needs \"" + String.join(" ", required) + "\"");
             return stepUp(challenge.get(), required, sentToken);
@@ -368,6 +488,7 @@ public final class McpOAuthClient {
         private URI clientIdMetadataDocument;
         private boolean publicAddressesOnly;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Revision revision;
 
         private Builder(String serverUrl) {
             this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
@@ -424,11 +545,20 @@ public final class McpOAuthClient {
         }
 
         /**
-         * The MCP request timeout used by {@link #connect()} (6 minutes by default). A sign-in or step-up
+         * The MCP request timeout used by {@link #connect()} (6 minutes by default; on 2026-07-28 the round timeout). A sign-in or step-up
          * runs inside the request that needed it, so keep it longer than your user agent waits for a person.
          */
         public Builder requestTimeout(Duration requestTimeout) {
             this.requestTimeout = Objects.requireNonNull(requestTimeout);
+            return this;
+        }
+
+        /**
+         * Speak only this revision, without trying the newer one first: for a server known to speak it.
+         * {@link #connect()} then fails rather than fall back.
+         */
+        public Builder revision(Revision revision) {
+            this.revision = Objects.requireNonNull(revision);
             return this;
         }
 

@@ -2,10 +2,11 @@ package dev.mcpoauth.cookbook.keycloakdcr;
 
 import dev.mcpoauth.cookbook.keycloakdcr.authorization.RedirectFetchingUserAgent;
 import dev.mcpoauth.cookbook.keycloakdcr.registration.PreRegisteredClient;
-import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
-import io.modelcontextprotocol.spec.McpSchema.Tool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -16,6 +17,13 @@ import tools.jackson.databind.json.JsonMapper;
  * authorization server approves without a person (so the front channel is a plain redirect fetch),
  * its CIMD scenario expects a fixed client id URL, and pre-registration credentials come in
  * {@code MCP_CONFORMANCE_CONTEXT}. Exit code 0 = the client reached and called the tools.
+ * <p>
+ * What it calls: the tool calls the scenario's context lists ({@code toolCalls}, with their
+ * arguments), else {@code add_numbers} for {@code tools_call}, nothing for
+ * {@code json-schema-ref-no-deref} (listing is the test), else every listed tool without arguments.
+ * A 2026-07-28 server that asks for input (multi round-trip, SEP-2322) gets its form accepted with
+ * {@code confirmed: true}. It prints the MCP revision it used, and writes it to the file named by
+ * {@code CONFORMANCE_REVISION_FILE} when set, for the script's summary.
  */
 public final class ConformanceClient {
 
@@ -39,23 +47,59 @@ public final class ConformanceClient {
                         }
                     });
             String context = System.getenv("MCP_CONFORMANCE_CONTEXT");
-            if (context != null && !context.isBlank()) {
-                JsonNode json = JsonMapper.shared().readTree(context);
+            JsonNode json = context == null || context.isBlank() ? JsonMapper.shared().createObjectNode()
+                    : JsonMapper.shared().readTree(context);
+            {
                 if (json.hasNonNull("client_id")) {
                     builder.preRegistered(PreRegisteredClient.forAnyIssuer(json.get("client_id").asString(),
                             json.hasNonNull("client_secret") ? json.get("client_secret").asString() : null));
                 }
             }
-            try (McpSyncClient mcp = builder.build().connect()) {
-                for (Tool tool : mcp.listTools().tools()) {
-                    System.out.println("tools/call " + tool.name());
-                    mcp.callTool(new CallToolRequest(tool.name(), Map.of()));
+            String scenario = System.getenv().getOrDefault("MCP_CONFORMANCE_SCENARIO", "");
+            try (McpConnection mcp = builder.build().connect()) {
+                System.out.println("MCP revision used: " + mcp.revision().version());
+                String revisionFile = System.getenv("CONFORMANCE_REVISION_FILE");
+                if (revisionFile != null && !revisionFile.isBlank()) {
+                    Files.writeString(Path.of(revisionFile), mcp.revision().version());
+                }
+                for (Map.Entry<String, Map<String, Object>> call : toolCalls(scenario, json, mcp).entrySet()) {
+                    System.out.println("tools/call " + call.getKey());
+                    call(mcp, call.getKey(), call.getValue());
                 }
             }
             System.exit(0);
         } catch (Exception e) {
             System.err.println("FAILED: " + describe(e));
             System.exit(1);
+        }
+    }
+
+    private static Map<String, Map<String, Object>> toolCalls(String scenario, JsonNode context, McpConnection mcp) {
+        Map<String, Map<String, Object>> calls = new LinkedHashMap<>();
+        if (context.has("toolCalls")) {
+            mcp.toolNames(); // the 2026-07-28 client mirrors x-mcp-header parameters of listed tools only
+            for (JsonNode call : context.get("toolCalls")) {
+                calls.put(call.get("name").asString(), JsonMapper.shared().convertValue(call.get("arguments"),
+                        new TypeReference<Map<String, Object>>() { }));
+            }
+        } else if ("tools_call".equals(scenario)) {
+            calls.put("add_numbers", Map.of("a", 5, "b", 3));
+        } else if ("json-schema-ref-no-deref".equals(scenario)) {
+            System.out.println("tools: " + mcp.toolNames());
+        } else {
+            mcp.toolNames().forEach(tool -> calls.put(tool, Map.of()));
+        }
+        return calls;
+    }
+
+    private static void call(McpConnection mcp, String tool, Map<String, Object> arguments) {
+        if (mcp.modernClient().isPresent()) {
+            mcp.modernClient().get().tool(tool).arguments(arguments)
+                    .formElicitation(request -> io.modelcontextprotocol.modern.McpSchema.ElicitResult
+                            .accept(Map.of("confirmed", true)))
+                    .call();
+        } else {
+            mcp.callTool(tool, arguments);
         }
     }
 

@@ -17,7 +17,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -25,7 +28,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * A malicious or broken MCP server hands the client bad metadata. The client must refuse each
  * with a clear error before it fetches, opens or registers anything at the bad URL.
  */
+@ParameterizedClass(name = "on {0}")
+@EnumSource(Wire.class)
 class HostileMetadataTest {
+
+    @Parameter
+    Wire wire;
 
     private HostileServer server;
     private final AtomicInteger browserOpened = new AtomicInteger();
@@ -146,7 +154,7 @@ class HostileMetadataTest {
 
     @Test
     void aServerSideClientRefusesToFetchFromNonPublicAddresses() {
-        McpOAuthClient client = McpOAuthClient.builder(server.mcpUrl()).userAgent(recordingBrowser)
+        McpOAuthClient client = wire.client(server.mcpUrl()).userAgent(recordingBrowser)
                 .publicAddressesOnly().build();
 
         assertThatThrownBy(client::connect)
@@ -158,7 +166,7 @@ class HostileMetadataTest {
 
     @Test
     void stopsWhenTheServerRejectsATokenItWasJustIssued() {
-        McpOAuthClient client = McpOAuthClient.builder(server.mcpUrl()).userAgent(new RedirectFetchingUserAgent()).build();
+        McpOAuthClient client = wire.client(server.mcpUrl()).userAgent(new RedirectFetchingUserAgent()).build();
 
         assertThatThrownBy(client::connect)
                 .satisfies(error -> assertThat(rootAuthorizationError(error)).isNotNull()
@@ -174,7 +182,7 @@ class HostileMetadataTest {
         store.saveTokens(server.mcpUrl(), new TokenSet(server.mcpUrl(), server.origin(), "old-access-token",
                 "still-good-refresh-token", java.time.Instant.now().minusSeconds(5), "mcp:tools"));
         List<McpAuthorizationException> refreshErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
-        McpOAuthClient client = McpOAuthClient.builder(server.mcpUrl()).tokenStore(store).userAgent(recordingBrowser)
+        McpOAuthClient client = wire.client(server.mcpUrl()).tokenStore(store).userAgent(recordingBrowser)
                 .listener(new McpOAuthListener() {
                     @Override
                     public void onRefreshError(McpAuthorizationException error) {
@@ -204,7 +212,7 @@ class HostileMetadataTest {
 
     /** The browser step runs (a redirect-following agent), but the code is never redeemed. */
     private void assertRefusedAfterTheRedirect(String expectedMessagePart) {
-        McpOAuthClient client = McpOAuthClient.builder(server.mcpUrl()).userAgent(new RedirectFetchingUserAgent()).build();
+        McpOAuthClient client = wire.client(server.mcpUrl()).userAgent(new RedirectFetchingUserAgent()).build();
 
         assertThatThrownBy(client::connect)
                 .satisfies(error -> assertThat(rootAuthorizationError(error)).isNotNull()
@@ -213,7 +221,7 @@ class HostileMetadataTest {
     }
 
     private void assertRefused(String expectedMessagePart) {
-        McpOAuthClient client = McpOAuthClient.builder(server.mcpUrl()).userAgent(recordingBrowser).build();
+        McpOAuthClient client = wire.client(server.mcpUrl()).userAgent(recordingBrowser).build();
 
         assertThatThrownBy(client::connect)
                 .satisfies(error -> assertThat(rootAuthorizationError(error)).isNotNull()

@@ -28,6 +28,7 @@ final class HostileServer implements AutoCloseable {
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private volatile java.util.function.UnaryOperator<Map<String, String>> authorizationResponse = params -> params;
     private volatile int tokenEndpointStatus = 200;
+    private volatile int mcpStatus = 401;
 
     HostileServer() throws IOException {
         http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -77,6 +78,12 @@ final class HostileServer implements AutoCloseable {
         return this;
     }
 
+    /** 401 (default) challenges every MCP request; 403 refuses it without a challenge. */
+    HostileServer mcpStatus(int status) {
+        this.mcpStatus = status;
+        return this;
+    }
+
     List<String> requestedPaths() {
         return List.copyOf(requests);
     }
@@ -86,9 +93,11 @@ final class HostileServer implements AutoCloseable {
         requests.add(exchange.getRequestMethod() + " " + path);
         switch (path) {
             case "/mcp" -> {
-                exchange.getResponseHeaders().set("WWW-Authenticate",
-                        "Bearer resource_metadata=\"" + origin + "/.well-known/oauth-protected-resource/mcp\"");
-                send(exchange, 401, "");
+                if (mcpStatus == 401) {
+                    exchange.getResponseHeaders().set("WWW-Authenticate",
+                            "Bearer resource_metadata=\"" + origin + "/.well-known/oauth-protected-resource/mcp\"");
+                }
+                send(exchange, mcpStatus, "");
             }
             case "/authorize" -> {
                 Map<String, String> query = new LinkedHashMap<>();

@@ -15,10 +15,6 @@ import dev.mcpoauth.cookbook.keycloakdcr.token.InMemoryTokenStore;
 import dev.mcpoauth.cookbook.keycloakdcr.token.TokenEndpointException;
 import dev.mcpoauth.cookbook.keycloakdcr.token.TokenSet;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
-import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
-import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
-import io.modelcontextprotocol.spec.McpSchema.TextContent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -32,6 +28,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The client against real Keycloak and a real MCP server, end to end over loopback HTTP: from the
@@ -39,7 +38,12 @@ import org.junit.jupiter.api.io.TempDir;
  * step-up.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ParameterizedClass(name = "on {0}")
+@EnumSource(Wire.class)
 class KeycloakDcrClientTest {
+
+    @Parameter
+    Wire wire;
 
     private DemoSetup demo;
 
@@ -53,14 +57,15 @@ class KeycloakDcrClientTest {
         FileTokenStore store = new FileTokenStore(dir.resolve("tokens.json"));
         List<String> steps = new CopyOnWriteArrayList<>();
         AtomicInteger browserOpened = new AtomicInteger();
-        McpOAuthClient oauth = McpOAuthClient.builder(demo.mcpUrl())
+        McpOAuthClient oauth = wire.client(demo.mcpUrl())
                 .tokenStore(store)
                 .userAgent(DemoSetup.headless(new HeadlessUserAgent(), DemoSetup.ALICE, browserOpened))
                 .listener(recordSteps(steps))
                 .build();
 
-        try (McpSyncClient mcp = oauth.connect()) {
-            assertThat(text(mcp.callTool(new CallToolRequest("whoami", Map.of())))).startsWith("You are alice");
+        try (McpConnection mcp = oauth.connect()) {
+            assertThat(mcp.revision()).isEqualTo(wire.expected());
+            assertThat(mcp.callTool("whoami", Map.of()).text()).startsWith("You are alice");
         }
 
         assertThat(browserOpened).hasValue(1);
@@ -87,9 +92,9 @@ class KeycloakDcrClientTest {
     void aLaterRunResumesFromTheStoreWithoutABrowser(@TempDir Path dir) throws Exception {
         FileTokenStore store = new FileTokenStore(dir.resolve("tokens.json"));
         AtomicInteger browserOpened = new AtomicInteger();
-        try (McpSyncClient mcp = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+        try (McpConnection mcp = wire.client(demo.mcpUrl()).tokenStore(store)
                 .userAgent(DemoSetup.headless(new HeadlessUserAgent(), DemoSetup.ALICE, browserOpened)).build().connect()) {
-            mcp.callTool(new CallToolRequest("whoami", Map.of()));
+            mcp.callTool("whoami", Map.of());
         }
         String clientId = store.loadClient(demo.realm.issuer().toString()).orElseThrow().clientId();
         TokenSet first = store.loadTokens(demo.mcpUrl()).orElseThrow();
@@ -97,7 +102,7 @@ class KeycloakDcrClientTest {
         // A later run, when the access token has expired: no browser, a refresh instead.
         List<String> steps = new CopyOnWriteArrayList<>();
         List<TokenSet> observed = new CopyOnWriteArrayList<>();
-        McpOAuthClient laterRun = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+        McpOAuthClient laterRun = wire.client(demo.mcpUrl()).tokenStore(store)
                 .clock(Clock.offset(Clock.systemUTC(), Duration.ofHours(1)))
                 .userAgent(urlFor -> {
                     throw new AssertionError("a stored registration and refresh token need no browser");
@@ -114,8 +119,8 @@ class KeycloakDcrClientTest {
                     }
                 })
                 .build();
-        try (McpSyncClient mcp = laterRun.connect()) {
-            assertThat(text(mcp.callTool(new CallToolRequest("whoami", Map.of())))).startsWith("You are alice");
+        try (McpConnection mcp = laterRun.connect()) {
+            assertThat(mcp.callTool("whoami", Map.of()).text()).startsWith("You are alice");
         }
 
         assertThat(browserOpened).hasValue(1);
@@ -130,16 +135,16 @@ class KeycloakDcrClientTest {
     @Test
     void aRotatedRefreshTokenCannotBeUsedAgain() throws Exception {
         InMemoryTokenStore store = new InMemoryTokenStore();
-        try (McpSyncClient mcp = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+        try (McpConnection mcp = wire.client(demo.mcpUrl()).tokenStore(store)
                 .userAgent(DemoSetup.headless(new HeadlessUserAgent(), DemoSetup.ALICE, new AtomicInteger())).build()
                 .connect()) {
-            mcp.callTool(new CallToolRequest("whoami", Map.of()));
+            mcp.callTool("whoami", Map.of());
         }
         TokenSet original = store.loadTokens(demo.mcpUrl()).orElseThrow();
         RegisteredClient client = store.loadClient(demo.realm.issuer().toString()).orElseThrow();
-        try (McpSyncClient mcp = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+        try (McpConnection mcp = wire.client(demo.mcpUrl()).tokenStore(store)
                 .clock(Clock.offset(Clock.systemUTC(), Duration.ofHours(1))).build().connect()) {
-            mcp.callTool(new CallToolRequest("whoami", Map.of()));
+            mcp.callTool("whoami", Map.of());
         }
         assertThat(store.loadTokens(demo.mcpUrl()).orElseThrow().refreshToken()).isNotEqualTo(original.refreshToken());
 
@@ -159,10 +164,10 @@ class KeycloakDcrClientTest {
     void refreshesWhenTheServerRejectsTheAccessToken() throws Exception {
         InMemoryTokenStore store = new InMemoryTokenStore();
         AtomicInteger browserOpened = new AtomicInteger();
-        try (McpSyncClient mcp = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+        try (McpConnection mcp = wire.client(demo.mcpUrl()).tokenStore(store)
                 .userAgent(DemoSetup.headless(new HeadlessUserAgent(), DemoSetup.ALICE, browserOpened)).build()
                 .connect()) {
-            mcp.callTool(new CallToolRequest("whoami", Map.of()));
+            mcp.callTool("whoami", Map.of());
         }
         TokenSet good = store.loadTokens(demo.mcpUrl()).orElseThrow();
         // The access token is revoked or corrupted while its expiry still looks fine to the client.
@@ -170,10 +175,10 @@ class KeycloakDcrClientTest {
                 good.refreshToken(), good.expiresAt(), good.scope()));
         List<String> steps = new CopyOnWriteArrayList<>();
 
-        try (McpSyncClient mcp = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+        try (McpConnection mcp = wire.client(demo.mcpUrl()).tokenStore(store)
                 .userAgent(DemoSetup.headless(new HeadlessUserAgent(), DemoSetup.ALICE, browserOpened))
                 .listener(recordSteps(steps)).build().connect()) {
-            assertThat(text(mcp.callTool(new CallToolRequest("whoami", Map.of())))).startsWith("You are alice");
+            assertThat(mcp.callTool("whoami", Map.of()).text()).startsWith("You are alice");
         }
 
         assertThat(browserOpened).hasValue(1);
@@ -189,16 +194,16 @@ class KeycloakDcrClientTest {
         InMemoryTokenStore store = new InMemoryTokenStore();
         AtomicInteger browserOpened = new AtomicInteger();
         HeadlessUserAgent browser = new HeadlessUserAgent();
-        try (McpSyncClient mcp = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+        try (McpConnection mcp = wire.client(demo.mcpUrl()).tokenStore(store)
                 .userAgent(DemoSetup.headless(browser, DemoSetup.ALICE, browserOpened)).build().connect()) {
-            mcp.callTool(new CallToolRequest("whoami", Map.of()));
+            mcp.callTool("whoami", Map.of());
         }
         TokenSet good = store.loadTokens(demo.mcpUrl()).orElseThrow();
         store.saveTokens(demo.mcpUrl(), new TokenSet(good.resource(), good.issuer(), good.accessToken(),
                 "a-refresh-token-keycloak-never-issued", good.expiresAt(), good.scope()));
         List<McpAuthorizationException> refreshErrors = new CopyOnWriteArrayList<>();
 
-        try (McpSyncClient mcp = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
+        try (McpConnection mcp = wire.client(demo.mcpUrl()).tokenStore(store)
                 .clock(Clock.offset(Clock.systemUTC(), Duration.ofHours(1)))
                 .userAgent(DemoSetup.headless(browser, DemoSetup.ALICE, browserOpened))
                 .listener(new McpOAuthListener() {
@@ -207,7 +212,7 @@ class KeycloakDcrClientTest {
                         refreshErrors.add(error);
                     }
                 }).build().connect()) {
-            assertThat(text(mcp.callTool(new CallToolRequest("whoami", Map.of())))).startsWith("You are alice");
+            assertThat(mcp.callTool("whoami", Map.of()).text()).startsWith("You are alice");
         }
 
         assertThat(refreshErrors).singleElement()
@@ -220,17 +225,17 @@ class KeycloakDcrClientTest {
     void stepsUpWhenAToolNeedsAnotherScope() throws Exception {
         AtomicInteger browserOpened = new AtomicInteger();
         List<String> steps = new CopyOnWriteArrayList<>();
-        McpOAuthClient oauth = McpOAuthClient.builder(demo.mcpUrl())
+        McpOAuthClient oauth = wire.client(demo.mcpUrl())
                 .userAgent(DemoSetup.headless(new HeadlessUserAgent(), DemoSetup.ALICE, browserOpened))
                 .listener(recordSteps(steps))
                 .build();
 
-        try (McpSyncClient mcp = oauth.connect()) {
+        try (McpConnection mcp = oauth.connect()) {
             assertThat(oauth.tokens().orElseThrow().scopes()).contains("mcp:tools").doesNotContain("notes:write");
 
-            CallToolResult saved = mcp.callTool(new CallToolRequest("add_note", Map.of("text", "hello")));
+            McpConnection.ToolResult saved = mcp.callTool("add_note", Map.of("text", "hello"));
 
-            assertThat(text(saved)).isEqualTo("Saved.");
+            assertThat(saved.text()).isEqualTo("Saved.");
         }
         assertThat(steps).anyMatch(s -> s.equals("MCP server answered 403 insufficient_scope, needs \"mcp:tools notes:write\""));
         assertThat(browserOpened).hasValue(2); // the second time Keycloak's session signs alice in without a password
@@ -250,9 +255,5 @@ class KeycloakDcrClientTest {
                 steps.add(description);
             }
         };
-    }
-
-    private static String text(CallToolResult result) {
-        return ((TextContent) result.content().get(0)).text();
     }
 }

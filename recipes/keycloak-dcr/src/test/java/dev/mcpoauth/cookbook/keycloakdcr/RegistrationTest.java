@@ -14,8 +14,6 @@ import dev.mcpoauth.cookbook.keycloakdcr.registration.PreRegisteredClient;
 import dev.mcpoauth.cookbook.keycloakdcr.token.InMemoryTokenStore;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
-import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.restassured.RestAssured;
 import io.restassured.config.EncoderConfig;
 import io.restassured.config.RestAssuredConfig;
@@ -64,8 +62,8 @@ class RegistrationTest {
                 .userAgent(DemoSetup.headless(new HeadlessUserAgent(), DemoSetup.ALICE, new AtomicInteger()))
                 .build();
 
-        try (McpSyncClient mcp = oauth.connect()) {
-            mcp.callTool(new CallToolRequest("whoami", Map.of()));
+        try (McpConnection mcp = oauth.connect()) {
+            mcp.callTool("whoami", Map.of());
         }
 
         assertThat(store.loadClient(demo.realm.issuer().toString())).isEmpty();
@@ -100,8 +98,8 @@ class RegistrationTest {
                     .userAgent(DemoSetup.headless(new HeadlessUserAgent(), DemoSetup.ALICE, new AtomicInteger()))
                     .build();
 
-            try (McpSyncClient mcp = oauth.connect()) {
-                mcp.callTool(new CallToolRequest("whoami", Map.of()));
+            try (McpConnection mcp = oauth.connect()) {
+                mcp.callTool("whoami", Map.of());
             }
 
             assertThat(documentFetches.get()).isPositive(); // Keycloak fetched the document: no registration call

@@ -5,9 +5,6 @@ import dev.mcpoauth.cookbook.keycloakdcr.authorization.SystemBrowserUserAgent;
 import dev.mcpoauth.cookbook.keycloakdcr.token.FileTokenStore;
 import dev.mcpoauth.cookbook.keycloakdcr.token.TokenSet;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
-import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
-import io.modelcontextprotocol.spec.McpSchema.TextContent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -62,8 +59,8 @@ public final class RunDemo {
         }
         McpOAuthClient oauth = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store).userAgent(userAgent)
                 .listener(print).clientName("Cookbook demo (make run)").build();
-        try (McpSyncClient mcp = oauth.connect()) {
-            System.out.println("  MCP initialized; tools: " + mcp.listTools().tools().stream().map(t -> t.name()).toList());
+        try (McpConnection mcp = oauth.connect()) {
+            System.out.println("  MCP " + mcp.revision().version() + "; tools: " + mcp.toolNames());
             call(mcp, "whoami", Map.of());
             call(mcp, "add_note", Map.of("text", "written after step-up"));
         }
@@ -75,16 +72,16 @@ public final class RunDemo {
                     throw new IllegalStateException("run 2 must not need the browser");
                 })
                 .listener(print).build();
-        try (McpSyncClient mcp = later.connect()) {
+        try (McpConnection mcp = later.connect()) {
             call(mcp, "whoami", Map.of());
         }
         System.out.println("\nDone. Registration and tokens are in " + store.file() + " (mode 0600).");
         demo.close();
     }
 
-    private static void call(McpSyncClient mcp, String tool, Map<String, Object> args) {
+    private static void call(McpConnection mcp, String tool, Map<String, Object> args) {
         System.out.println("  tools/call " + tool + " ...");
-        String text = ((TextContent) mcp.callTool(new CallToolRequest(tool, args)).content().get(0)).text();
+        String text = mcp.callTool(tool, args).text();
         System.out.println("  -> " + text);
     }
 }

@@ -12,6 +12,14 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.modern.server.McpRequestContext;
+import io.modelcontextprotocol.modern.server.McpSyncResponse;
+import io.modelcontextprotocol.modern.server.RequestStateCodec;
+import io.modelcontextprotocol.modern.server.feature.McpSyncTool;
+import io.modelcontextprotocol.modern.server.feature.McpSyncToolRepository;
+import io.modelcontextprotocol.modern.server.feature.ToolsFeature;
+import io.modelcontextprotocol.modern.server.feature.ToolsPage;
+import io.modelcontextprotocol.modern.server.transport.HttpServletMcpTransport;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
@@ -23,6 +31,8 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletConfig;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
@@ -40,6 +50,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -56,16 +68,37 @@ import tools.jackson.databind.json.JsonMapper;
  * server as the only audience, {@code exp} required; tool {@code whoami} needs {@code mcp:tools},
  * {@code add_note} also {@code notes:write} (403 {@code insufficient_scope}, the client's step-up).
  * It records which access tokens reached it, for tests.
+ * <p>
+ * It speaks both MCP revisions on {@code /mcp}, as the cookbook's resource servers do (the tools written
+ * once, the SDK's 2025-11-25 and 2026-07-28 transports behind {@link RevisionRouter}), or, for the
+ * client's fallback tests, only one of them ({@link #speak(Revisions)}).
  */
 public final class DemoMcpServer implements AutoCloseable {
 
     public static final String BASE_SCOPE = "mcp:tools";
     public static final String NOTES_WRITE = "notes:write";
 
+    /** Which MCP revisions {@code /mcp} speaks. */
+    public enum Revisions {
+        /** 2026-07-28 and 2025-11-25, routed by {@link RevisionRouter}. */
+        BOTH,
+        /** A server of the initialize era: every request goes to the SDK's 2025-11-25 transport. */
+        ONLY_2025_11_25,
+        /** A 2026-07-28-only server: every request goes to the SDK's 2026-07-28 transport (initialize refused, -32022). */
+        ONLY_2026_07_28,
+        /** A server of the 2026-07-28 era that supports only a later version: -32022 to everything. */
+        ONLY_A_LATER_VERSION
+    }
+
+    /** The version {@link Revisions#ONLY_A_LATER_VERSION} claims. */
+    public static final String LATER_VERSION = "2099-01-01";
+
     private final Server jetty;
     private final McpSyncServer mcp;
     private final URI url;
     private final List<String> acceptedTokens = new CopyOnWriteArrayList<>();
+    private final List<String> receivedMethods = new CopyOnWriteArrayList<>();
+    private volatile Revisions revisions = Revisions.BOTH;
 
     private DemoMcpServer(Server jetty, McpSyncServer mcp, URI url) {
         this.jetty = jetty;
@@ -87,6 +120,8 @@ public final class DemoMcpServer implements AutoCloseable {
                 .capabilities(ServerCapabilities.builder().tools(false).build())
                 .tools(tools(json))
                 .build();
+        HttpServletMcpTransport modern = modernTransport(json, List.of("2026-07-28"));
+        HttpServletMcpTransport later = modernTransport(json, List.of(LATER_VERSION));
 
         Server jetty = new Server();
         ServerConnector connector = new ServerConnector(jetty);
@@ -109,7 +144,8 @@ public final class DemoMcpServer implements AutoCloseable {
         };
         context.addServlet(new ServletHolder(metadataServlet), "/.well-known/oauth-protected-resource/mcp");
         context.addServlet(new ServletHolder(metadataServlet), "/.well-known/oauth-protected-resource");
-        ServletHolder mcpServlet = new ServletHolder(transport);
+        ServletHolder mcpServlet = new ServletHolder(server.new RevisionSwitch(new RevisionRouter(modern, transport),
+                transport, modern, later));
         mcpServlet.setAsyncSupported(true);
         context.addServlet(mcpServlet, "/mcp");
         FilterHolder auth = new FilterHolder(server.new BearerFilter(issuer, jwksUri));
@@ -124,6 +160,16 @@ public final class DemoMcpServer implements AutoCloseable {
         return url;
     }
 
+    /** From now on {@code /mcp} speaks these revisions. */
+    public void speak(Revisions revisions) {
+        this.revisions = revisions;
+    }
+
+    /** The JSON-RPC method of every POST to {@code /mcp}, authorized or not, in order. */
+    public List<String> receivedMethods() {
+        return List.copyOf(receivedMethods);
+    }
+
     /** Every access token this server accepted, in order. */
     public List<String> acceptedTokens() {
         return List.copyOf(acceptedTokens);
@@ -135,24 +181,115 @@ public final class DemoMcpServer implements AutoCloseable {
         jetty.stop();
     }
 
+    /** The tools, written once: name, description, input schema, and the answer from the caller's claims. */
+    private record DemoTool(String name, String description, String inputSchema, Function<JWTClaimsSet, String> answer) {
+    }
+
+    private static final List<DemoTool> TOOLS = List.of(
+            new DemoTool("whoami", "Who the access token says you are.", "{\"type\":\"object\",\"properties\":{}}",
+                    claims -> "You are " + claims.getClaim("preferred_username") + ", scopes " + claims.getClaim("scope")),
+            new DemoTool("add_note", "Saves a note. Needs " + NOTES_WRITE + ".",
+                    "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}}}", claims -> "Saved."));
+
+    /** The tools for 2025-11-25 clients. */
     private static List<SyncToolSpecification> tools(McpJsonMapper json) {
-        String noArgs = "{\"type\":\"object\",\"properties\":{}}";
-        SyncToolSpecification whoami = SyncToolSpecification.builder()
-                .tool(Tool.builder().name("whoami").description("Who the access token says you are.")
-                        .inputSchema(json, noArgs).build())
-                .callHandler((exchange, request) -> {
-                    JWTClaimsSet claims = (JWTClaimsSet) exchange.transportContext().get("claims");
-                    return CallToolResult.builder()
-                            .addTextContent("You are " + claims.getClaim("preferred_username") + ", scopes "
-                                    + claims.getClaim("scope"))
-                            .build();
-                }).build();
-        SyncToolSpecification addNote = SyncToolSpecification.builder()
-                .tool(Tool.builder().name("add_note").description("Saves a note. Needs " + NOTES_WRITE + ".")
-                        .inputSchema(json, "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}}}").build())
-                .callHandler((exchange, request) -> CallToolResult.builder().addTextContent("Saved.").build())
+        return TOOLS.stream().map(tool -> SyncToolSpecification.builder()
+                .tool(Tool.builder().name(tool.name()).description(tool.description()).inputSchema(json, tool.inputSchema())
+                        .build())
+                .callHandler((exchange, request) -> CallToolResult.builder()
+                        .addTextContent(tool.answer().apply((JWTClaimsSet) exchange.transportContext().get("claims")))
+                        .build())
+                .build()).toList();
+    }
+
+    /** The same tools for 2026-07-28 clients: the SDK's modern server, its transport, the same claims. */
+    private static HttpServletMcpTransport modernTransport(McpJsonMapper json, List<String> versions) {
+        Map<String, McpSyncTool> byName = TOOLS.stream().collect(Collectors.toUnmodifiableMap(DemoTool::name,
+                tool -> McpSyncTool.of(io.modelcontextprotocol.modern.McpSchema.Tool
+                        .builder(tool.name(), json, tool.inputSchema()).description(tool.description()).build(),
+                        (context, request) -> McpSyncResponse.result(io.modelcontextprotocol.modern.McpSchema.CallToolResult
+                                .builder().addContent(io.modelcontextprotocol.modern.McpSchema.TextContent.builder(
+                                        tool.answer().apply((JWTClaimsSet) context.transportContext().get("claims")))
+                                        .build())
+                                .build()))));
+        List<io.modelcontextprotocol.modern.McpSchema.Tool> listed =
+                TOOLS.stream().map(tool -> byName.get(tool.name()).definition()).toList();
+        io.modelcontextprotocol.modern.server.McpServer server = io.modelcontextprotocol.modern.server.McpServer.builder()
+                .serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
+                        .builder("keycloak-dcr-demo-server", "0.1.0").build())
+                .supportedVersions(versions)
+                .jsonMapper(json)
+                .feature(ToolsFeature.ofSync(new McpSyncToolRepository() {
+                    @Override
+                    public ToolsPage list(McpRequestContext context, String cursor) {
+                        return ToolsPage.of(listed);
+                    }
+
+                    @Override
+                    public McpSyncTool find(McpRequestContext context, String name) {
+                        return byName.get(name);
+                    }
+                }))
+                .requestStateCodec(NO_REQUEST_STATE)
                 .build();
-        return List.of(whoami, addNote);
+        return HttpServletMcpTransport.builder(server)
+                .jsonMapper(json)
+                .endpoint("/mcp")
+                .contextExtractor(request -> McpTransportContext.create(
+                        Map.of("claims", request.getAttribute(JWTClaimsSet.class.getName()))))
+                .build();
+    }
+
+    /** No tool asks for input, so no request state is ever issued, and any a request carries is refused. */
+    private static final RequestStateCodec NO_REQUEST_STATE = new RequestStateCodec() {
+        @Override
+        public String seal(McpRequestContext context, String state) {
+            throw new IllegalStateException("No tool of this server asks for input");
+        }
+
+        @Override
+        public String open(McpRequestContext context, String sealed) {
+            return null;
+        }
+    };
+
+    /** {@code /mcp}: the revisions {@link #speak(Revisions)} chose. */
+    private final class RevisionSwitch extends HttpServlet {
+        private final HttpServlet both;
+        private final HttpServlet legacy;
+        private final HttpServlet modern;
+        private final HttpServlet later;
+
+        RevisionSwitch(HttpServlet both, HttpServlet legacy, HttpServlet modern, HttpServlet later) {
+            this.both = both;
+            this.legacy = legacy;
+            this.modern = modern;
+            this.later = later;
+        }
+
+        @Override
+        public void init(ServletConfig config) throws ServletException {
+            super.init(config);
+            both.init(config); // the router initializes the 2025-11-25 and 2026-07-28 transports
+            later.init(config);
+        }
+
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response) throws ServletException,
+                IOException {
+            (switch (revisions) {
+                case BOTH -> both;
+                case ONLY_2025_11_25 -> legacy;
+                case ONLY_2026_07_28 -> modern;
+                case ONLY_A_LATER_VERSION -> later;
+            }).service(request, response);
+        }
+
+        @Override
+        public void destroy() {
+            both.destroy();
+            later.destroy();
+        }
     }
 
     /** The resource-server rules, in front of the MCP servlet. */
@@ -177,6 +314,10 @@ public final class DemoMcpServer implements AutoCloseable {
                 jakarta.servlet.ServletException {
             HttpServletRequest request = (HttpServletRequest) req;
             HttpServletResponse response = (HttpServletResponse) res;
+            byte[] body = request.getInputStream().readNBytes(1 << 20);
+            if ("POST".equals(request.getMethod())) {
+                receivedMethods.add(method(body));
+            }
             String header = request.getHeader("Authorization");
             if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
                 challenge(response, 401, null);
@@ -197,7 +338,6 @@ public final class DemoMcpServer implements AutoCloseable {
                 challenge(response, 403, "insufficient_scope");
                 return;
             }
-            byte[] body = request.getInputStream().readNBytes(1 << 20);
             if (!scopes.contains(NOTES_WRITE) && callsTool(body, "add_note")) {
                 challenge(response, 403, "insufficient_scope", BASE_SCOPE + " " + NOTES_WRITE);
                 return;
@@ -220,6 +360,14 @@ public final class DemoMcpServer implements AutoCloseable {
             params.add("resource_metadata=\"" + resourceMetadataUrl + "\"");
             response.setStatus(status);
             response.setHeader("WWW-Authenticate", "Bearer " + String.join(", ", params));
+        }
+
+        private static String method(byte[] body) {
+            try {
+                return JsonMapper.shared().readTree(body).path("method").asString("");
+            } catch (RuntimeException notJson) {
+                return "";
+            }
         }
 
         private static boolean callsTool(byte[] body, String tool) {
