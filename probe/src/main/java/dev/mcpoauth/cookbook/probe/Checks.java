@@ -99,6 +99,43 @@ public final class Checks {
             "MCP Scope Challenge Handling; RFC 6750 section 3.1",
             "a 403 carries error=\"insufficient_scope\", the scope needed and resource_metadata");
 
+    // ---- Which MCP revisions the server speaks --------------------------------------------------------
+
+    // INFO: a server MAY serve either era or both (MCP 2026-07-28 Versioning, Backward Compatibility with
+    // Initialization-Based Versions); speaking only one is no failure.
+    public static final Check REVISION_2025_11_25 = new Check("revisions.2025-11-25", Step.REVISIONS, INFO,
+            "MCP 2025-11-25 Lifecycle (initialize); MCP 2026-07-28 Versioning, Backward Compatibility (a server MAY"
+                    + " serve both eras)",
+            "whether the server speaks 2025-11-25: initialize answered with protocolVersion 2025-11-25");
+    public static final Check REVISION_2026_07_28 = new Check("revisions.2026-07-28", Step.REVISIONS, INFO,
+            "MCP 2026-07-28 server/discover (servers MUST implement it); Versioning, Protocol Version Negotiation",
+            "whether the server speaks 2026-07-28: server/discover answered with supportedVersions naming it");
+
+    // ---- The 2026-07-28 wire --------------------------------------------------------------------------
+
+    public static final Check DISCOVER_WITHOUT_TOKEN = new Check("mcp2026.discover-without-token", Step.STATELESS_WIRE,
+            MUST, "MCP 2026-07-28 Authorization (at the transport level; no method is exempt, none must be refused);"
+                    + " Authorization Server Discovery, Protected Resource Metadata Discovery Requirements;"
+                    + " RFC 9728 section 5.1; RFC 9110 section 11.6.1",
+            "server/discover without a token: answered, or refused with 401 and a Bearer challenge (either is allowed)");
+    public static final Check MCP_METHOD_MISMATCH = new Check("mcp2026.header-mismatch.mcp-method", Step.STATELESS_WIRE,
+            MUST, "MCP 2026-07-28 Streamable HTTP, Standard Request Headers and Server Validation",
+            "a request whose Mcp-Method header disagrees with the body's method: HTTP 400, JSON-RPC -32020 (HeaderMismatch)");
+    public static final Check MCP_NAME_MISMATCH = new Check("mcp2026.header-mismatch.mcp-name", Step.STATELESS_WIRE,
+            MUST, "MCP 2026-07-28 Streamable HTTP, Standard Request Headers and Server Validation",
+            "a tools/call whose Mcp-Name header names another tool than the body: HTTP 400, JSON-RPC -32020");
+    public static final Check PROTOCOL_VERSION_MISMATCH = new Check("mcp2026.header-mismatch.protocol-version",
+            Step.STATELESS_WIRE, MUST, "MCP 2026-07-28 Streamable HTTP, Protocol Version Header and Server Validation",
+            "MCP-Protocol-Version disagreeing with _meta io.modelcontextprotocol/protocolVersion: HTTP 400, JSON-RPC -32020");
+    public static final Check UNSUPPORTED_VERSION = new Check("mcp2026.unsupported-version", Step.STATELESS_WIRE, MUST,
+            "MCP 2026-07-28 Streamable HTTP, Protocol Version Header; Versioning, Protocol Version Negotiation;"
+                    + " schema UnsupportedProtocolVersionError",
+            "an unsupported version (" + StatelessWire.UNSUPPORTED_VERSION + "): HTTP 400, JSON-RPC -32022 with"
+                    + " data.supported and data.requested");
+    public static final Check UNKNOWN_METHOD = new Check("mcp2026.unknown-method", Step.STATELESS_WIRE, MUST,
+            "MCP 2026-07-28 Streamable HTTP, Protocol Version Header",
+            "a method the server does not implement: HTTP 404, JSON-RPC -32601 (Method not found)");
+
     private Checks() {
     }
 
@@ -115,7 +152,12 @@ public final class Checks {
             all.addAll(forged.checks());
         }
         all.addAll(List.of(TOKEN_CLAIMS, TOKEN_AUDIENCE, TOKEN_EXPIRY, TOKEN_ACCEPTED, TOKEN_TOOLS_LIST,
-                TOKEN_INSUFFICIENT_SCOPE));
+                TOKEN_INSUFFICIENT_SCOPE, REVISION_2025_11_25, REVISION_2026_07_28, DISCOVER_WITHOUT_TOKEN));
+        for (RejectedCredential refused : StatelessWire.REFUSALS) {
+            all.addAll(refused.on(Revision.MCP_2026_07_28).checks());
+        }
+        all.addAll(List.of(MCP_METHOD_MISMATCH, MCP_NAME_MISMATCH, PROTOCOL_VERSION_MISMATCH, UNSUPPORTED_VERSION,
+                UNKNOWN_METHOD));
         return List.copyOf(all);
     }
 }

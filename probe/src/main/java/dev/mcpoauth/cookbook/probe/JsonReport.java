@@ -21,11 +21,21 @@ public final class JsonReport {
         }
         summary.put("failedMust", report.failedMusts().size());
         json.put("summary", summary);
+        // Which MCP revisions the server speaks: speaks, does-not-speak or not-determined, each with what was seen.
+        Map<String, Object> revisions = new LinkedHashMap<>();
+        for (RevisionSupport revision : report.revisions()) {
+            revisions.put(revision.revision().version(), Map.of("support", revision.support().label(),
+                    "detail", revision.detail()));
+        }
+        json.put("revisions", revisions);
         List<Map<String, Object>> checks = new ArrayList<>();
         for (CheckResult result : report.results()) {
             Map<String, Object> check = new LinkedHashMap<>();
             check.put("id", result.id());
             check.put("step", result.check().step().name().toLowerCase(java.util.Locale.ROOT));
+            if (result.check().step().wire() != null) {
+                check.put("wire", result.check().step().wire().version());
+            }
             check.put("level", result.check().level().name());
             check.put("verdict", result.verdict().name());
             check.put("rule", result.check().rule());

@@ -39,4 +39,38 @@ final class McpResult {
         return String.join(", ", tools.stream().map(t -> t instanceof Map<?, ?> tool ? String.valueOf(tool.get("name")) : "?")
                 .toList());
     }
+
+    /** The {@code result} member of the JSON-RPC answer, if it has one. */
+    @SuppressWarnings("unchecked")
+    static Optional<Map<String, Object>> result(ProbeResponse response) {
+        return message(response).filter(m -> m.get("result") instanceof Map<?, ?>)
+                .map(m -> (Map<String, Object>) m.get("result"));
+    }
+
+    /** The {@code error} member of the JSON-RPC answer, if it has one. */
+    @SuppressWarnings("unchecked")
+    static Optional<Map<String, Object>> error(ProbeResponse response) {
+        return message(response).filter(m -> m.get("error") instanceof Map<?, ?>)
+                .map(m -> (Map<String, Object>) m.get("error"));
+    }
+
+    /** The JSON-RPC error code, if the answer is an error with an integer code. */
+    static Optional<Integer> errorCode(ProbeResponse response) {
+        return error(response).filter(e -> e.get("code") instanceof Number n && n.doubleValue() == n.intValue())
+                .map(e -> ((Number) e.get("code")).intValue());
+    }
+
+    /** "HTTP 400, JSON-RPC -32020 "message"", or "HTTP 200, a result": what came back, for a report. */
+    static String describe(ProbeResponse response) {
+        String status = UnauthorizedResponse.statusText(response.status());
+        Optional<Map<String, Object>> error = error(response);
+        if (error.isPresent()) {
+            return status + ", JSON-RPC " + error.get().get("code") + (error.get().get("message") instanceof String m
+                    ? " \"" + (m.length() > 160 ? m.substring(0, 160) + "..." : m) + "\"" : "");
+        }
+        if (result(response).isPresent()) {
+            return status + ", a JSON-RPC result";
+        }
+        return status + (response.body().isBlank() ? ", empty body" : ", no JSON-RPC message in the body");
+    }
 }

@@ -114,7 +114,7 @@ public final class Probe {
         }
         List<CheckResult> causes = new ArrayList<>();
         report.addAll(sameCauseOnce(UnauthorizedResponse.judge(RejectedCredential.NO_TOKEN, unauthenticated.status(),
-                unauthenticated.all("WWW-Authenticate"), null), RejectedCredential.NO_TOKEN, causes));
+                unauthenticated.all("WWW-Authenticate"), null), RejectedCredential.NO_TOKEN.on(Revision.MCP_2025_11_25), causes));
         Optional<BearerChallenge> challenge = challenge(unauthenticated);
         String challengedMetadataUrl = challenge.flatMap(BearerChallenge::resourceMetadata).orElse(null);
 
@@ -155,11 +155,14 @@ public final class Probe {
         if (signer != null) {
             kinds.addAll(List.of(RejectedCredential.EXPIRED, RejectedCredential.WRONG_AUDIENCE));
         }
+        Map<RejectedCredential, String> forgedTokens = new LinkedHashMap<>();
         for (RejectedCredential kind : kinds) {
             try {
-                ProbeResponse refused = http.postMcp(target, "Bearer " + forged.token(kind), ProbeHttp.INITIALIZE, Map.of());
+                String forgedToken = forged.token(kind);
+                forgedTokens.put(kind, forgedToken);
+                ProbeResponse refused = http.postMcp(target, "Bearer " + forgedToken, ProbeHttp.INITIALIZE, Map.of());
                 report.addAll(sameCauseOnce(UnauthorizedResponse.judge(kind, refused.status(), refused.all("WWW-Authenticate"),
-                        challengedMetadataUrl), kind, causes));
+                        challengedMetadataUrl), kind.on(Revision.MCP_2025_11_25), causes));
             } catch (IOException e) {
                 report.add(kind.status().violated("no answer: " + describe(e)));
             }
@@ -174,15 +177,17 @@ public final class Probe {
         }
 
         // 5. The audience: a real token from the same authorization server, for another resource.
+        boolean foreignTokenSent = false;
         if (foreignToken != null) {
-            checkForeignToken(report, resource, issuers, challengedMetadataUrl);
+            foreignTokenSent = checkForeignToken(report, resource, issuers, challengedMetadataUrl);
         } else {
             report.add(RejectedCredential.FOREIGN_TOKEN.status().skip(howToTestTheAudience(issuers)));
         }
 
         // 6. A real token, if given.
+        ProbeResponse initialized = null;
         if (token != null) {
-            checkRealToken(report, resource, issuers);
+            initialized = checkRealToken(report, resource, issuers);
             // A server that refuses the valid token as well proves nothing by refusing the foreign one.
             CheckResult accepted = report.results(Checks.TOKEN_ACCEPTED.id()).get(0);
             for (CheckResult foreign : report.results(RejectedCredential.FOREIGN_TOKEN.status().id())) {
@@ -192,6 +197,14 @@ public final class Probe {
                 }
             }
         }
+        // 7. Which revisions the server speaks, and the 2026-07-28 wire.
+        boolean tokenAccepted = initialized != null && (initialized.status() / 100 == 2 || speaksOnlyStateless(initialized));
+        CheckResult foreignVerdict = foreignTokenSent
+                ? report.results(RejectedCredential.FOREIGN_TOKEN.status().id()).get(0) : null;
+        new StatelessWire(http, target).check(report, new StatelessWire.Walked(tokenAccepted ? token : null,
+                initialized != null ? initialized : unauthenticated, initialized != null, challengedMetadataUrl,
+                forgedTokens, foreignTokenSent ? foreignToken : null, foreignVerdict, causes));
+
         boolean audienceTested = Stream.of(RejectedCredential.WRONG_AUDIENCE.status().id(),
                         RejectedCredential.FOREIGN_TOKEN.status().id(), Checks.TOKEN_AUDIENCE.id())
                 .flatMap(id -> report.results(id).stream())
@@ -207,8 +220,7 @@ public final class Probe {
      * One cause, reported once: a violation that repeats one already reported (the same check of an
      * earlier request, with the same finding) is skipped because of it, and so are the checks it prevented.
      */
-    private static List<CheckResult> sameCauseOnce(List<CheckResult> judged, RejectedCredential sent,
-                                                   List<CheckResult> causes) {
+    static List<CheckResult> sameCauseOnce(List<CheckResult> judged, RefusalChecks sent, List<CheckResult> causes) {
         List<CheckResult> results = new ArrayList<>();
         Map<String, String> replaced = new LinkedHashMap<>();
         for (CheckResult result : judged) {
@@ -221,7 +233,7 @@ public final class Probe {
             boolean comparable = !aspect.equals(".error") || sent.tokenSent();
             Optional<CheckResult> earlier = result.isViolation() && comparable ? causes.stream()
                     .filter(c -> c.id().endsWith(aspect) && c.verdict() == result.verdict() && c.detail().equals(result.detail())
-                            && (!aspect.equals(".error") || !c.id().startsWith(RejectedCredential.NO_TOKEN.idPrefix())))
+                            && (!aspect.equals(".error") || !c.id().contains(RejectedCredential.NO_TOKEN.idPrefix() + ".")))
                     .findFirst() : Optional.empty();
             if (earlier.isPresent()) {
                 replaced.put(result.id(), earlier.get().id());
@@ -247,20 +259,21 @@ public final class Probe {
     }
 
     /** A real token for another resource of the same authorization server: must be refused, with 401. */
-    private void checkForeignToken(ProbeReport report, String resource, List<String> issuers, String challengedMetadataUrl) {
+    /** @return whether the token was sent */
+    private boolean checkForeignToken(ProbeReport report, String resource, List<String> issuers, String challengedMetadataUrl) {
         TokenClaims claims = TokenClaims.of(foreignToken);
         RejectedCredential kind = RejectedCredential.FOREIGN_TOKEN;
         if (claims.audience().stream().anyMatch(aud -> namesThisServer(aud, resource))) {
             report.add(kind.status().skip("not tested: this token's aud " + claims.audience() + " names this server ("
                     + resource + "); give a token issued for another resource"));
-            return;
+            return false;
         }
         ProbeResponse answer;
         try {
             answer = http.postMcp(target, "Bearer " + foreignToken, ProbeHttp.INITIALIZE, Map.of());
         } catch (IOException e) {
             report.add(kind.status().violated("no answer: " + describe(e)));
-            return;
+            return false;
         }
         String issuedFor = !claims.audience().isEmpty() ? "a token issued for " + claims.audience()
                 : claims.jwt() ? "a JWT without aud, given as issued for another resource"
@@ -284,6 +297,7 @@ public final class Probe {
         }
         judged.set(0, status);
         report.addAll(judged);
+        return true;
     }
 
     /** Why a server may refuse a JWT whatever its audience: another issuer, expired, not yet valid, unsigned. */
@@ -495,7 +509,7 @@ public final class Probe {
      * resource, expired, or from another issuer must be refused, and a 403 insufficient_scope asks for more
      * scope. Only a refusal the token's claims cannot explain, or an acceptance they forbid, is the server's fault.
      */
-    private void checkRealToken(ProbeReport report, String resource, List<String> issuers) {
+    private ProbeResponse checkRealToken(ProbeReport report, String resource, List<String> issuers) {
         TokenClaims claims = TokenClaims.of(token);
         report.add(Checks.TOKEN_CLAIMS.info(claims.describe()));
         ProbeResponse initialized;
@@ -503,10 +517,13 @@ public final class Probe {
             initialized = http.postMcp(target, "Bearer " + token, ProbeHttp.INITIALIZE, Map.of());
         } catch (IOException e) {
             report.add(Checks.TOKEN_ACCEPTED.violated("no answer: " + describe(e)));
-            return;
+            return null;
         }
-        int status = initialized.status();
-        String answer = "initialize: " + UnauthorizedResponse.statusText(status)
+        // A server of the stateless era only refuses initialize after authorization, with -32022: the token got in.
+        boolean statelessOnly = speaksOnlyStateless(initialized);
+        int status = statelessOnly ? 200 : initialized.status();
+        String answer = "initialize: " + (statelessOnly ? McpResult.describe(initialized) + " (past authorization: the"
+                + " server speaks only the stateless era, see revisions.2025-11-25)" : UnauthorizedResponse.statusText(status))
                 + initialized.first("WWW-Authenticate").map(h -> ", WWW-Authenticate: " + h).orElse("");
         Optional<String> otherReason = otherReasonToRefuse(claims, issuers);
 
@@ -529,14 +546,20 @@ public final class Probe {
             if (stepUp == null) {
                 report.add(Checks.TOKEN_INSUFFICIENT_SCOPE.skip("no 403 seen"));
             }
-            return;
+            return initialized;
         }
         Map<String, String> session = new LinkedHashMap<>();
         initialized.first("Mcp-Session-Id").ifPresent(id -> session.put("Mcp-Session-Id", id));
         session.put("MCP-Protocol-Version", "2025-11-25");
         try {
-            http.postMcp(target, "Bearer " + token, ProbeHttp.INITIALIZED, session);
-            ProbeResponse tools = http.postMcp(target, "Bearer " + token, ProbeHttp.TOOLS_LIST, session);
+            ProbeResponse tools;
+            if (statelessOnly) {
+                StatelessRequest list = StatelessRequest.of(StatelessRequest.TOOLS_LIST);
+                tools = http.postMcp(target, "Bearer " + token, list.body(), list.headers());
+            } else {
+                http.postMcp(target, "Bearer " + token, ProbeHttp.INITIALIZED, session);
+                tools = http.postMcp(target, "Bearer " + token, ProbeHttp.TOOLS_LIST, session);
+            }
             if (tools.status() == 200) {
                 report.add(Checks.TOKEN_TOOLS_LIST.info("tools: " + McpResult.toolNames(tools)));
                 report.add(Checks.TOKEN_INSUFFICIENT_SCOPE.skip("no 403 seen: tools/list is allowed with this token's scopes"));
@@ -552,7 +575,15 @@ public final class Probe {
             report.add(Checks.TOKEN_TOOLS_LIST.info("tools/list: no answer: " + describe(e)));
             report.add(Checks.TOKEN_INSUFFICIENT_SCOPE.skip("tools/list: no answer"));
         }
+        return initialized;
     }
+
+    /** initialize refused with -32022 (UnsupportedProtocolVersionError): a server of the stateless era only. */
+    static boolean speaksOnlyStateless(ProbeResponse initialized) {
+        return initialized.status() == 400 && McpResult.errorCode(initialized)
+                .filter(code -> code == StatelessWire.UNSUPPORTED_PROTOCOL_VERSION).isPresent();
+    }
+
 
     /** token.accepted: PASS, FAIL, or not charged to the server when the token's claims explain a refusal. */
     private static CheckResult judgeAcceptance(TokenClaims claims, String resource, List<String> issuers, int status,

@@ -17,6 +17,7 @@ public final class ProbeReport {
     private final List<CheckResult> results = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private final List<String> secrets = new ArrayList<>();
+    private List<RevisionSupport> revisions = List.of();
 
     public ProbeReport(URI target) {
         this.target = target;
@@ -75,6 +76,21 @@ public final class ProbeReport {
             cause = earlier;
         }
         return cause;
+    }
+
+    void setRevisions(List<RevisionSupport> revisions) {
+        this.revisions = List.copyOf(revisions);
+    }
+
+    /** Which MCP revisions the server speaks, as far as the run could tell (empty before it looked). */
+    public List<RevisionSupport> revisions() {
+        return revisions;
+    }
+
+    /** Whether the server speaks {@code revision}, as far as the run could tell. */
+    public RevisionSupport.Support supports(Revision revision) {
+        return revisions.stream().filter(r -> r.revision() == revision).map(RevisionSupport::support).findFirst()
+                .orElse(RevisionSupport.Support.NOT_DETERMINED);
     }
 
     public URI target() {

@@ -1,8 +1,5 @@
 package dev.mcpoauth.cookbook.probe;
 
-import static dev.mcpoauth.cookbook.probe.Level.MUST;
-import static dev.mcpoauth.cookbook.probe.Level.SHOULD;
-
 import java.util.List;
 
 /**
@@ -28,40 +25,28 @@ public enum RejectedCredential {
     /** Any other invalid token a caller forged (the test kit's contract has more kinds than the CLI). */
     INVALID("forged.invalid", "an invalid token", Step.FORGED_TOKENS, Rules.TOKEN_HANDLING);
 
-    private final String idPrefix;
     private final String description;
-    private final boolean tokenSent;
-    private final Check status;
-    private final Check challenge;
-    private final Check error;
-    private final Check resourceMetadata;
-    private final Check scope;
+    private final RefusalChecks legacy;
+    private final RefusalChecks stateless;
 
     RejectedCredential(String idPrefix, String description, Step step, String statusRule) {
-        this.idPrefix = idPrefix;
         this.description = description;
-        this.tokenSent = step != Step.UNAUTHENTICATED;
-        this.status = new Check(idPrefix + ".status", step, MUST, statusRule,
-                (step == Step.AUDIENCE ? "a token for another resource"
-                        : tokenSent ? "invalid token" : "no token") + ": 401, never 200 or 5xx");
-        this.challenge = new Check(idPrefix + ".challenge", step, MUST,
-                "RFC 9110 section 11.6.1; RFC 6750 section 3",
-                "the 401 carries exactly one WWW-Authenticate: Bearer challenge, each parameter once");
-        this.error = tokenSent
-                ? new Check(idPrefix + ".error", step, SHOULD, "RFC 6750 section 3.1",
-                        "error=\"invalid_token\" when the token was refused")
-                : new Check(idPrefix + ".error", step, SHOULD, "RFC 6750 section 3.1",
-                        "no error code when the request carried no credentials");
-        this.resourceMetadata = new Check(idPrefix + ".resource-metadata", step, SHOULD,
-                "RFC 9728 section 5.1; MCP Protected Resource Metadata Discovery Requirements",
-                "resource_metadata names the protected resource metadata URL");
-        this.scope = new Check(idPrefix + ".scope", step, SHOULD,
-                "MCP Protected Resource Metadata Discovery Requirements; RFC 6750 section 3",
-                "scope names the scopes to ask for");
+        boolean tokenSent = step != Step.UNAUTHENTICATED;
+        this.legacy = RefusalChecks.of(idPrefix, step, tokenSent, step == Step.AUDIENCE, statusRule);
+        this.stateless = RefusalChecks.of(STATELESS_PREFIX + idPrefix, Step.STATELESS_WIRE, tokenSent,
+                step == Step.AUDIENCE, statusRule + "; the same on the 2026-07-28 wire");
+    }
+
+    /** Where the refusals of a stateless (2026-07-28) request are reported: {@code mcp2026.forged.garbage.status}. */
+    public static final String STATELESS_PREFIX = "mcp2026.";
+
+    /** The checks of this refusal on one revision's wire. */
+    public RefusalChecks on(Revision wire) {
+        return wire == Revision.MCP_2026_07_28 ? stateless : legacy;
     }
 
     public String idPrefix() {
-        return idPrefix;
+        return legacy.idPrefix();
     }
 
     public String description() {
@@ -69,31 +54,32 @@ public enum RejectedCredential {
     }
 
     public boolean tokenSent() {
-        return tokenSent;
+        return legacy.tokenSent();
     }
 
     public Check status() {
-        return status;
+        return legacy.status();
     }
 
     public Check challenge() {
-        return challenge;
+        return legacy.challenge();
     }
 
     public Check error() {
-        return error;
+        return legacy.error();
     }
 
     public Check resourceMetadata() {
-        return resourceMetadata;
+        return legacy.resourceMetadata();
     }
 
     public Check scope() {
-        return scope;
+        return legacy.scope();
     }
 
+    /** The checks on the 2025-11-25 wire (an {@code initialize} refused). */
     public List<Check> checks() {
-        return List.of(status, challenge, error, resourceMetadata, scope);
+        return legacy.checks();
     }
 
     /** The rules the refusals follow (a holder: enum constants cannot use the enum's own static fields). */

@@ -15,13 +15,19 @@ public final class TextReport {
         for (CheckResult result : report.results()) {
             if (result.check().step() != current) {
                 current = result.check().step();
-                out.append("\n").append(++number).append(". ").append(current.title()).append("\n");
+                out.append("\n").append(++number).append(". ").append(current.title())
+                        .append(current.wire() == null ? "" : "  [" + current.wire().version() + " wire: "
+                                + current.wire().wire() + "]").append("\n");
             }
             out.append(String.format(Locale.ROOT, "  %-4s %-6s %s: %s%n", result.verdict(), result.check().level(),
                     result.id(), result.check().title()));
             out.append("              ").append(result.detail())
                     .append(result.because() == null ? "" : " (because of " + result.because() + ")").append("\n");
             out.append("              (").append(result.check().rule()).append(")\n");
+        }
+        if (!report.revisions().isEmpty()) {
+            out.append("\nRevisions: ").append(String.join(", ", report.revisions().stream()
+                    .map(r -> r.revision().version() + " " + r.support().label()).toList())).append("\n");
         }
         for (String note : report.notes()) {
             out.append("\nNote: ").append(note).append("\n");

@@ -18,6 +18,16 @@ public final class UnauthorizedResponse {
      */
     public static List<CheckResult> judge(RejectedCredential sent, int status, List<String> wwwAuthenticate,
                                           String expectedResourceMetadata) {
+        return judge(sent.on(Revision.MCP_2025_11_25), status, wwwAuthenticate, expectedResourceMetadata);
+    }
+
+    /**
+     * The same, for the refusal's checks on one wire ({@link RejectedCredential#on(Revision)}).
+     *
+     * @param expectedResourceMetadata the metadata URL the challenge must name, or null to accept any
+     */
+    public static List<CheckResult> judge(RefusalChecks sent, int status, List<String> wwwAuthenticate,
+                                          String expectedResourceMetadata) {
         List<CheckResult> results = new ArrayList<>();
         CheckResult statusResult = sent.status().judge(status == 401, statusText(status)
                 + (status == 200 ? ": the server let the request through" : "")
@@ -76,7 +86,7 @@ public final class UnauthorizedResponse {
         return results;
     }
 
-    private static void skipRest(RejectedCredential sent, List<CheckResult> results, CheckResult cause, String why) {
+    private static void skipRest(RefusalChecks sent, List<CheckResult> results, CheckResult cause, String why) {
         results.add(sent.error().skipBecause(cause, why));
         results.add(sent.resourceMetadata().skipBecause(cause, why));
         results.add(sent.scope().skipBecause(cause, why));

@@ -68,6 +68,40 @@ final class FakeMcpServer implements AutoCloseable {
     final List<String> registrationRequests = new CopyOnWriteArrayList<>();
     final List<String> deleteAuthorizations = new CopyOnWriteArrayList<>();
 
+    // ---- MCP 2026-07-28: the server speaks both revisions on /mcp, routed by MCP-Protocol-Version. ----
+    /** Whether it speaks 2025-11-25 (false: initialize answered 400 -32022 after authorization). */
+    boolean speaksLegacy = true;
+    /** Whether it speaks 2026-07-28 (false: a stateless request answered 400 without a JSON-RPC error). */
+    boolean speaksStateless = true;
+    /** server/discover answered without a token. */
+    boolean discoverOpen;
+    /** Stateless requests are judged (headers, version, method) before the token is. */
+    boolean validatesBeforeAuthorization;
+    /** The 401s of stateless requests carry no WWW-Authenticate. */
+    boolean statelessRefusalWithoutChallenge;
+    /** Any Bearer value gets through on the stateless wire (a route the token check forgot). */
+    boolean statelessAcceptsAnyToken;
+    boolean ignoresMcpMethod;
+    boolean ignoresMcpName;
+    boolean ignoresProtocolVersionMismatch;
+    /** The JSON-RPC code of a header mismatch (-32020 is the spec's). */
+    int headerMismatchCode = -32020;
+    /** The HTTP status of a header mismatch (400 is the spec's). */
+    int headerMismatchStatus = 400;
+    /** Whether -32022 carries data.supported and data.requested. */
+    boolean unsupportedVersionData = true;
+    /** Answers an unsupported version as if it were 2026-07-28. */
+    boolean acceptsAnyVersion;
+    /** The HTTP status of -32601 (404 is the spec's). */
+    int unknownMethodStatus = 404;
+    /** The stateless requests received, as "method Mcp-Method Mcp-Name authorized". */
+    final List<String> statelessRequests = new CopyOnWriteArrayList<>();
+    /** The tools that ran. */
+    final List<String> toolsRun = new CopyOnWriteArrayList<>();
+
+    private static final java.util.Set<String> LEGACY_VERSIONS = java.util.Set.of("2024-11-05", "2025-03-26",
+            "2025-06-18", "2025-11-25");
+
     private final HttpServer server;
 
     FakeMcpServer() throws IOException {
@@ -155,6 +189,19 @@ final class FakeMcpServer implements AutoCloseable {
     private void mcp(HttpExchange exchange) throws IOException {
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        if (isStateless(exchange)) {
+            Map<String, Object> message = JsonMapper.shared().readValue(body, Map.class);
+            statelessRequests.add(message.get("method") + " " + exchange.getRequestHeaders().getFirst("Mcp-Method") + " "
+                    + exchange.getRequestHeaders().getFirst("Mcp-Name") + " " + (authorization != null));
+            if (validatesBeforeAuthorization && statelessRefusal(exchange, message)) {
+                return;
+            }
+            if ((authorization == null && discoverOpen && "server/discover".equals(message.get("method")))
+                    || (authorization != null && statelessAcceptsAnyToken)) {
+                answer(exchange, body);
+                return;
+            }
+        }
         if (authorization == null) {
             if (openWithoutToken) {
                 answer(exchange, body);
@@ -211,7 +258,8 @@ final class FakeMcpServer implements AutoCloseable {
     }
 
     private void unauthorized(HttpExchange exchange, String error) throws IOException {
-        String value = challenge != null ? challenge.apply(metadataUrl())
+        String value = statelessRefusalWithoutChallenge && isStateless(exchange) ? null
+                : challenge != null ? challenge.apply(metadataUrl())
                 : "Bearer " + (error == null ? "" : "error=\"" + error + "\", ")
                         + "resource_metadata=\"" + metadataUrl() + "\", scope=\"" + SCOPE + "\"";
         if (value != null) {
@@ -220,7 +268,92 @@ final class FakeMcpServer implements AutoCloseable {
         send(exchange, 401, "application/json", "{\"error\":\"unauthorized\"}");
     }
 
-    private static void answer(HttpExchange exchange, String body) throws IOException {
+    private static boolean isStateless(HttpExchange exchange) {
+        String version = exchange.getRequestHeaders().getFirst("MCP-Protocol-Version");
+        return version != null && !LEGACY_VERSIONS.contains(version);
+    }
+
+    private void answer(HttpExchange exchange, String body) throws IOException {
+        if (isStateless(exchange)) {
+            stateless(exchange, JsonMapper.shared().readValue(body, Map.class));
+        } else if (!speaksLegacy && body.contains("\"initialize\"")) {
+            error(exchange, 400, -32022, "Unsupported protocol version 2025-11-25",
+                    Map.of("supported", List.of("2026-07-28"), "requested", "2025-11-25"));
+        } else {
+            legacy(exchange, body);
+        }
+    }
+
+    /** A refusal the stateless wire requires (header mismatch, unsupported version), sent if due. */
+    @SuppressWarnings("unchecked")
+    private boolean statelessRefusal(HttpExchange exchange, Map<String, Object> message) throws IOException {
+        if (!speaksStateless) {
+            // What a server of the initialize era answers: no JSON-RPC error a client would take for a modern one.
+            send(exchange, 400, "application/json", "{\"error\":\"Bad Request: No valid session ID provided\"}");
+            return true;
+        }
+        String method = String.valueOf(message.get("method"));
+        Map<String, Object> params = (Map<String, Object>) message.getOrDefault("params", Map.of());
+        Map<String, Object> meta = (Map<String, Object>) params.getOrDefault("_meta", Map.of());
+        String version = exchange.getRequestHeaders().getFirst("MCP-Protocol-Version");
+        if (!ignoresMcpMethod && !method.equals(exchange.getRequestHeaders().getFirst("Mcp-Method"))) {
+            error(exchange, headerMismatchStatus, headerMismatchCode, "Mcp-Method header does not match the body", null);
+            return true;
+        }
+        if (!ignoresProtocolVersionMismatch && !version.equals(meta.get("io.modelcontextprotocol/protocolVersion"))) {
+            error(exchange, headerMismatchStatus, headerMismatchCode, "MCP-Protocol-Version does not match _meta", null);
+            return true;
+        }
+        if (!ignoresMcpName && method.equals("tools/call")
+                && !String.valueOf(params.get("name")).equals(exchange.getRequestHeaders().getFirst("Mcp-Name"))) {
+            error(exchange, headerMismatchStatus, headerMismatchCode, "Mcp-Name header does not match the body", null);
+            return true;
+        }
+        if (!acceptsAnyVersion && !version.equals("2026-07-28")) {
+            error(exchange, 400, -32022, "Unsupported protocol version " + version, unsupportedVersionData
+                    ? Map.of("supported", List.of("2026-07-28"), "requested", version) : null);
+            return true;
+        }
+        return false;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void stateless(HttpExchange exchange, Map<String, Object> message) throws IOException {
+        if (statelessRefusal(exchange, message)) {
+            return;
+        }
+        Map<String, Object> params = (Map<String, Object>) message.getOrDefault("params", Map.of());
+        switch (String.valueOf(message.get("method"))) {
+            case "server/discover" -> json(exchange, 200, Map.of("jsonrpc", "2.0", "id", 1, "result", Map.of(
+                    "resultType", "complete", "supportedVersions", List.of("2026-07-28"),
+                    "capabilities", Map.of("tools", Map.of()))));
+            case "tools/list" -> json(exchange, 200, Map.of("jsonrpc", "2.0", "id", 1, "result", Map.of(
+                    "resultType", "complete", "tools", List.of(Map.of("name", "whoami"), Map.of("name", "add_note")))));
+            case "tools/call" -> {
+                String name = String.valueOf(params.get("name"));
+                if (List.of("whoami", "add_note").contains(name)) {
+                    toolsRun.add(name);
+                    json(exchange, 200, Map.of("jsonrpc", "2.0", "id", 1, "result", Map.of("resultType", "complete",
+                            "content", List.of(Map.of("type", "text", "text", "ran " + name)))));
+                } else {
+                    error(exchange, 400, -32602, "Unknown tool: " + name, null);
+                }
+            }
+            default -> error(exchange, unknownMethodStatus, -32601, "Method not found", null);
+        }
+    }
+
+    private static void error(HttpExchange exchange, int status, int code, String message, Object data) throws IOException {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", code);
+        error.put("message", message);
+        if (data != null) {
+            error.put("data", data);
+        }
+        json(exchange, status, Map.of("jsonrpc", "2.0", "id", 1, "error", error));
+    }
+
+    private static void legacy(HttpExchange exchange, String body) throws IOException {
         if (body.contains("notifications/")) {
             send(exchange, 202, "application/json", "");
         } else if (body.contains("tools/list")) {
