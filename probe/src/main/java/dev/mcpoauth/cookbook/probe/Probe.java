@@ -229,11 +229,12 @@ public final class Probe {
                 results.add(new CheckResult(result.check(), result.verdict(), result.detail(), replaced.get(result.because())));
                 continue;
             }
-            // error= is judged differently without a token (none expected) and with one (invalid_token).
-            boolean comparable = !aspect.equals(".error") || sent.tokenSent();
-            Optional<CheckResult> earlier = result.isViolation() && comparable ? causes.stream()
+            // error= is judged differently without a token (none expected) and with one (invalid_token): an answer
+            // compares with the same kind of request only, on either wire.
+            Optional<CheckResult> earlier = result.isViolation() ? causes.stream()
                     .filter(c -> c.id().endsWith(aspect) && c.verdict() == result.verdict() && c.detail().equals(result.detail())
-                            && (!aspect.equals(".error") || !c.id().contains(RejectedCredential.NO_TOKEN.idPrefix() + ".")))
+                            && (!aspect.equals(".error")
+                                    || c.id().contains(RejectedCredential.NO_TOKEN.idPrefix() + ".") != sent.tokenSent()))
                     .findFirst() : Optional.empty();
             if (earlier.isPresent()) {
                 replaced.put(result.id(), earlier.get().id());

@@ -83,7 +83,7 @@ final class StatelessWire {
         report.add(discoverWithoutToken);
 
         if (stateless.support() == RevisionSupport.Support.DOES_NOT_SPEAK) {
-            String why = "not sent: the server does not speak 2026-07-28 (see revisions.2026-07-28), which is no"
+            String why = "not tested: the server does not speak 2026-07-28 (see revisions.2026-07-28), which is no"
                     + " failure; its refusals are judged on the 2025-11-25 wire above";
             REFUSALS.forEach(kind -> report.add(kind.on(Revision.MCP_2026_07_28).status().skip(why)));
             WIRE_RULES.forEach(rule -> report.add(rule.skip(why)));
@@ -131,8 +131,8 @@ final class StatelessWire {
                     : walked.forgedTokens().get(kind);
             if (kind != RejectedCredential.NO_TOKEN && token == null) {
                 report.add(checks.status().skip(kind == RejectedCredential.FOREIGN_TOKEN
-                        ? "not sent: no --foreign-token was sent on the 2025-11-25 wire (see foreign-token.status)"
-                        : "not sent: not sent on the 2025-11-25 wire either (see " + kind.status().id() + ")"));
+                        ? "not tested: no --foreign-token was sent on the 2025-11-25 wire (see foreign-token.status)"
+                        : "not tested: not sent on the 2025-11-25 wire either (see " + kind.status().id() + ")"));
                 continue;
             }
             Optional<ProbeResponse> answer = send(token == null ? null : "Bearer " + token, toolsList);

@@ -86,6 +86,32 @@ class ProbeAgainstPeerServersTest {
     private static final List<String> ACCEPTED_OPAQUE_TOKEN = List.of("token.claims INFO", "token.audience SKIP",
             "token.expiry SKIP", "token.accepted PASS", "token.tools-list INFO", "token.insufficient-scope SKIP");
 
+    /**
+     * The TypeScript SDK 1.32.2 speaks 2025-11-25 only: with a token the probe sees it answer server/discover as a
+     * server of the initialize era does, and sends nothing more on the 2026-07-28 wire. Information, not a failure.
+     */
+    private static final List<String> STATELESS_NOT_SPOKEN = List.of("mcp2026.unauthenticated.status SKIP",
+            "mcp2026.forged.garbage.status SKIP", "mcp2026.forged.alg-none.status SKIP",
+            "mcp2026.forged.untrusted-key.status SKIP", "mcp2026.forged.expired.status SKIP",
+            "mcp2026.forged.wrong-audience.status SKIP", "mcp2026.foreign-token.status SKIP",
+            "mcp2026.header-mismatch.mcp-method SKIP", "mcp2026.header-mismatch.mcp-name SKIP",
+            "mcp2026.header-mismatch.protocol-version SKIP", "mcp2026.unsupported-version SKIP",
+            "mcp2026.unknown-method SKIP");
+    /** Without a token that gets in, every rule of the 2026-07-28 wire itself is not checked (never passed). */
+    private static final List<String> WIRE_RULES_NOT_CHECKED = List.of("mcp2026.header-mismatch.mcp-method SKIP",
+            "mcp2026.header-mismatch.mcp-name SKIP", "mcp2026.header-mismatch.protocol-version SKIP",
+            "mcp2026.unsupported-version SKIP", "mcp2026.unknown-method SKIP");
+    /** The minimal server refuses stateless requests as it refuses initialize: the same checks, the same verdicts. */
+    private static final List<String> REFUSALS_STATELESS_MINIMAL = Stream.concat(Stream.concat(
+                    Stream.of("mcp2026.unauthenticated.status PASS", "mcp2026.unauthenticated.challenge PASS",
+                            "mcp2026.unauthenticated.error SKIP unauthenticated.error",
+                            "mcp2026.unauthenticated.resource-metadata PASS", "mcp2026.unauthenticated.scope PASS"),
+                    Stream.of("garbage", "alg-none", "untrusted-key").flatMap(kind -> Stream.of("status", "challenge",
+                            "error", "resource-metadata", "scope").map(aspect -> "mcp2026.forged." + kind + "." + aspect
+                            + " PASS"))),
+            Stream.of("mcp2026.forged.expired.status SKIP", "mcp2026.forged.wrong-audience.status SKIP",
+                    "mcp2026.foreign-token.status SKIP")).toList();
+
     @BeforeAll
     static void start() {
         sdkExample = PeerServer.sdkExample(false);
@@ -114,6 +140,10 @@ class ProbeAgainstPeerServersTest {
                         "foreign-token.error SKIP foreign-token.status",
                         "foreign-token.resource-metadata SKIP foreign-token.status",
                         "foreign-token.scope SKIP foreign-token.status"), ACCEPTED_OPAQUE_TOKEN));
+        assertThat(statelessVerdicts(report)).containsExactlyElementsOf(concat(List.of("revisions.2025-11-25 INFO",
+                "revisions.2026-07-28 INFO", "mcp2026.discover-without-token PASS"), STATELESS_NOT_SPOKEN));
+        assertThat(report.supports(Revision.MCP_2025_11_25)).isEqualTo(RevisionSupport.Support.SPEAKS);
+        assertThat(report.supports(Revision.MCP_2026_07_28)).isEqualTo(RevisionSupport.Support.DOES_NOT_SPEAK);
         // A 500 on a token it cannot verify, and a token its authorization server issued for another resource let in.
         assertThat(report.failedMusts()).extracting(CheckResult::id).containsExactly("forged.garbage.status", "foreign-token.status");
         assertThat(report.results("forged.garbage.status").get(0).detail()).isEqualTo("HTTP 500: a server error instead of a refusal");
@@ -130,6 +160,19 @@ class ProbeAgainstPeerServersTest {
 
         assertThat(verdicts(report)).containsExactlyElementsOf(concat(UNAUTHENTICATED_SDK_EXAMPLE, DISCOVERY,
                 FORGED_SDK_EXAMPLE, List.of("foreign-token.status SKIP")));
+        // Without a token nothing shows the revisions; each refusal is the same on the stateless wire, one cause once.
+        assertThat(report.supports(Revision.MCP_2026_07_28)).isEqualTo(RevisionSupport.Support.NOT_DETERMINED);
+        assertThat(statelessVerdicts(report)).containsExactlyElementsOf(concat(List.of("revisions.2025-11-25 INFO",
+                        "revisions.2026-07-28 INFO", "mcp2026.discover-without-token PASS",
+                        "mcp2026.unauthenticated.status PASS", "mcp2026.unauthenticated.challenge PASS",
+                        "mcp2026.unauthenticated.error SKIP unauthenticated.error",
+                        "mcp2026.unauthenticated.resource-metadata PASS",
+                        "mcp2026.unauthenticated.scope SKIP unauthenticated.scope"),
+                Stream.of("garbage", "alg-none", "untrusted-key").flatMap(kind -> Stream.of("status", "challenge", "error",
+                        "resource-metadata", "scope").map(aspect -> "mcp2026.forged." + kind + "." + aspect
+                        + " SKIP forged.garbage.status")).toList(),
+                List.of("mcp2026.forged.expired.status SKIP", "mcp2026.forged.wrong-audience.status SKIP",
+                        "mcp2026.foreign-token.status SKIP"), WIRE_RULES_NOT_CHECKED));
         assertThat(report.results()).filteredOn(r -> r.id().contains("audience") || r.id().startsWith("foreign-token"))
                 .allSatisfy(r -> {
                     assertThat(r.verdict()).isEqualTo(Verdict.SKIP);
@@ -150,6 +193,10 @@ class ProbeAgainstPeerServersTest {
         assertThat(verdicts(report)).containsExactlyElementsOf(concat(UNAUTHENTICATED_MINIMAL, DISCOVERY, FORGED_MINIMAL,
                 List.of("foreign-token.status PASS", "foreign-token.challenge PASS", "foreign-token.error PASS",
                         "foreign-token.resource-metadata PASS", "foreign-token.scope PASS"), ACCEPTED_OPAQUE_TOKEN));
+        assertThat(statelessVerdicts(report)).containsExactlyElementsOf(concat(List.of("revisions.2025-11-25 INFO",
+                "revisions.2026-07-28 INFO", "mcp2026.discover-without-token PASS"), STATELESS_NOT_SPOKEN));
+        assertThat(report.results("revisions.2026-07-28").get(0).detail()).startsWith("does not speak 2026-07-28"
+                + " (information, not a failure): server/discover with the token: HTTP 4");
         assertThat(report.results("token.tools-list").get(0).detail()).isEqualTo("tools: echo");
         assertThat(report.exitCode()).isZero();
     }
@@ -164,6 +211,10 @@ class ProbeAgainstPeerServersTest {
                 List.of("foreign-token.status SKIP", "token.claims INFO", "token.audience SKIP", "token.expiry SKIP",
                         "token.insufficient-scope PASS", "token.accepted SKIP token.insufficient-scope",
                         "token.tools-list SKIP")));
+        // The token did not get in, so the revisions stay unknown and the wire's own rules unchecked.
+        assertThat(statelessVerdicts(report)).containsExactlyElementsOf(concat(List.of("revisions.2025-11-25 INFO",
+                        "revisions.2026-07-28 INFO", "mcp2026.discover-without-token PASS"), REFUSALS_STATELESS_MINIMAL,
+                WIRE_RULES_NOT_CHECKED));
         assertThat(report.results("token.insufficient-scope").get(0).detail()).isEqualTo("error=insufficient_scope, step up"
                 + " to scope \"mcp:tools\", resource_metadata " + minimal.mcpUrl().resolve("/.well-known/oauth-protected-resource/mcp"));
         assertThat(report.exitCode()).isZero();
@@ -178,6 +229,9 @@ class ProbeAgainstPeerServersTest {
         // Opaque: the probe cannot read whom it was issued for, so it does not blame the server for refusing it.
         assertThat(verdicts(report)).endsWith("token.claims INFO", "token.audience SKIP", "token.expiry SKIP",
                 "token.accepted WARN", "token.tools-list SKIP", "token.insufficient-scope SKIP");
+        assertThat(statelessVerdicts(report)).containsExactlyElementsOf(concat(List.of("revisions.2025-11-25 INFO",
+                        "revisions.2026-07-28 INFO", "mcp2026.discover-without-token PASS"), REFUSALS_STATELESS_MINIMAL,
+                WIRE_RULES_NOT_CHECKED));
         assertThat(report.results("token.accepted").get(0).detail()).contains("HTTP 401", "Token was not issued for this"
                 + " resource", "cannot read it", "issued for " + minimal.mcpUrl());
         assertThat(report.exitCode()).isZero();
@@ -214,6 +268,11 @@ class ProbeAgainstPeerServersTest {
                         "foreign-token.error SKIP foreign-token.status",
                         "foreign-token.resource-metadata SKIP foreign-token.status",
                         "foreign-token.scope SKIP foreign-token.status"), ACCEPTED_OPAQUE_TOKEN));
+        // fastmcp 4.20.16 speaks 2025-11-25 only; discover's 401 lacks the challenge for the one cause already reported.
+        assertThat(statelessVerdicts(report)).containsExactlyElementsOf(concat(List.of("revisions.2025-11-25 INFO",
+                "revisions.2026-07-28 INFO", "mcp2026.discover-without-token SKIP unauthenticated.challenge"),
+                STATELESS_NOT_SPOKEN));
+        assertThat(report.supports(Revision.MCP_2026_07_28)).isEqualTo(RevisionSupport.Support.DOES_NOT_SPEAK);
         // One missing challenge is one failure, not one per refused request; the audience is the second defect.
         assertThat(report.failedMusts()).extracting(CheckResult::id)
                 .containsExactly("unauthenticated.challenge", "foreign-token.status");
@@ -264,10 +323,26 @@ class ProbeAgainstPeerServersTest {
         return server.mcpUrl().resolve("/other-resource");
     }
 
-    /** Each result as "id VERDICT", and the check it follows from when skipped because of one. */
+    /**
+     * Each result of the walk on the 2025-11-25 wire and the metadata as "id VERDICT", and the check it follows
+     * from when skipped because of one.
+     */
     private static List<String> verdicts(ProbeReport report) {
-        return report.results().stream().map(r -> r.id() + " " + r.verdict() + (r.because() == null ? "" : " " + r.because()))
-                .toList();
+        return report.results().stream().filter(r -> !isStateless(r)).map(ProbeAgainstPeerServersTest::verdict).toList();
+    }
+
+    /** The same for the revisions and the 2026-07-28 wire. */
+    private static List<String> statelessVerdicts(ProbeReport report) {
+        return report.results().stream().filter(ProbeAgainstPeerServersTest::isStateless)
+                .map(ProbeAgainstPeerServersTest::verdict).toList();
+    }
+
+    private static boolean isStateless(CheckResult result) {
+        return result.check().step() == Step.REVISIONS || result.check().step() == Step.STATELESS_WIRE;
+    }
+
+    private static String verdict(CheckResult r) {
+        return r.id() + " " + r.verdict() + (r.because() == null ? "" : " " + r.because());
     }
 
     @SafeVarargs
