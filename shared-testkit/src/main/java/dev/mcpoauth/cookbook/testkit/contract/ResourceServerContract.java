@@ -35,6 +35,8 @@ import dev.mcpoauth.cookbook.probe.ProbeReport;
 import dev.mcpoauth.cookbook.probe.ProbeResponse;
 import dev.mcpoauth.cookbook.probe.ProtectedResourceMetadataDiscovery;
 import dev.mcpoauth.cookbook.probe.RejectedCredential;
+import dev.mcpoauth.cookbook.probe.Revision;
+import dev.mcpoauth.cookbook.probe.RevisionSupport;
 import dev.mcpoauth.cookbook.probe.Step;
 import dev.mcpoauth.cookbook.probe.TextReport;
 import dev.mcpoauth.cookbook.probe.UnauthorizedResponse;
@@ -1006,6 +1008,27 @@ public abstract class ResourceServerContract {
             assertThat(report.results()).filteredOn(r -> r.check().step() == Step.UNAUTHENTICATED
                             || r.check().step() == Step.FORGED_TOKENS || r.check().step() == Step.AUDIENCE)
                     .hasSize(35).allSatisfy(r -> assertThat(r.verdict()).as(r.toString()).isEqualTo(Verdict.PASS));
+        }
+
+        /** 2025-11-25 everywhere; 2026-07-28 where the recipe speaks it, and reported as not spoken where it does not. */
+        @Test
+        void reportsTheRevisionsTheServerSpeaks() {
+            assertThat(report.supports(Revision.MCP_2025_11_25)).isEqualTo(RevisionSupport.Support.SPEAKS);
+            assertThat(report.supports(Revision.MCP_2026_07_28)).isEqualTo(server().speaksMcp2026()
+                    ? RevisionSupport.Support.SPEAKS : RevisionSupport.Support.DOES_NOT_SPEAK);
+        }
+
+        /**
+         * The 2026-07-28 wire: server/discover without a token, each refusal again (no token, garbage, alg none, an
+         * untrusted key, expired, wrong audience, a real token for another resource: 35 checks, SHOULDs included),
+         * and the wire's own rules: Mcp-Method, Mcp-Name or MCP-Protocol-Version disagreeing with the body (400,
+         * -32020), an unsupported version (400, -32022 with data), an unknown method (404, -32601).
+         */
+        @Test
+        void meetsEveryRuleOfThe2026Wire() {
+            assumeSpoken(Wire.MCP_2026_07_28);
+            assertThat(report.results()).filteredOn(r -> r.check().step() == Step.STATELESS_WIRE)
+                    .hasSize(41).allSatisfy(r -> assertThat(r.verdict()).as(r.toString()).isEqualTo(Verdict.PASS));
         }
 
         @Test
