@@ -114,9 +114,9 @@ public final class Checks {
     // ---- The 2026-07-28 wire --------------------------------------------------------------------------
 
     public static final Check DISCOVER_WITHOUT_TOKEN = new Check("mcp2026.discover-without-token", Step.STATELESS_WIRE,
-            MUST, "MCP 2026-07-28 Authorization (at the transport level; no method is exempt, none must be refused);"
-                    + " Authorization Server Discovery, Protected Resource Metadata Discovery Requirements;"
-                    + " RFC 9728 section 5.1; RFC 9110 section 11.6.1",
+            MUST, "MCP 2026-07-28 Authorization, Token Requirements (names no method as exempt) and server/discover"
+                    + " (silent on authorization); Authorization Server Discovery, Protected Resource Metadata Discovery"
+                    + " Requirements; RFC 9728 section 5.1; RFC 9110 section 11.6.1",
             "server/discover without a token: answered, or refused with 401 and a Bearer challenge (either is allowed)");
     public static final Check MCP_METHOD_MISMATCH = new Check("mcp2026.header-mismatch.mcp-method", Step.STATELESS_WIRE,
             MUST, "MCP 2026-07-28 Streamable HTTP, Standard Request Headers and Server Validation",

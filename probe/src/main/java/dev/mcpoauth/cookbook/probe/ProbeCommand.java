@@ -21,11 +21,16 @@ public final class ProbeCommand {
             Usage: mcp-oauth-probe [options] MCP_SERVER_URL
 
             Walks what a compliant MCP client does with the URL and judges each step against the rule
-            it checks (MCP authorization 2025-11-25 and 2026-07-28, RFC 9728, RFC 8414, RFC 6750, ...).
+            it checks (MCP authorization 2025-11-25 and 2026-07-28, RFC 9728, RFC 8414, RFC 6750, ...),
+            on both MCP wires: 2025-11-25 (initialize) and 2026-07-28 (stateless), and reports which
+            revisions the server speaks.
 
             Options:
               --json              print the report as JSON (for CI)
-              --token TOKEN       also check a real access token (accepted; tools/list; 403 step-up)
+              --token TOKEN       also check a real access token (accepted; tools/list; 403 step-up);
+                                  it also tells which revisions the server speaks, and lets the
+                                  probe check the 2026-07-28 wire's header/body, version and
+                                  method rules (without it they are reported as not checked)
               --token-file FILE   read that token from a file (keeps it out of the process list)
                                   (or set MCP_PROBE_TOKEN). A token the server must refuse
                                   (a JWT for another resource, expired, from another issuer;

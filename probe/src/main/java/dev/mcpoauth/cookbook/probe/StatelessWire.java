@@ -176,21 +176,29 @@ final class StatelessWire {
         String headerTool = listedTool != null ? listedTool : "mcp-oauth-probe-listed-tool";
         judgeRefused(report, authorization, Checks.MCP_METHOD_MISMATCH,
                 StatelessRequest.of(StatelessRequest.TOOLS_LIST).withHeaderMethod(StatelessRequest.DISCOVER),
-                400, HEADER_MISMATCH);
+                400, HEADER_MISMATCH, null);
+        // The one request with a second fault, on purpose: its body names no tool, so that nothing can run.
         judgeRefused(report, authorization, Checks.MCP_NAME_MISMATCH,
-                StatelessRequest.toolsCall(NO_SUCH_TOOL).withTool(NO_SUCH_TOOL, headerTool), 400, HEADER_MISMATCH);
+                StatelessRequest.toolsCall(NO_SUCH_TOOL).withTool(NO_SUCH_TOOL, headerTool), 400, HEADER_MISMATCH,
+                StatelessRequest.toolsCall(NO_SUCH_TOOL));
         judgeRefused(report, authorization, Checks.PROTOCOL_VERSION_MISMATCH,
                 StatelessRequest.of(StatelessRequest.DISCOVER).withMetaVersion(Revision.MCP_2025_11_25.version()),
-                400, HEADER_MISMATCH);
+                400, HEADER_MISMATCH, null);
         judgeRefused(report, authorization, Checks.UNSUPPORTED_VERSION,
                 StatelessRequest.of(StatelessRequest.DISCOVER).atVersion(UNSUPPORTED_VERSION), 400,
-                UNSUPPORTED_PROTOCOL_VERSION);
+                UNSUPPORTED_PROTOCOL_VERSION, null);
         judgeRefused(report, authorization, Checks.UNKNOWN_METHOD, StatelessRequest.of(NO_SUCH_METHOD), 404,
-                METHOD_NOT_FOUND);
+                METHOD_NOT_FOUND, null);
     }
 
+    /**
+     * @param control for a request the probe made refusable for another reason too (a tool that does not exist),
+     *                the same request without the rule's fault, or null: answered the same way, the refusal is for
+     *                that other reason and says nothing about the rule (Server Validation requires -32020 only of a
+     *                request refused for its headers); answered differently, the rule's fault made the difference
+     */
     private void judgeRefused(ProbeReport report, String authorization, Check check, StatelessRequest request,
-                              int status, int code) {
+                              int status, int code, StatelessRequest control) {
         Optional<ProbeResponse> sent = send(authorization, request);
         if (sent.isEmpty()) {
             report.add(check.violated(request.describe() + ": no answer"));
@@ -206,6 +214,16 @@ final class StatelessWire {
             return;
         }
         boolean met = answer.status() == status && McpResult.errorCode(answer).filter(c -> c == code).isPresent();
+        if (!met && control != null && answer.status() / 100 == 4 && McpResult.errorCode(answer).isPresent()) {
+            Optional<ProbeResponse> controlled = send(authorization, control);
+            if (controlled.isPresent() && controlled.get().status() == answer.status()
+                    && McpResult.errorCode(controlled.get()).equals(McpResult.errorCode(answer))) {
+                report.add(check.skip("NOT CHECKED: " + seen + ", as " + control.describe() + " is answered: refused for"
+                        + " the tool the body names, which does not exist (so that nothing can run), before Mcp-Name was"
+                        + " compared with it; whether it is cannot be seen without calling a real tool"));
+                return;
+            }
+        }
         if (met && code == UNSUPPORTED_PROTOCOL_VERSION) {
             Optional<String> wrongData = unsupportedVersionDataProblem(answer);
             if (wrongData.isPresent()) {
@@ -214,6 +232,10 @@ final class StatelessWire {
             }
         }
         String expected = "HTTP " + status + " with JSON-RPC " + code;
+        if (met && code == UNSUPPORTED_PROTOCOL_VERSION) {
+            Map<?, ?> data = (Map<?, ?>) McpResult.error(answer).orElseThrow().get("data");
+            seen += ", data.supported " + data.get("supported") + ", data.requested " + data.get("requested");
+        }
         report.add(met ? check.pass(seen + (authorization == null ? " (before authorization)" : ""))
                 : check.violated(seen + ", expected " + expected + (McpResult.result(answer).isPresent()
                         ? ": the server answered the request as if it agreed" : "")));

@@ -92,6 +92,8 @@ final class FakeMcpServer implements AutoCloseable {
     boolean unsupportedVersionData = true;
     /** Answers an unsupported version as if it were 2026-07-28. */
     boolean acceptsAnyVersion;
+    /** A tools/call of an unknown tool answered 200 with an isError result (as many servers do), not -32602. */
+    boolean unknownToolAsResult;
     /** The HTTP status of -32601 (404 is the spec's). */
     int unknownMethodStatus = 404;
     /** The stateless requests received, as "method Mcp-Method Mcp-Name authorized". */
@@ -335,6 +337,9 @@ final class FakeMcpServer implements AutoCloseable {
                     toolsRun.add(name);
                     json(exchange, 200, Map.of("jsonrpc", "2.0", "id", 1, "result", Map.of("resultType", "complete",
                             "content", List.of(Map.of("type", "text", "text", "ran " + name)))));
+                } else if (unknownToolAsResult) {
+                    json(exchange, 200, Map.of("jsonrpc", "2.0", "id", 1, "result", Map.of("resultType", "complete",
+                            "isError", true, "content", List.of(Map.of("type", "text", "text", "Unknown tool: " + name)))));
                 } else {
                     error(exchange, 400, -32602, "Unknown tool: " + name, null);
                 }

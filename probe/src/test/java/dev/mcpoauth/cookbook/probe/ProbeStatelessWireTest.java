@@ -65,9 +65,27 @@ class ProbeStatelessWireTest {
                 .filteredOn(r -> r.verdict() == Verdict.PASS).hasSize(4);
     }
 
+    /**
+     * The body names a tool that does not exist, so a server that refuses that first (-32602) shows nothing about
+     * Mcp-Name: not checked, neither passed nor failed.
+     */
+    @Test
+    void reportsAMismatchedToolsCallRefusedForItsUnknownToolAsNotChecked() throws Exception {
+        server.ignoresMcpName = true;
+
+        ProbeReport report = withToken();
+
+        CheckResult name = only(report, "mcp2026.header-mismatch.mcp-name");
+        assertThat(name.verdict()).isEqualTo(Verdict.SKIP);
+        assertThat(name.detail()).startsWith("NOT CHECKED").contains("JSON-RPC -32602", "does not exist",
+                "as tools/call mcp-oauth-probe-no-such-tool (MCP-Protocol-Version 2026-07-28) is answered");
+        assertThat(report.failedMusts()).isEmpty();
+    }
+
     @Test
     void neverRunsAToolWhenItSendsAMismatchedToolsCall() throws Exception {
         server.ignoresMcpName = true;
+        server.unknownToolAsResult = true;
 
         withToken();
 
@@ -182,7 +200,10 @@ class ProbeStatelessWireTest {
                 Arguments.of("Mcp-Method disagreeing with the body, answered", List.of("mcp2026.header-mismatch.mcp-method"),
                         (Consumer<FakeMcpServer>) s -> s.ignoresMcpMethod = true),
                 Arguments.of("Mcp-Name disagreeing with the body, answered", List.of("mcp2026.header-mismatch.mcp-name"),
-                        (Consumer<FakeMcpServer>) s -> s.ignoresMcpName = true),
+                        (Consumer<FakeMcpServer>) s -> {
+                            s.ignoresMcpName = true;
+                            s.unknownToolAsResult = true;
+                        }),
                 Arguments.of("MCP-Protocol-Version disagreeing with _meta, answered",
                         List.of("mcp2026.header-mismatch.protocol-version"),
                         (Consumer<FakeMcpServer>) s -> s.ignoresProtocolVersionMismatch = true),
@@ -240,26 +261,42 @@ class ProbeStatelessWireTest {
     }
 
     @Test
-    void printsTheRevisionsAndTheWireOfEachStep() throws Exception {
+    void printsTheRevisionsItSaw() throws Exception {
         String text = TextReport.render(withToken());
 
-        assertThat(text).contains("Revisions: 2025-11-25 speaks, 2026-07-28 speaks",
-                "1. Request without a token  [2025-11-25 wire: initialize, then Mcp-Session-Id]",
-                "The 2026-07-28 wire: the refusals again, header/body agreement, versions, methods  [2026-07-28 wire:");
+        assertThat(text).contains("\nRevisions: 2025-11-25 speaks, 2026-07-28 speaks\n");
     }
 
     @Test
-    void writesTheRevisionsAndTheWireOfEachCheckInJson() throws Exception {
+    void printsTheWireOfEachStep() throws Exception {
+        String text = TextReport.render(withToken());
+
+        assertThat(text).contains("\n1. Request without a token  [2025-11-25 wire: initialize, then Mcp-Session-Id]\n",
+                "\n2. Protected resource metadata (RFC 9728)\n",
+                "\n8. The 2026-07-28 wire: the refusals again, header/body agreement, versions, methods  [2026-07-28 wire:"
+                        + " stateless: MCP-Protocol-Version, Mcp-Method and _meta on every request]\n");
+    }
+
+    @Test
+    void writesTheRevisionsInJson() throws Exception {
         JsonNode json = JsonMapper.shared().readTree(JsonReport.render(withToken()));
 
-        assertThat(json.get("revisions").get("2026-07-28").get("support").asString()).isEqualTo("speaks");
         assertThat(json.get("revisions").get("2025-11-25").get("support").asString()).isEqualTo("speaks");
-        JsonNode stateless = json.get("checks").valueStream()
-                .filter(c -> c.get("id").asString().equals("mcp2026.unknown-method")).findFirst().orElseThrow();
-        assertThat(stateless.get("wire").asString()).isEqualTo("2026-07-28");
-        JsonNode legacy = json.get("checks").valueStream()
-                .filter(c -> c.get("id").asString().equals("forged.garbage.status")).findFirst().orElseThrow();
-        assertThat(legacy.get("wire").asString()).isEqualTo("2025-11-25");
+        assertThat(json.get("revisions").get("2026-07-28").get("support").asString()).isEqualTo("speaks");
+        assertThat(json.get("revisions").get("2026-07-28").get("detail").asString()).contains("supportedVersions [2026-07-28]");
+    }
+
+    @Test
+    void writesTheWireOfEachCheckInJson() throws Exception {
+        JsonNode json = JsonMapper.shared().readTree(JsonReport.render(withToken()));
+
+        assertThat(check(json, "mcp2026.unknown-method").get("wire").asString()).isEqualTo("2026-07-28");
+        assertThat(check(json, "forged.garbage.status").get("wire").asString()).isEqualTo("2025-11-25");
+        assertThat(check(json, "prm.discoverable").has("wire")).isFalse();
+    }
+
+    private static JsonNode check(JsonNode json, String id) {
+        return json.get("checks").valueStream().filter(c -> c.get("id").asString().equals(id)).findFirst().orElseThrow();
     }
 
     private ProbeReport withToken() throws ProbeUnreachableException {

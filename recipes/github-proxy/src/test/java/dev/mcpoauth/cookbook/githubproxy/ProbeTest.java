@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mcpoauth.cookbook.probe.CheckResult;
 import dev.mcpoauth.cookbook.probe.Probe;
 import dev.mcpoauth.cookbook.probe.ProbeReport;
+import dev.mcpoauth.cookbook.probe.Revision;
+import dev.mcpoauth.cookbook.probe.RevisionSupport;
 import dev.mcpoauth.cookbook.probe.Step;
 import dev.mcpoauth.cookbook.probe.TextReport;
 import dev.mcpoauth.cookbook.probe.Verdict;
@@ -64,5 +66,24 @@ class ProbeTest {
         assertThat(report.results("token.tools-list")).singleElement()
                 .satisfies(r -> assertThat(r.detail()).contains("whoami", "list_repositories"));
         assertThat(TextReport.render(report)).doesNotContain(token);
+    }
+
+    @Test
+    void probeFindsEveryRuleOfThe2026WireMetAtTheProxysMcpEndpoint() throws Exception {
+        String token = stack.login(new HeadlessUserAgent(), stack.registerClient("Probe 2026"), ALICE).accessToken();
+
+        ProbeReport report = Probe.of(stack.mcpUrl()).token(token).run();
+
+        assertThat(report.supports(Revision.MCP_2025_11_25)).isEqualTo(RevisionSupport.Support.SPEAKS);
+        assertThat(report.supports(Revision.MCP_2026_07_28)).isEqualTo(RevisionSupport.Support.SPEAKS);
+        // server/discover without a token; no token, garbage, alg none and an untrusted key refused again (20 checks);
+        // Mcp-Method, Mcp-Name, MCP-Protocol-Version disagreeing with the body; an unsupported version; an unknown method.
+        assertThat(report.results()).filteredOn(r -> r.check().step() == Step.STATELESS_WIRE && r.verdict() != Verdict.SKIP)
+                .hasSize(26).allSatisfy(r -> assertThat(r.verdict()).as(r.toString()).isEqualTo(Verdict.PASS));
+        // As on the 2025-11-25 wire, the probe cannot forge what the proxy trusts: these it says it did not test.
+        assertThat(report.results()).filteredOn(r -> r.check().step() == Step.STATELESS_WIRE && r.verdict() == Verdict.SKIP)
+                .extracting(CheckResult::id).containsExactly("mcp2026.forged.expired.status",
+                        "mcp2026.forged.wrong-audience.status", "mcp2026.foreign-token.status");
+        assertThat(report.failedMusts()).isEmpty();
     }
 }
