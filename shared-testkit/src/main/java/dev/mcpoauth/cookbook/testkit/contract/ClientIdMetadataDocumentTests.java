@@ -123,7 +123,8 @@ abstract class ClientIdMetadataDocumentTests {
             assertThat(host.fetches()).as("Keycloak fetched the document").isPositive();
             assertThat(refused).as("an error page, no redirect with a code").isNotNull();
             assertThat(refused.status()).isEqualTo(400);
-            assertThat(refused).hasMessageEndingWith(": Invalid Client Metadata: client_id property does not exactly match client_id parameter.");
+            assertThat(refused).hasMessageEndingWith(
+                    ": Invalid Client Metadata: client_id property does not exactly match client_id parameter.");
         }
     }
 
@@ -155,9 +156,12 @@ abstract class ClientIdMetadataDocumentTests {
         return Stream.of(
                 argumentSet("another host over https", "https://attacker.example/callback", otherHost),
                 argumentSet("another host over http", "http://attacker.example/callback", otherHost),
-                argumentSet("loopback as userinfo before another host", "http://127.0.0.1@attacker.example/callback", otherHost),
-                argumentSet("look-alike of localhost under another domain", "http://localhost.attacker.example/callback", otherHost),
-                argumentSet("another app's custom scheme", "com.attacker.app:/callback", "Invalid Client ID / Metadata: host unresolved."));
+                argumentSet("loopback as userinfo before another host",
+                        "http://127.0.0.1@attacker.example/callback", otherHost),
+                argumentSet("look-alike of localhost under another domain",
+                        "http://localhost.attacker.example/callback", otherHost),
+                argumentSet("another app's custom scheme",
+                        "com.attacker.app:/callback", "Invalid Client ID / Metadata: host unresolved."));
     }
 
     @ParameterizedTest(name = "{argumentSetName}: {0}")
@@ -175,7 +179,12 @@ abstract class ClientIdMetadataDocumentTests {
         }
     }
 
-    /** What a self-registered client may not register (ResourceServerContract.Registration), a document may not get. */
+    /**
+     * What a self-registered client may not register (ResourceServerContract.Registration), a document may not get.
+     * Keycloak makes the document's {@code scope} its client's optional scopes unchecked; the realm's policy
+     * {@code scopes-outside-the-registration-policy} then refuses the authorization request that asks for one:
+     * the redirect carries {@code error=invalid_request}, no code.
+     */
     static Stream<Arguments> scopesOutsideThePolicy() {
         return Stream.of(
                 argumentSet("another resource's scope", "other:api"),
