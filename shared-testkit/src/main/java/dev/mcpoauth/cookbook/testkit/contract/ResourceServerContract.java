@@ -709,6 +709,15 @@ public abstract class ResourceServerContract {
         }
     }
 
+    /** MCP 2026-07-28's preferred registration: the client_id is the URL of the client's metadata document. */
+    @Nested
+    @Order(5)
+    class ClientIdMetadataDocuments extends ClientIdMetadataDocumentTests {
+        ClientIdMetadataDocuments() {
+            super(ResourceServerContract.this::server, http);
+        }
+    }
+
     /** An MCP session belongs to the user who opened it; signing keys rotate without a restart. */
     @Nested
     @Order(6)

@@ -48,6 +48,7 @@ public final class AuthorizationCodeFlow {
     private final ClientID clientId;
     private Scope scope;
     private URI resource;
+    private URI redirectUri;
 
     private AuthorizationCodeFlow(URI issuer, URI authorizationEndpoint, URI tokenEndpoint, String clientId) {
         this.issuer = issuer;
@@ -76,9 +77,19 @@ public final class AuthorizationCodeFlow {
         return this;
     }
 
+    /**
+     * This exact redirect URI instead of a loopback one on a free port: for a client whose metadata
+     * lists its redirect URIs (a Client ID Metadata Document), which Keycloak matches exactly, port included.
+     */
+    public AuthorizationCodeFlow redirectUri(URI redirectUri) {
+        this.redirectUri = redirectUri;
+        return this;
+    }
+
     public Tokens run(HeadlessUserAgent agent, UserCredentials user) {
         // RFC 8252 section 7.3: a loopback redirect URI; Keycloak accepts any port for it.
-        URI redirectUri = URI.create("http://127.0.0.1:" + FreePort.find() + "/callback");
+        URI redirectUri = this.redirectUri != null ? this.redirectUri
+                : URI.create("http://127.0.0.1:" + FreePort.find() + "/callback");
         CodeVerifier verifier = new CodeVerifier();
         State state = new State();
         AuthorizationRequest.Builder request = new AuthorizationRequest.Builder(ResponseType.CODE, clientId)
