@@ -93,9 +93,10 @@ class RegistrationTest {
         documentHost.start();
         try {
             InMemoryTokenStore store = new InMemoryTokenStore();
+            HeadlessUserAgent browser = new HeadlessUserAgent();
             McpOAuthClient oauth = McpOAuthClient.builder(demo.mcpUrl()).tokenStore(store)
                     .clientIdMetadataDocument(documentUrl)
-                    .userAgent(DemoSetup.headless(new HeadlessUserAgent(), DemoSetup.ALICE, new AtomicInteger()))
+                    .userAgent(DemoSetup.headless(browser, DemoSetup.ALICE, new AtomicInteger()))
                     .build();
 
             try (McpConnection mcp = oauth.connect()) {
@@ -106,6 +107,9 @@ class RegistrationTest {
             assertThat(store.loadClient(demo.realm.issuer().toString())).isEmpty();
             assertThat(SignedJWT.parse(oauth.tokens().orElseThrow().accessToken()).getJWTClaimsSet()
                     .getStringClaim("azp")).isEqualTo(documentUrl);
+            // Anyone can publish a document: its client gets no code before the user consents (Keycloak does
+            // this by itself for a document's client; the realm's anonymous-clients policy pins it).
+            assertThat(browser.consentsGiven()).as("consent screens approved").isEqualTo(1);
         } finally {
             documentHost.stop(0);
         }

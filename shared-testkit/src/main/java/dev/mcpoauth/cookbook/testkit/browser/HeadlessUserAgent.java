@@ -34,6 +34,7 @@ public final class HeadlessUserAgent {
     private static final int MAX_STEPS = 15;
 
     private final CookieJar cookies = new CookieJar();
+    private int consentsGiven; // consent and "Authorize app" screens approved, over this agent's life
     private final HttpClient http = HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NEVER) // each hop is inspected: the last one must not be fetched
             .cookieHandler(cookies)
@@ -42,6 +43,11 @@ public final class HeadlessUserAgent {
 
     public CookieJar cookies() {
         return cookies;
+    }
+
+    /** How many consent (or "Authorize app") screens this agent was shown and approved. */
+    public synchronized int consentsGiven() {
+        return consentsGiven;
     }
 
     /**
@@ -81,18 +87,24 @@ public final class HeadlessUserAgent {
             if (consent == null && authorizeApp != null) {
                 Map<String, List<String>> fields = formFields(authorizeApp);
                 fields.put("authorize", List.of("1"));
+                consentGiven();
                 response = post(URI.create(authorizeApp.absUrl("action")), fields);
                 continue;
             }
             if (consent != null) {
                 Map<String, List<String>> fields = formFields(consent);
                 fields.put("accept", List.of("Yes"));
+                consentGiven();
                 response = post(URI.create(consent.absUrl("action")), fields);
                 continue;
             }
             throw new AuthorizationPageException(response.statusCode(), response.uri(), pageError(page));
         }
         throw new AuthorizationPageException(response.statusCode(), response.uri(), "more than " + MAX_STEPS + " steps");
+    }
+
+    private synchronized void consentGiven() {
+        consentsGiven++;
     }
 
     /** A plain GET with this agent's cookies, redirects not followed. */

@@ -98,6 +98,25 @@ abstract class ClientIdMetadataDocumentTests {
         }
     }
 
+    /**
+     * Anyone can publish a document naming a redirect URI they control, so a document's client must not get a
+     * code silently from a user already signed in. Keycloak 26.7 asks for consent for such a client by itself
+     * (seen with the realm's anonymous-clients policy switched off); that policy pins it.
+     */
+    @Test
+    void aDocumentsClientGetsACodeOnlyAfterTheUserConsents() throws Exception {
+        try (DocumentHost host = DocumentHost.start()) {
+            URI redirectUri = loopbackRedirect();
+            String clientId = host.serve(url -> document(url, redirectUri, BASE_SCOPE));
+            HeadlessUserAgent browser = new HeadlessUserAgent();
+
+            http.track(AuthorizationCodeFlow.with(server().realm(), clientId).scope(BASE_SCOPE)
+                    .resource(server().mcpUrl()).redirectUri(redirectUri).run(browser, ALICE).accessToken());
+
+            assertThat(browser.consentsGiven()).as("consent screens approved").isEqualTo(1);
+        }
+    }
+
     /** What the identity tool answers alice, naming this client where it names the demo client. */
     private Map<String, Object> expectedIdentity(String subject, String clientId) {
         Map<String, Object> expected = new LinkedHashMap<>(server().tools().expectedIdentity().of(subject, "alice"));
