@@ -85,3 +85,11 @@ CREATE TABLE IF NOT EXISTS proxy_signing_key (
     name varchar(100) PRIMARY KEY,
     jwk bytea NOT NULL
 );
+
+-- Rate limits (Bucket4j's PostgreSQL proxy manager, select-for-update): one row per endpoint and caller address,
+-- shared by every instance. A row expires once its bucket is full again; a scheduled task deletes expired rows.
+CREATE TABLE IF NOT EXISTS rate_limit_bucket (
+    id varchar(255) PRIMARY KEY,               -- '/oauth2/token 203.0.113.7'
+    state bytea,                               -- Bucket4j's serialized bucket
+    expires_at bigint                          -- epoch milliseconds
+);

@@ -13,8 +13,15 @@ import dev.mcpoauth.cookbook.testkit.postgres.PostgresServer;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The production database: the same flow, refresh, reuse detection and restart on a real PostgreSQL. */
@@ -49,6 +56,62 @@ class PostgresStorageTest {
             .then()
                 .statusCode(400)
                 .body("error", equalTo("invalid_grant"));
+        }
+    }
+
+    /**
+     * The limiter lets requests through while the database is down (the endpoint then fails on its own,
+     * as it needs the database too), says so once, and counts again when the database is back.
+     */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void rateLimitsFailOpenWhileTheDatabaseIsDown(@TempDir Path unused, CapturedOutput output) {
+        PostgresServer.Database database = PostgresServer.shared().createDatabase("proxy");
+        String client = """
+                {"client_name":"During the outage","redirect_uris":["http://127.0.0.1/callback"],"token_endpoint_auth_method":"none"}""";
+        try (ProxyStack stack = ProxyStack.start(unused, Map.of(
+                "spring.datasource.url", database.jdbcUrl(),
+                "spring.datasource.username", database.user(),
+                "spring.datasource.password", database.password(),
+                "spring.sql.init.platform", "postgresql",
+                "proxy.rate-limits.registrations-per-hour", "2"))) {
+            stack.registerClient("Before the outage"); // 1 of 2
+
+            PostgresServer.shared().stop();
+            try {
+                for (int attempt = 0; attempt < 2; attempt++) { // the second would be a 429 if it were counted
+                    stack.register(client) // Spring Authorization Server's own answer when the registration cannot be stored
+                    .then()
+                        .statusCode(400)
+                        .body("error", equalTo("invalid_request"));
+                }
+            } finally {
+                PostgresServer.shared().start();
+            }
+            awaitConnections(stack.bean(JdbcTemplate.class)); // the pool replaces its broken connections first
+
+
+            assertThat(output.getAll()).containsOnlyOnce("Rate limits unavailable");
+            stack.registerClient("After the outage"); // 2 of 2: the outage's requests were not counted
+            stack.register(client)
+            .then()
+                .statusCode(429)
+                .header("Retry-After", not(emptyOrNullString()));
+            assertThat(output.getAll()).containsOnlyOnce("Rate limits are counted again");
+        }
+    }
+
+    private static void awaitConnections(JdbcTemplate jdbc) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (true) {
+            try {
+                jdbc.queryForObject("SELECT 1", Integer.class);
+                return;
+            } catch (DataAccessException notYet) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw notYet;
+                }
+            }
         }
     }
 }

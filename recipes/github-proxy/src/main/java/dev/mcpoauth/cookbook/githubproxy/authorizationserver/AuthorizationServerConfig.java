@@ -72,7 +72,7 @@ class AuthorizationServerConfig {
     @Order(1)
     SecurityFilterChain authorizationServerChain(HttpSecurity http, RegisteredClientRepository clients,
             ClientRegistrationPolicy registrationPolicy, ResourceIndicators resourceIndicators,
-            ProxyProperties properties, GrantStore grants, AuditLog audit) throws Exception {
+            ProxyProperties properties, GrantStore grants, AuditLog audit, RateLimitBuckets rateLimits) throws Exception {
         IssuerInAuthorizationResponse issuerInResponses = new IssuerInAuthorizationResponse();
         http.oauth2AuthorizationServer(server -> {
             // Spring's endpoint matchers take POST (or GET) only; a browser's CORS preflight (OPTIONS) would
@@ -148,7 +148,7 @@ class AuthorizationServerConfig {
                 PathPatternRequestMatcher.withDefaults().matcher("/oauth2/authorize")))
             .addFilterAfter(new ConsentCsrfFilter(), CsrfFilter.class)
             .addFilterBefore(new RegistrationSizeLimit(), CsrfFilter.class)
-            .addFilterBefore(new EndpointRateLimit(properties.rateLimits(), audit, Clock.systemUTC()), RegistrationSizeLimit.class)
+            .addFilterBefore(new EndpointRateLimit(rateLimits, audit), RegistrationSizeLimit.class)
             .cors(cors -> cors.configurationSource(publicEndpointsCors()));
         return http.build();
     }

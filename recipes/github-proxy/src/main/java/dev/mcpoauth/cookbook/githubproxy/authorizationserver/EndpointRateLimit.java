@@ -1,19 +1,19 @@
 package dev.mcpoauth.cookbook.githubproxy.authorizationserver;
 
 import dev.mcpoauth.cookbook.githubproxy.AuditLog;
-import dev.mcpoauth.cookbook.githubproxy.ProxyProperties;
+import io.github.bucket4j.BucketExceptions;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -22,31 +22,37 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Keyed by the caller's address, because a public client's {@code client_id} is whatever the
  * caller says it is. Behind a reverse proxy the address is the forwarded one (Tomcat's
  * {@code RemoteIpValve}, trusted proxies only). Over the limit: 429 with {@code Retry-After}.
+ * The counting is Bucket4j's ({@link RateLimitBuckets}), in PostgreSQL when the proxy runs on it.
+ * <p>
+ * Fails open: when the database does not answer, the request goes on unlimited. Refusing it would
+ * protect nothing, since both endpoints need that same database and fail on their own then. The
+ * outage is logged once (and once more when counting resumes), not per request.
  */
 final class EndpointRateLimit extends OncePerRequestFilter {
 
-    private final Map<String, TokenBucket> limits;
-    private final AuditLog audit;
+    private static final Logger LOG = LoggerFactory.getLogger(EndpointRateLimit.class);
 
-    EndpointRateLimit(ProxyProperties.RateLimitSettings settings, AuditLog audit, Clock clock) {
-        this.limits = Map.of(
-                "/oauth2/register", new TokenBucket(settings.registrationsPerHour(), Duration.ofHours(1), clock),
-                "/oauth2/token", new TokenBucket(settings.tokenRequestsPerMinute(), Duration.ofMinutes(1), clock));
+    private final RateLimitBuckets buckets;
+    private final AuditLog audit;
+    private final AtomicBoolean unavailable = new AtomicBoolean();
+
+    EndpointRateLimit(RateLimitBuckets buckets, AuditLog audit) {
+        this.buckets = buckets;
         this.audit = audit;
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        TokenBucket limit = limits.get(request.getRequestURI());
-        Optional<Duration> wait = "POST".equals(request.getMethod()) && limit != null
-                ? limit.acquire(request.getRemoteAddr()) : Optional.empty();
+        String endpoint = request.getRequestURI();
+        Optional<Duration> wait = "POST".equals(request.getMethod()) && buckets.limits(endpoint)
+                ? acquire(endpoint, request.getRemoteAddr()) : Optional.empty();
         if (wait.isEmpty()) {
             chain.doFilter(request, response);
             return;
         }
         long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
-        audit.record("rate_limited", null, null, "refused", Map.of("endpoint", request.getRequestURI()));
+        audit.record("rate_limited", null, null, "refused", Map.of("endpoint", endpoint));
         response.setStatus(429);
         response.setHeader("Retry-After", Long.toString(seconds));
         response.setHeader("Cache-Control", "no-store");
@@ -55,43 +61,19 @@ final class EndpointRateLimit extends OncePerRequestFilter {
                 + "\"Too many requests from this address; retry after " + seconds + " s\"}").getBytes(StandardCharsets.UTF_8));
     }
 
-    /** {@code limit} requests per key, refilled evenly over {@code window}; idle keys are dropped when many pile up. */
-    static final class TokenBucket {
-
-        private record Bucket(double tokens, Instant updated) {
-        }
-
-        private static final int MAX_TRACKED_KEYS = 100_000;
-
-        private final int limit;
-        private final Duration window;
-        private final Clock clock;
-        private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
-
-        TokenBucket(int limit, Duration window, Clock clock) {
-            this.limit = limit;
-            this.window = window;
-            this.clock = clock;
-        }
-
-        /** Empty when allowed; otherwise how long until one more request would be. */
-        Optional<Duration> acquire(String key) {
-            Instant now = clock.instant();
-            double perNano = (double) limit / window.toNanos();
-            Bucket[] after = new Bucket[1];
-            boolean[] allowed = new boolean[1];
-            buckets.compute(key, (k, bucket) -> {
-                double tokens = bucket == null ? limit
-                        : Math.min(limit, bucket.tokens() + Duration.between(bucket.updated(), now).toNanos() * perNano);
-                allowed[0] = tokens >= 1;
-                after[0] = new Bucket(allowed[0] ? tokens - 1 : tokens, now);
-                return after[0];
-            });
-            if (buckets.size() > MAX_TRACKED_KEYS) {
-                buckets.values().removeIf(bucket -> bucket.updated().isBefore(now.minus(window))); // full again anyway
+    private Optional<Duration> acquire(String endpoint, String address) {
+        try {
+            Optional<Duration> wait = buckets.acquire(endpoint, address);
+            if (unavailable.compareAndSet(true, false)) {
+                LOG.info("Rate limits are counted again");
             }
-            return allowed[0] ? Optional.empty()
-                    : Optional.of(Duration.ofNanos((long) Math.ceil((1 - after[0].tokens()) / perNano)));
+            return wait;
+        } catch (BucketExceptions.BucketExecutionException databaseDown) {
+            if (unavailable.compareAndSet(false, true)) {
+                LOG.warn("Rate limits unavailable: the database did not answer; requests pass unlimited until it does");
+                audit.record("rate_limit_unavailable", null, null, "fail_open", Map.of("endpoint", endpoint));
+            }
+            return Optional.empty();
         }
     }
 }
