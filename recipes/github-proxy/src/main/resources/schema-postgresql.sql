@@ -93,3 +93,28 @@ CREATE TABLE IF NOT EXISTS rate_limit_bucket (
     state bytea,                               -- Bucket4j's serialized bucket
     expires_at bigint                          -- epoch milliseconds
 );
+
+-- The sign-in and consent flow's HTTP session (Spring Session JDBC), so any instance serves the next step:
+-- the saved authorization request, GitHub's state, the signed-in user and the consent form's CSRF token.
+-- Spring Session's own script, with IF NOT EXISTS (spring.session.jdbc.initialize-schema is never).
+CREATE TABLE IF NOT EXISTS spring_session (
+    primary_id char(36) NOT NULL,
+    session_id char(36) NOT NULL,
+    creation_time bigint NOT NULL,
+    last_access_time bigint NOT NULL,
+    max_inactive_interval int NOT NULL,
+    expiry_time bigint NOT NULL,
+    principal_name varchar(100),
+    CONSTRAINT spring_session_pk PRIMARY KEY (primary_id)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS spring_session_ix1 ON spring_session (session_id);
+CREATE INDEX IF NOT EXISTS spring_session_ix2 ON spring_session (expiry_time);
+CREATE INDEX IF NOT EXISTS spring_session_ix3 ON spring_session (principal_name);
+
+CREATE TABLE IF NOT EXISTS spring_session_attributes (
+    session_primary_id char(36) NOT NULL,
+    attribute_name varchar(200) NOT NULL,
+    attribute_bytes bytea NOT NULL,            -- Java serialization of Spring Security's own types
+    CONSTRAINT spring_session_attributes_pk PRIMARY KEY (session_primary_id, attribute_name),
+    CONSTRAINT spring_session_attributes_fk FOREIGN KEY (session_primary_id) REFERENCES spring_session (primary_id) ON DELETE CASCADE
+);
