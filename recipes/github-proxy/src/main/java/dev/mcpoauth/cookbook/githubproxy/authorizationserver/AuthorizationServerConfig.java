@@ -20,6 +20,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
 import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
@@ -253,9 +255,9 @@ class AuthorizationServerConfig {
     /** The refresh-reuse grace window is measured on the application's {@link Clock} if it has one, else the system's. */
     @Bean
     GrantStore authorizationService(JdbcTemplate jdbc, RegisteredClientRepository clients, GitHubAccess github,
-            AuditLog audit, ProxyProperties properties, ObjectProvider<Clock> clock) {
+            AuditLog audit, ProxyProperties properties, ObjectProvider<Clock> clock, PlatformTransactionManager transactions) {
         return new GrantStore(new JdbcOAuth2AuthorizationService(jdbc, clients), jdbc, clients, github, audit,
-                properties.refreshReuseGrace(), clock.getIfAvailable(Clock::systemUTC));
+                properties.refreshReuseGrace(), clock.getIfAvailable(Clock::systemUTC), new TransactionTemplate(transactions));
     }
 
     /** Keyed by (client, user): an approval never carries over to another client. */

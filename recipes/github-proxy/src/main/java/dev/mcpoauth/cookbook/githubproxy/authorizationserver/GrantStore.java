@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.security.oauth2.core.OAuth2RefreshToken;
 import org.springframework.security.oauth2.server.authorization.OAuth2Authorization;
 import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationCode;
@@ -46,10 +47,12 @@ public class GrantStore implements OAuth2AuthorizationService {
     private final AuditLog audit;
     private final Duration reuseGrace;
     private final Clock clock;
+    private final TransactionTemplate transactions;
 
     GrantStore(OAuth2AuthorizationService delegate, JdbcTemplate jdbc, RegisteredClientRepository clients,
-            GitHubAccess github, AuditLog audit, Duration reuseGrace, Clock clock) {
+            GitHubAccess github, AuditLog audit, Duration reuseGrace, Clock clock, TransactionTemplate transactions) {
         this.delegate = delegate;
+        this.transactions = transactions;
         this.jdbc = jdbc;
         this.clients = clients;
         this.github = github;
@@ -63,12 +66,16 @@ public class GrantStore implements OAuth2AuthorizationService {
         OAuth2Authorization previous = delegate.findById(authorization.getId());
         OAuth2Authorization.Token<OAuth2RefreshToken> oldRefresh = previous == null ? null : previous.getRefreshToken();
         OAuth2Authorization.Token<OAuth2RefreshToken> newRefresh = authorization.getRefreshToken();
-        if (oldRefresh != null && newRefresh != null
-                && !oldRefresh.getToken().getTokenValue().equals(newRefresh.getToken().getTokenValue())) {
-            jdbc.update("INSERT INTO rotated_refresh_token (token_hash, authorization_id, rotated_at) VALUES (?, ?, ?)",
-                    sha256(oldRefresh.getToken().getTokenValue()), authorization.getId(), Timestamp.from(clock.instant()));
-        }
-        delegate.save(authorization);
+        // One transaction: a refresh that dies before commit (its instance killed) leaves no trace, so the
+        // client's retry with the same refresh token is a first use, not a reuse that would revoke the grant.
+        transactions.executeWithoutResult(status -> {
+            if (oldRefresh != null && newRefresh != null
+                    && !oldRefresh.getToken().getTokenValue().equals(newRefresh.getToken().getTokenValue())) {
+                jdbc.update("INSERT INTO rotated_refresh_token (token_hash, authorization_id, rotated_at) VALUES (?, ?, ?)",
+                        sha256(oldRefresh.getToken().getTokenValue()), authorization.getId(), Timestamp.from(clock.instant()));
+            }
+            delegate.save(authorization);
+        });
 
         boolean codeIssued = authorization.getToken(OAuth2AuthorizationCode.class) != null
                 && (previous == null || previous.getToken(OAuth2AuthorizationCode.class) == null);
@@ -84,8 +91,10 @@ public class GrantStore implements OAuth2AuthorizationService {
 
     @Override
     public void remove(OAuth2Authorization authorization) {
-        jdbc.update("DELETE FROM rotated_refresh_token WHERE authorization_id = ?", authorization.getId());
-        delegate.remove(authorization);
+        transactions.executeWithoutResult(status -> {
+            jdbc.update("DELETE FROM rotated_refresh_token WHERE authorization_id = ?", authorization.getId());
+            delegate.remove(authorization);
+        });
     }
 
     @Override
