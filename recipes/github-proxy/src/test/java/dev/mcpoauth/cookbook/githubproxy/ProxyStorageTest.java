@@ -26,7 +26,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /** GitHub tokens at rest, refreshed or lost upstream, and the proxy restarting or sitting behind a reverse proxy. */
@@ -153,6 +156,15 @@ class ProxyStorageTest {
             stack.register(THIRD_CLIENT)
             .then()
                 .spec(tooManyRequests());
+        }
+    }
+
+    /** H2 is for one instance (`make run`): its limits live in memory, and the proxy says so at start. */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void onH2TheProxySaysAtStartThatRateLimitsArePerInstance(@TempDir Path data, CapturedOutput output) {
+        try (ProxyStack stack = ProxyStack.start(data, Map.of())) {
+            assertThat(output.getAll()).containsOnlyOnce("are counted per instance (in memory, on H2)");
         }
     }
 
