@@ -124,12 +124,12 @@ public final class GatewayServlet extends HttpServlet {
     private final Clock clock;
     private final BackendClient backendHttp;
 
-    public GatewayServlet(GatewayConfig config, ToolPolicy policy, TokenExchanger exchanger, BearerChallenges challenges,
-                   AuditLog audit, Clock clock) {
+    public GatewayServlet(GatewayConfig config, ToolPolicy policy, TokenExchanger exchanger, RateLimiter rateLimiter,
+                          BearerChallenges challenges, AuditLog audit, Clock clock) {
         this.config = config;
         this.policy = policy;
         this.exchanger = exchanger;
-        this.rateLimiter = new RateLimiter(config.rateLimit(), config.rateLimitWindow(), clock);
+        this.rateLimiter = rateLimiter;
         this.sessions = new SessionOwners(clock);
         this.challenges = challenges;
         this.audit = audit;
