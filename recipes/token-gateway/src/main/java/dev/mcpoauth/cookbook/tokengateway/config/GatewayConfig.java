@@ -32,12 +32,15 @@ import java.util.Map;
  * @param exchangeTimeout     the longest an exchange may take before the request fails with 503
  * @param exchangeRenewBefore an exchanged token is renewed this long before it expires
  * @param bindAddress         interface to listen on (demo default: loopback only)
+ * @param listenPort          port to listen on; 0: the port of {@code mcpBaseUrl}. Behind a load balancer
+ *                            {@code mcpBaseUrl} is the balancer's public URL and each instance listens on its own
  */
 public record GatewayConfig(URI mcpBaseUrl, URI authorizationServer, URI jwksUri, URI tokenEndpoint, String clientSecret,
                             Map<String, Backend> backends, Path policyFile, Duration clockSkew, String requiredScope,
                             List<String> allowedOrigins, int rateLimit, Duration rateLimitWindow,
                             RateLimitDatabase rateLimitDatabase,
-                            Duration exchangeTimeout, Duration exchangeRenewBefore, String bindAddress) {
+                            Duration exchangeTimeout, Duration exchangeRenewBefore, String bindAddress,
+                            int listenPort) {
 
     public GatewayConfig {
         if (clientSecret == null || clientSecret.isBlank()) {
@@ -53,7 +56,7 @@ public record GatewayConfig(URI mcpBaseUrl, URI authorizationServer, URI jwksUri
                          Duration exchangeTimeout, Duration exchangeRenewBefore, String bindAddress) {
         this(mcpBaseUrl, authorizationServer, jwksUri, tokenEndpoint, clientSecret, backends, policyFile, clockSkew,
                 requiredScope, allowedOrigins, rateLimit, rateLimitWindow, null, exchangeTimeout, exchangeRenewBefore,
-                bindAddress);
+                bindAddress, 0);
     }
 
     public static GatewayConfig fromEnvironment(Map<String, String> env) {
@@ -81,7 +84,8 @@ public record GatewayConfig(URI mcpBaseUrl, URI authorizationServer, URI jwksUri
                 rateLimitDatabase(env),
                 Duration.ofSeconds(5),
                 Duration.ofSeconds(10),
-                env.getOrDefault("BIND_ADDRESS", "127.0.0.1"));
+                env.getOrDefault("BIND_ADDRESS", "127.0.0.1"),
+                Integer.parseInt(env.getOrDefault("GATEWAY_PORT", "0")));
     }
 
     /** Several instances share rate limits only when GATEWAY_JDBC_URL names a database. */
@@ -96,6 +100,9 @@ public record GatewayConfig(URI mcpBaseUrl, URI authorizationServer, URI jwksUri
     }
 
     public int port() {
+        if (listenPort > 0) {
+            return listenPort;
+        }
         return mcpBaseUrl.getPort() > 0 ? mcpBaseUrl.getPort() : 8090;
     }
 
@@ -129,12 +136,12 @@ public record GatewayConfig(URI mcpBaseUrl, URI authorizationServer, URI jwksUri
     public GatewayConfig withRateLimit(int requests, Duration window) {
         return new GatewayConfig(mcpBaseUrl, authorizationServer, jwksUri, tokenEndpoint, clientSecret, backends, policyFile,
                 clockSkew, requiredScope, allowedOrigins, requests, window, rateLimitDatabase, exchangeTimeout,
-                exchangeRenewBefore, bindAddress);
+                exchangeRenewBefore, bindAddress, listenPort);
     }
 
     public GatewayConfig withRateLimitDatabase(RateLimitDatabase database) {
         return new GatewayConfig(mcpBaseUrl, authorizationServer, jwksUri, tokenEndpoint, clientSecret, backends, policyFile,
                 clockSkew, requiredScope, allowedOrigins, rateLimit, rateLimitWindow, database, exchangeTimeout,
-                exchangeRenewBefore, bindAddress);
+                exchangeRenewBefore, bindAddress, listenPort);
     }
 }
