@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,8 @@ public final class RateLimiter implements AutoCloseable {
     private final SharedBuckets shared;
     /** Null while the database answers (or there is none); else when to try it again. */
     private volatile Instant databaseRetryAt;
+    /** Whether an outage has been logged: once per outage, however many requests see it at once. */
+    private final AtomicBoolean outage = new AtomicBoolean();
 
     private RateLimiter(int limit, Duration window, Clock clock, SharedBuckets shared) {
         this.perClient = BucketConfiguration.builder()
@@ -66,7 +69,7 @@ public final class RateLimiter implements AutoCloseable {
 
     /** Whether the limit is counted per instance right now because the database did not answer. */
     public boolean isPerInstanceFallback() {
-        return shared != null && databaseRetryAt != null;
+        return outage.get();
     }
 
     private boolean databaseExpected() {
@@ -77,13 +80,13 @@ public final class RateLimiter implements AutoCloseable {
     private ConsumptionProbe sharedOrLocal(String clientId) {
         try {
             ConsumptionProbe probe = shared.tryConsume(clientId, perClient);
-            if (databaseRetryAt != null) {
-                databaseRetryAt = null;
+            databaseRetryAt = null;
+            if (outage.compareAndSet(true, false)) {
                 LOG.info("The rate-limit database answers again: rate limits are shared by every instance");
             }
             return probe;
         } catch (SharedBuckets.Unavailable unavailable) {
-            if (databaseRetryAt == null) {
+            if (outage.compareAndSet(false, true)) {
                 // Once per outage; the cause's class only: driver messages may name hosts and users.
                 LOG.warn("The rate-limit database does not answer ({}): rate limits are per instance until it does",
                         rootCause(unavailable).getClass().getSimpleName());
