@@ -10,6 +10,8 @@ import dev.mcpoauth.cookbook.tokengateway.forward.GatewayServlet;
 import dev.mcpoauth.cookbook.tokengateway.inbound.AccessTokenValidator;
 import dev.mcpoauth.cookbook.tokengateway.inbound.BearerChallenges;
 import dev.mcpoauth.cookbook.tokengateway.inbound.ClientTokenFilter;
+import dev.mcpoauth.cookbook.tokengateway.policy.RateLimiter;
+import dev.mcpoauth.cookbook.tokengateway.policy.SharedBuckets;
 import dev.mcpoauth.cookbook.tokengateway.policy.ToolPolicy;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -36,10 +38,12 @@ public final class TokenGateway {
 
     private final Javalin app;
     private final TokenExchanger exchanger;
+    private final RateLimiter rateLimiter;
 
-    private TokenGateway(Javalin app, TokenExchanger exchanger) {
+    private TokenGateway(Javalin app, TokenExchanger exchanger, RateLimiter rateLimiter) {
         this.app = app;
         this.exchanger = exchanger;
+        this.rateLimiter = rateLimiter;
     }
 
     public static void main(String[] args) throws Exception {
@@ -77,7 +81,8 @@ public final class TokenGateway {
         }
         TokenExchanger exchanger = new TokenExchanger(config.tokenEndpoint(), config::clientId, config.clientSecret(),
                 config.exchangeTimeout(), config.exchangeRenewBefore(), clock);
-        GatewayServlet gateway = new GatewayServlet(config, policy, exchanger, challenges, audit, clock);
+        RateLimiter rateLimiter = rateLimiter(config, clock);
+        GatewayServlet gateway = new GatewayServlet(config, policy, exchanger, rateLimiter, challenges, audit, clock);
 
         Javalin app = Javalin.create(javalin -> {
             javalin.jetty.host = config.bindAddress();
@@ -103,11 +108,21 @@ public final class TokenGateway {
                         EnumSet.of(DispatcherType.REQUEST)));
             });
         }).start();
-        return new TokenGateway(app, exchanger);
+        return new TokenGateway(app, exchanger, rateLimiter);
+    }
+
+    /** One instance counts in memory; several count in the database GATEWAY_JDBC_URL names. */
+    private static RateLimiter rateLimiter(GatewayConfig config, Clock clock) {
+        if (config.rateLimitDatabase() == null) {
+            return RateLimiter.inMemory(config.rateLimit(), config.rateLimitWindow(), clock);
+        }
+        return RateLimiter.shared(config.rateLimit(), config.rateLimitWindow(), clock,
+                SharedBuckets.open(config.rateLimitDatabase(), clock));
     }
 
     public void stop() {
         app.stop();
+        rateLimiter.close();
     }
 
     /** RFC 8693 requests sent so far; cached exchanged tokens keep this flat on the hot path. */

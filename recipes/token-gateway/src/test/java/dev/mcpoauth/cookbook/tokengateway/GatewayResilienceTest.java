@@ -202,6 +202,37 @@ class GatewayResilienceTest {
         }
     }
 
+    /**
+     * A backend instance that dies after its headers (SIGKILLed mid-answer, as the scale-out test does) failed
+     * the call: 502 as for a backend that cannot be reached, never 500 (the gateway did not fail) and
+     * nothing of the half answer.
+     */
+    @Test
+    void aBackendThatStopsMidAnswerGets502WithNothingOfTheHalfAnswer() throws Exception {
+        HttpServer backend = misbehavingBackend("/mcp", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.getResponseHeaders().add("Mcp-Session-Id", "half-answer-session");
+            exchange.sendResponseHeaders(200, 1_000);
+            exchange.getResponseBody().write("{\"jsonrpc\":\"2.0\",\"id\":7,\"res".getBytes(StandardCharsets.UTF_8));
+            exchange.getResponseBody().flush();
+            exchange.close(); // 1000 bytes promised, 29 sent: the connection ends there
+        });
+        try {
+            gateway = GatewayEnvironment.startGateway(GatewayEnvironment.configWith(
+                    new Backend("notes", backendUrl(backend, "/mcp"), NOTES_URL.toString())));
+
+            bearer(login()).body(PING).when().post(NOTES).then()
+                    .statusCode(502)
+                    .header("Content-Type", "application/json")
+                    .header("Mcp-Session-Id", nullValue())
+                    .body(equalTo("{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32603,"
+                            + "\"message\":\"The MCP server behind the gateway is unreachable\"}}"));
+        } finally {
+            backend.stop(0);
+        }
+    }
+
     static Stream<Arguments> backendErrorAnswers() {
         String wellFormed = "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32600,\"message\":\"Bad Request\"}}";
         return Stream.of(

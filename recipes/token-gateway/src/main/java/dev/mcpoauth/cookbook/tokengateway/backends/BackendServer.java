@@ -105,6 +105,16 @@ public final class BackendServer {
     public static BackendServer start(String name, URI url, URI issuer, URI jwksUri, String gatewayClientId,
                                       BackendTools tools)
             throws MalformedURLException {
+        return start(name, url, url.getPort(), issuer, jwksUri, gatewayClientId, tools);
+    }
+
+    /**
+     * One of several instances behind a load balancer: {@code url} is the balancer's (the audience every
+     * instance accepts), {@code port} this instance's own.
+     */
+    public static BackendServer start(String name, URI url, int port, URI issuer, URI jwksUri, String gatewayClientId,
+                                      BackendTools tools)
+            throws MalformedURLException {
         McpJsonMapper json = new JacksonMcpJsonMapper(JsonMapper.shared());
         HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(json)
@@ -134,7 +144,7 @@ public final class BackendServer {
         List<ReceivedRequest> received = new CopyOnWriteArrayList<>();
         Javalin app = Javalin.create(javalin -> {
             javalin.jetty.host = "127.0.0.1"; // reachable by the gateway only, not published
-            javalin.jetty.port = url.getPort();
+            javalin.jetty.port = port;
             javalin.jetty.modifyServletContextHandler(context -> {
                 ServletHolder servlet = new ServletHolder(new RevisionRouter(modernTransport, transport));
                 servlet.setAsyncSupported(true);

@@ -28,20 +28,35 @@ import java.util.Map;
  * @param allowedOrigins      browser origins allowed to call the gateway
  * @param rateLimit           requests per client id per {@code rateLimitWindow}
  * @param rateLimitWindow     the rate limit's window
+ * @param rateLimitDatabase   where several instances count one rate limit; null: each instance counts in memory
  * @param exchangeTimeout     the longest an exchange may take before the request fails with 503
  * @param exchangeRenewBefore an exchanged token is renewed this long before it expires
  * @param bindAddress         interface to listen on (demo default: loopback only)
+ * @param listenPort          port to listen on; 0: the port of {@code mcpBaseUrl}. Behind a load balancer
+ *                            {@code mcpBaseUrl} is the balancer's public URL and each instance listens on its own
  */
 public record GatewayConfig(URI mcpBaseUrl, URI authorizationServer, URI jwksUri, URI tokenEndpoint, String clientSecret,
                             Map<String, Backend> backends, Path policyFile, Duration clockSkew, String requiredScope,
                             List<String> allowedOrigins, int rateLimit, Duration rateLimitWindow,
-                            Duration exchangeTimeout, Duration exchangeRenewBefore, String bindAddress) {
+                            RateLimitDatabase rateLimitDatabase,
+                            Duration exchangeTimeout, Duration exchangeRenewBefore, String bindAddress,
+                            int listenPort) {
 
     public GatewayConfig {
         if (clientSecret == null || clientSecret.isBlank()) {
             throw new IllegalArgumentException("The gateway's client secret is missing (GATEWAY_CLIENT_SECRET)");
         }
         backends = Map.copyOf(backends);
+    }
+
+    /** One instance: rate limits counted in memory. */
+    public GatewayConfig(URI mcpBaseUrl, URI authorizationServer, URI jwksUri, URI tokenEndpoint, String clientSecret,
+                         Map<String, Backend> backends, Path policyFile, Duration clockSkew, String requiredScope,
+                         List<String> allowedOrigins, int rateLimit, Duration rateLimitWindow,
+                         Duration exchangeTimeout, Duration exchangeRenewBefore, String bindAddress) {
+        this(mcpBaseUrl, authorizationServer, jwksUri, tokenEndpoint, clientSecret, backends, policyFile, clockSkew,
+                requiredScope, allowedOrigins, rateLimit, rateLimitWindow, null, exchangeTimeout, exchangeRenewBefore,
+                bindAddress, 0);
     }
 
     public static GatewayConfig fromEnvironment(Map<String, String> env) {
@@ -66,12 +81,28 @@ public record GatewayConfig(URI mcpBaseUrl, URI authorizationServer, URI jwksUri
                 Arrays.asList(env.getOrDefault("MCP_ALLOWED_ORIGINS", "http://localhost:6274").split(",")),
                 Integer.parseInt(env.getOrDefault("RATE_LIMIT_PER_MINUTE", "600")),
                 Duration.ofMinutes(1),
+                rateLimitDatabase(env),
                 Duration.ofSeconds(5),
                 Duration.ofSeconds(10),
-                env.getOrDefault("BIND_ADDRESS", "127.0.0.1"));
+                env.getOrDefault("BIND_ADDRESS", "127.0.0.1"),
+                Integer.parseInt(env.getOrDefault("GATEWAY_PORT", "0")));
+    }
+
+    /** Several instances share rate limits only when GATEWAY_JDBC_URL names a database. */
+    private static RateLimitDatabase rateLimitDatabase(Map<String, String> env) {
+        String url = env.get("GATEWAY_JDBC_URL");
+        if (url == null || url.isBlank()) {
+            return null;
+        }
+        return new RateLimitDatabase(url, env.getOrDefault("GATEWAY_JDBC_USER", "gateway"),
+                env.getOrDefault("GATEWAY_JDBC_PASSWORD", ""),
+                Integer.parseInt(env.getOrDefault("RATE_LIMIT_UNSYNCHRONIZED", "0")));
     }
 
     public int port() {
+        if (listenPort > 0) {
+            return listenPort;
+        }
         return mcpBaseUrl.getPort() > 0 ? mcpBaseUrl.getPort() : 8090;
     }
 
@@ -98,11 +129,19 @@ public record GatewayConfig(URI mcpBaseUrl, URI authorizationServer, URI jwksUri
     @Override
     public String toString() {
         return "GatewayConfig[mcpBaseUrl=" + mcpBaseUrl + ", authorizationServer=" + authorizationServer
-                + ", backends=" + backends.keySet() + ", rateLimit=" + rateLimit + "/" + rateLimitWindow + "]";
+                + ", backends=" + backends.keySet() + ", rateLimit=" + rateLimit + "/" + rateLimitWindow
+                + ", rateLimitDatabase=" + rateLimitDatabase + "]";
     }
 
     public GatewayConfig withRateLimit(int requests, Duration window) {
         return new GatewayConfig(mcpBaseUrl, authorizationServer, jwksUri, tokenEndpoint, clientSecret, backends, policyFile,
-                clockSkew, requiredScope, allowedOrigins, requests, window, exchangeTimeout, exchangeRenewBefore, bindAddress);
+                clockSkew, requiredScope, allowedOrigins, requests, window, rateLimitDatabase, exchangeTimeout,
+                exchangeRenewBefore, bindAddress, listenPort);
+    }
+
+    public GatewayConfig withRateLimitDatabase(RateLimitDatabase database) {
+        return new GatewayConfig(mcpBaseUrl, authorizationServer, jwksUri, tokenEndpoint, clientSecret, backends, policyFile,
+                clockSkew, requiredScope, allowedOrigins, rateLimit, rateLimitWindow, database, exchangeTimeout,
+                exchangeRenewBefore, bindAddress, listenPort);
     }
 }

@@ -124,12 +124,12 @@ public final class GatewayServlet extends HttpServlet {
     private final Clock clock;
     private final BackendClient backendHttp;
 
-    public GatewayServlet(GatewayConfig config, ToolPolicy policy, TokenExchanger exchanger, BearerChallenges challenges,
-                   AuditLog audit, Clock clock) {
+    public GatewayServlet(GatewayConfig config, ToolPolicy policy, TokenExchanger exchanger, RateLimiter rateLimiter,
+                          BearerChallenges challenges, AuditLog audit, Clock clock) {
         this.config = config;
         this.policy = policy;
         this.exchanger = exchanger;
-        this.rateLimiter = new RateLimiter(config.rateLimit(), config.rateLimitWindow(), clock);
+        this.rateLimiter = rateLimiter;
         this.sessions = new SessionOwners(clock);
         this.challenges = challenges;
         this.audit = audit;
@@ -398,6 +398,17 @@ public final class GatewayServlet extends HttpServlet {
                 }
                 in.transferTo(response.getOutputStream());
             }
+        } catch (IOException cutOff) {
+            if (response.isCommitted()) {
+                throw cutOff; // mid-stream: the client sees the stream end
+            }
+            // The backend died after its headers (an instance killed mid-answer): the backend failed, not the
+            // gateway, so 502 as for one that cannot be reached, and nothing of the half answer.
+            LOG.warn("Backend {} stopped mid-answer: {}", backend.name(), cutOff.getClass().getSimpleName());
+            reject(outcome, "backend_unreachable", 502);
+            response.reset();
+            JsonRpcErrors.write(response, 502, JsonRpcErrors.INTERNAL_ERROR,
+                    "The MCP server behind the gateway is unreachable", message == null ? null : message.id());
         }
     }
 

@@ -29,7 +29,7 @@ class RateLimiterTest {
         }
     };
 
-    private final RateLimiter limiter = new RateLimiter(6, Duration.ofMinutes(1), clock);
+    private final RateLimiter limiter = RateLimiter.inMemory(6, Duration.ofMinutes(1), clock);
 
     @Test
     void allowsTheLimit() {
