@@ -81,6 +81,16 @@ class RegistrationEndpointTest {
             .body("error", equalTo(error));
     }
 
+    /** Spring's catch-all would echo the JSON parser's message; the proxy answers without it. */
+    @Test
+    void aBodyThatIsNotJsonGetsInvalidRequestWithoutTheParsersMessage() {
+        stack.register("{\"redirect_uris\": [\"https://app.example/cb\"")
+        .then()
+            .statusCode(400)
+            .body("error", equalTo("invalid_request"))
+            .body("error_description", equalTo("The registration request could not be processed"));
+    }
+
     @Test
     void theRegistrationResponseNamesOnlyTheNewPublicClient() {
         stack.register("""

@@ -25,6 +25,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
 import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
+import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
 import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
 import org.springframework.security.oauth2.server.authorization.JdbcOAuth2AuthorizationConsentService;
@@ -198,13 +199,30 @@ class AuthorizationServerConfig {
         };
     }
 
+    /**
+     * Spring's registration endpoint answers any unexpected exception (a body that is not JSON, a database that
+     * does not answer) with {@code invalid_request} and the exception's own message after this prefix.
+     */
+    private static final String UNEXPECTED_REGISTRATION_ERROR = "OAuth 2.0 Client Registration Error: ";
+
     private static AuthenticationFailureHandler refused(AuditLog audit, String event) {
         AuthenticationFailureHandler respond = new OAuth2ErrorAuthenticationFailureHandler();
         return (request, response, failure) -> {
             String error = failure instanceof OAuth2AuthenticationException oauth ? oauth.getError().getErrorCode() : "server_error";
             audit.record(event, null, null, error);
-            respond.onAuthenticationFailure(request, response, failure);
+            respond.onAuthenticationFailure(request, response, withoutInternals(failure));
         };
+    }
+
+    /** The same error code, without a parser's or driver's message in the body. */
+    private static org.springframework.security.core.AuthenticationException withoutInternals(
+            org.springframework.security.core.AuthenticationException failure) {
+        if (failure instanceof OAuth2AuthenticationException oauth && oauth.getError().getDescription() != null
+                && oauth.getError().getDescription().startsWith(UNEXPECTED_REGISTRATION_ERROR)) {
+            return new OAuth2AuthenticationException(new OAuth2Error(oauth.getError().getErrorCode(),
+                    "The registration request could not be processed", oauth.getError().getUri()));
+        }
+        return failure;
     }
 
     private static String clientIdOf(HttpServletRequest request) {
