@@ -79,13 +79,17 @@ import tools.jackson.databind.json.JsonMapper;
  *       balancer, never replayed), and once the health check took it out every call succeeds;</li>
  *   <li>a session id one user got is refused to another user on every instance (session binding).</li>
  * </ul>
- * Tests that kill an instance start it again and wait until both balancers see it up, so the order of
- * the tests does not matter; they run last anyway. No token is in any instance's output.
+ * The tests that kill an instance run last ({@link #KILLS}); a killed instance is started again before
+ * any later test, so the order does not matter for correctness, only for time. A recipe adds its own
+ * tests with {@link Order} below {@link #KILLS}, using {@link #mcpUrl()}, {@link #login}, the balancers
+ * and {@link #servedBy}. No token is in any instance's output.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 public abstract class ScaleOutContract {
 
+    /** The tests that kill an instance run from this {@link Order} on; a recipe's own tests take lower ones. */
+    protected static final int KILLS = 100;
     /** Instances per test class: enough to show round robin and survive a kill with two. */
     public static final int INSTANCES = 3;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
@@ -286,6 +290,7 @@ public abstract class ScaleOutContract {
         List<HttpResponse<String>> onEvery = onEveryInstance(() -> post2025(roundRobin.url(), aliceToken, bobsSession, TOOLS_LIST));
 
         assertThat(onHolder.statusCode()).isEqualTo(404);
+        assertThat(JsonMapper.shared().readTree(onHolder.body()).path("error").path("code").asInt()).isEqualTo(-32600);
         assertThat(onHolder.headers().firstValue("Mcp-Session-Id")).isEmpty();
         assertThat(onEvery).allSatisfy(answer -> {
             assertThat(answer.statusCode()).isEqualTo(404);
@@ -297,7 +302,7 @@ public abstract class ScaleOutContract {
     }
 
     @Test
-    @Order(7)
+    @Order(KILLS)
     void mcp2025SessionOfAKilledInstanceGets404ThenANewSessionWorks() throws Exception {
         String token = login(ALICE, BASE_SCOPE);
         HttpResponse<String> initialized = post2025(sticky.url(), token, null, INITIALIZE);
@@ -327,7 +332,7 @@ public abstract class ScaleOutContract {
     }
 
     @Test
-    @Order(8)
+    @Order(KILLS + 1)
     void aKilledInstanceCostsOnlyTheCallsItWasServing() throws Exception {
         String token = login(ALICE, BASE_SCOPE);
         Map<String, Object> alice = recipe.tools().expectedIdentity().of(subject(token), "alice");
@@ -402,10 +407,50 @@ public abstract class ScaleOutContract {
         assertThat(succeededAfterTakenOut.get()).isGreaterThanOrEqualTo(30);
     }
 
+    // ---- for a recipe's own scale-out tests ----------------------------------------------------------------
+
+    /** The public URL every instance serves and every token names: the round-robin balancer's {@code /mcp}. */
+    protected final URI mcpUrl() {
+        return mcpUrl;
+    }
+
+    /** Round robin, no stickiness: consecutive requests land on consecutive instances. */
+    protected final LoadBalancer roundRobin() {
+        return roundRobin;
+    }
+
+    /** Sticky by {@code Mcp-Session-Id}, in front of the same instances. */
+    protected final LoadBalancer sticky() {
+        return sticky;
+    }
+
+    /** Which instance answered ({@value LoadBalancer#SERVED_BY}, set by the balancer). */
+    protected static int servedBy(HttpResponse<?> response) {
+        return Integer.parseInt(response.headers().firstValue(SERVED_BY).orElseThrow(
+                () -> new AssertionError("no " + SERVED_BY + ": not answered by an instance")));
+    }
+
+    /** A request sent until every instance has answered it once, through the round-robin balancer: one answer each. */
+    protected static List<HttpResponse<String>> onEveryInstance(Exchange exchange) throws Exception {
+        Map<Integer, HttpResponse<String>> byInstance = new LinkedHashMap<>();
+        for (int i = 0; i < 2 * INSTANCES && byInstance.size() < INSTANCES; i++) {
+            HttpResponse<String> answer = exchange.send();
+            byInstance.putIfAbsent(servedBy(answer), answer);
+        }
+        assertThat(byInstance.keySet()).as("instances that answered").hasSize(INSTANCES);
+        return List.copyOf(byInstance.values());
+    }
+
+    /** One HTTP exchange with an instance behind a balancer. */
+    @FunctionalInterface
+    protected interface Exchange {
+        HttpResponse<String> send() throws Exception;
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------
 
-    /** A token as a real client gets it (login page, PKCE, resource = the load balancer's URL). */
-    private String login(UserCredentials user, String... scopes) {
+    /** A token as a real client gets it (login page, PKCE, resource = the load balancer's URL); checked against the logs. */
+    protected final String login(UserCredentials user, String... scopes) {
         String token = AuthorizationCodeFlow.with(realm, CLIENT_ID).scope(scopes).resource(mcpUrl)
                 .run(new HeadlessUserAgent(), user).accessToken();
         tokensSent.add(token);
@@ -450,22 +495,6 @@ public abstract class ScaleOutContract {
                 .POST(HttpRequest.BodyPublishers.ofString(body));
     }
 
-    @FunctionalInterface
-    private interface Exchange {
-        HttpResponse<String> send() throws Exception;
-    }
-
-    /** The same request, sent until every instance has answered it once (round robin: {@value #INSTANCES} sends). */
-    private static List<HttpResponse<String>> onEveryInstance(Exchange exchange) throws Exception {
-        Map<Integer, HttpResponse<String>> byInstance = new LinkedHashMap<>();
-        for (int i = 0; i < 2 * INSTANCES && byInstance.size() < INSTANCES; i++) {
-            HttpResponse<String> answer = exchange.send();
-            byInstance.putIfAbsent(servedBy(answer), answer);
-        }
-        assertThat(byInstance.keySet()).as("instances that answered").hasSize(INSTANCES);
-        return List.copyOf(byInstance.values());
-    }
-
     /** Status, challenge and body the same, whichever instance answered. */
     private static void assertIdentical(List<HttpResponse<String>> answers) {
         HttpResponse<String> first = answers.get(0);
@@ -474,11 +503,6 @@ public abstract class ScaleOutContract {
             assertThat(answer.headers().allValues("WWW-Authenticate")).isEqualTo(first.headers().allValues("WWW-Authenticate"));
             assertThat(answer.body()).isEqualTo(first.body());
         }
-    }
-
-    private static int servedBy(HttpResponse<?> response) {
-        return Integer.parseInt(response.headers().firstValue(SERVED_BY).orElseThrow(
-                () -> new AssertionError("no " + SERVED_BY + ": not answered by an instance")));
     }
 
     /** Requests each instance answered since {@code before}, once HAProxy has logged at least {@code atLeast} of them. */
