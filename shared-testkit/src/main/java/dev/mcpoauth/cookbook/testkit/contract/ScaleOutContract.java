@@ -344,6 +344,7 @@ public abstract class ScaleOutContract {
         AtomicInteger succeeded = new AtomicInteger();
         AtomicInteger badGateway = new AtomicInteger();
         AtomicInteger transportErrors = new AtomicInteger();
+        Set<String> transportErrorKinds = Collections.synchronizedSet(new java.util.TreeSet<>());
         AtomicInteger succeededAfterTakenOut = new AtomicInteger();
         List<String> unexpected = Collections.synchronizedList(new ArrayList<>());
         int clients = 3;
@@ -368,10 +369,11 @@ public abstract class ScaleOutContract {
                     } catch (RuntimeException failed) {
                         if (started > takenOutAt.get()) {
                             unexpected.add("after the health check took it out: " + failed);
-                        } else if (Mcp2026TestClient.httpFailure(failed).map(f -> f.statusCode() == 502).orElse(false)) {
+                        } else if (isBadGateway(failed)) {
                             badGateway.incrementAndGet();
                         } else if (hasCause(failed, IOException.class)) {
                             transportErrors.incrementAndGet();
+                            transportErrorKinds.add(causes(failed));
                         } else {
                             unexpected.add(failed.toString());
                         }
@@ -399,8 +401,8 @@ public abstract class ScaleOutContract {
 
         // What the recipe's README quotes: how many calls the kill cost.
         System.out.printf("scale-out: %d calls, %d succeeded (%d after the health check took instance %d out), %d x 502,"
-                + " %d transport errors%n", done.get(), succeeded.get(), succeededAfterTakenOut.get(), victim, badGateway.get(),
-                transportErrors.get());
+                + " %d transport errors %s%n", done.get(), succeeded.get(), succeededAfterTakenOut.get(), victim, badGateway.get(),
+                transportErrors.get(), transportErrorKinds);
         assertThat(unexpected).isEmpty();
         assertThat(succeeded.get() + badGateway.get() + transportErrors.get()).isEqualTo(done.get());
         assertThat(badGateway.get() + transportErrors.get()).as("calls lost with the instance").isLessThanOrEqualTo(clients);
@@ -541,6 +543,34 @@ public abstract class ScaleOutContract {
             }
             pause();
         }
+    }
+
+    /**
+     * The balancer's 502 for a POST whose instance died. The SDK's 2026-07-28 client reports one with a
+     * JSON-RPC body as an HTTP status, and HAProxy's HTML error page as an {@link IOException} naming the
+     * content type and the status.
+     */
+    private static boolean isBadGateway(Throwable thrown) {
+        if (Mcp2026TestClient.httpFailure(thrown).isPresent()) {
+            return Mcp2026TestClient.httpFailure(thrown).get().statusCode() == 502;
+        }
+        for (Throwable cause = thrown; cause != null; cause = cause.getCause()) {
+            if (cause instanceof IOException && String.valueOf(cause.getMessage()).contains("502")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The exception classes in the chain, and the innermost message (the SDK's and the JDK's, never a token). */
+    private static String causes(Throwable thrown) {
+        List<String> chain = new ArrayList<>();
+        Throwable innermost = thrown;
+        for (Throwable cause = thrown; cause != null; cause = cause.getCause()) {
+            chain.add(cause.getClass().getSimpleName());
+            innermost = cause;
+        }
+        return String.join(" < ", chain) + ": " + innermost.getMessage();
     }
 
     private static boolean hasCause(Throwable thrown, Class<? extends Throwable> type) {
