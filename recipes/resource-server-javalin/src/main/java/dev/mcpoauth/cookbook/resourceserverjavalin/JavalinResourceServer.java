@@ -42,7 +42,10 @@ public final class JavalinResourceServer {
     }
 
     public static void main(String[] args) throws Exception {
-        start(ServerConfig.fromEnvironment(System.getenv()));
+        ServerConfig config = ServerConfig.fromEnvironment(System.getenv());
+        // Behind a load balancer each instance listens on its own port (PORT) and serves the public URL (MCP_RESOURCE).
+        String port = System.getenv("PORT");
+        start(config, port == null ? config.port() : Integer.parseInt(port));
     }
 
     public static JavalinResourceServer start(ServerConfig config) throws MalformedURLException {

@@ -43,6 +43,17 @@ public interface KeycloakServer extends AutoCloseable {
         return admin().importRealm(RealmJson.read(realmJson, placeholders));
     }
 
+    /**
+     * The same realm file imported under another name: a second copy of a recipe's realm beside the one
+     * its other tests use (the scale-out tests' realm names the load balancer's URL, not an instance's).
+     */
+    default Realm importRealmAs(String realmName, Path realmJson, Map<String, String> placeholders) {
+        tools.jackson.databind.node.ObjectNode realm = (tools.jackson.databind.node.ObjectNode)
+                tools.jackson.databind.json.JsonMapper.shared().readTree(RealmJson.read(realmJson, placeholders));
+        realm.put("realm", realmName);
+        return admin().importRealm(realm.toString());
+    }
+
     default Realm realm(String name) {
         return new Realm(name, baseUrl().resolve("/realms/" + name), this);
     }
