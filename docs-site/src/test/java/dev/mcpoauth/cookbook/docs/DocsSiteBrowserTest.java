@@ -104,7 +104,7 @@ class DocsSiteBrowserTest {
         }
         assertThat(problems).isEmpty();
         assertThat(foreignRequests).isEmpty();
-        assertThat(pages()).contains("index.html", "rfc-by-rfc.html", "recipes/keycloak-dcr.html",
+        assertThat(pages()).contains("index.html", "rfc-by-rfc.html", "several-instances.html", "recipes/keycloak-dcr.html",
                 "recipes/resource-server-spring.html", "recipes/resource-server-micronaut.html",
                 "recipes/resource-server-javalin.html", "probe/index.html");
     }
