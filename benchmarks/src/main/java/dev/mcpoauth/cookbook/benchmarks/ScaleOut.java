@@ -122,6 +122,7 @@ final class ScaleOut {
             return;
         }
         long started = System.nanoTime();
+        String loadBefore = loadAverage();
         for (String name : names) {
             switch (name) {
                 case "javalin" -> measure(results, "resource-server-javalin", () -> resourceServer("resource-server-javalin",
@@ -137,6 +138,17 @@ final class ScaleOut {
             }
         }
         System.out.printf(Locale.ROOT, "Scale-out figure: %.0f s%n", (System.nanoTime() - started) / 1e9);
+        // Everything else running on the machine shares its cores with the instances: say how busy it was.
+        results.inform("Scale-out: the machine's load average (1 min, /proc/loadavg) when the figure started / ended",
+                loadBefore + " / " + loadAverage(), Runtime.getRuntime().availableProcessors() + " cores", "-");
+    }
+
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException | RuntimeException notLinux) {
+            return "unknown";
+        }
     }
 
     /**
@@ -355,7 +367,7 @@ final class ScaleOut {
                     if (java.nio.file.Files.readString(instance.log()).contains("Address already in use")) {
                         throw new IllegalStateException(plan.recipe() + " on this checkout listens on the port of its public URL"
                                 + " (the load balancer's), not on PORT, so it cannot run behind a load balancer on one"
-                                + " host; see " + instance.log(), notUp);
+                                + " host; see benchmarks/target/child-logs/" + instance.log().getFileName(), notUp);
                     }
                     throw notUp;
                 }
