@@ -188,8 +188,8 @@ final class ScaleOut {
         };
         TokenSource token = publicMcp -> AuthorizationCodeFlow.with(realm[0], CLIENT_ID).scope("mcp:tools").resource(publicMcp)
                 .run(new HeadlessUserAgent(), ALICE).accessToken();
-        // Javalin starts in about 2 s here (the gateway too); on a checkout where it takes its port from MCP_RESOURCE (the public URL,
-        // the load balancer's port) it cannot bind, and the figure says so instead of waiting two minutes.
+        // Javalin starts in about 2 s here (the gateway too). Where it takes its port from MCP_RESOURCE (the public
+        // URL: the load balancer's port) it cannot bind, and the figure says so instead of waiting two minutes.
         Duration startup = recipe.endsWith("javalin") ? Duration.ofSeconds(20) : Duration.ofMinutes(2);
         return new Plan(recipe, METADATA, "/mcp", "whoami", launcher, token, null, startup, List.of());
     }
