@@ -16,7 +16,7 @@ help:
 	@echo "make docs                 build the cookbook site (docs-site/target/site) and check it in headless Chromium"
 	@echo "make docs-serve           serve the built site on http://127.0.0.1:8000/ (DOCS_PORT to change)"
 	@echo "make fuzz                 differential fuzzing of every server recipe's body filter vs the MCP SDK (Jazzer, 5 min a target)"
-	@echo "make bench                what auth costs: figures against same-run baselines (benchmarks/target/results.md)"
+	@echo "make bench                what auth costs, and 1 to 3 instances behind HAProxy: figures against same-run baselines (benchmarks/target/results.md)"
 	@echo "make eject RECIPE=x DEST=dir  write one recipe as a standalone Maven project"
 	@echo "make build                compile and package without tests"
 	@echo "make clean"
@@ -65,8 +65,9 @@ probe:
 	  *) echo "make probe: the probe exited $$code: usage error, or no answer from the server (make itself exits 2)" >&2 ;; \
 	esac; exit $$code
 
-# Not part of `make test`: loopback load and JMH, about 7 minutes. Refreshes benchmarks/results.md,
-# the copy the docs site shows once committed.
+# Not part of `make test`: loopback load and JMH, about 16 minutes. Refreshes benchmarks/results.md, the copy
+# the docs site shows once committed. The scale-out figure (1 to 3 instances of each server recipe behind HAProxy)
+# is about 9 of them; BENCH_OPTS=-Dbench.only=scaleOut runs it alone and rewrites only its section of results.md.
 # Builds the orchestrator, the servers it starts in JVMs of their own and the twins from this checkout (the
 # reactor, nothing installed), writes each module's runtime classpath to target/classpath.txt, then runs
 # the orchestrator with plain java; it starts every child as `java -cp <module>/target/classes:<classpath> Main`.

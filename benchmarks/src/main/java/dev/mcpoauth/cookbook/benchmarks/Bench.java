@@ -97,12 +97,16 @@ public final class Bench {
         if (selected("fullFlow")) {
             fullFlow(results);
         }
+        ScaleOut.measureSelected(results, Bench::selected);
         String table = results.markdown();
         System.out.println("\n" + table);
         results.write(Path.of("target", "results.md"));
         if (System.getProperty("bench.only", "").isBlank()) {
             results.write(Path.of("results.md")); // the copy the docs site shows once committed
             System.out.println("Written to benchmarks/target/results.md and benchmarks/results.md (commit the latter to publish)");
+        } else if (System.getProperty("bench.only").equals(ScaleOut.FIGURE)) {
+            ScaleOut.publish(Path.of("results.md"), table); // the scale-out figure alone: its own section of the published copy
+            System.out.println("Written to benchmarks/target/results.md and the scale-out section of benchmarks/results.md");
         }
     }
 

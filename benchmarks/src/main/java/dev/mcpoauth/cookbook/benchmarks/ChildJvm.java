@@ -86,6 +86,11 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** Where its output goes. */
+    Path log() {
+        return log;
+    }
+
     /** Polls {@code url} until it answers 200; returns the milliseconds since the process started. */
     long awaitHttp200(URI url, Duration timeout) {
         return awaitAnswer(url, timeout, status -> status == 200);

@@ -35,21 +35,18 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class GitHubProxyPath {
 
-    private static final UserCredentials ALICE = new UserCredentials("alice", "alice-github-password");
-    private static final String GITHUB_CLIENT_ID = "Iv1.proxy-bench-app";
-    private static final String GITHUB_CLIENT_SECRET = "proxy-bench-app-secret"; // demo-only
+    static final UserCredentials ALICE = new UserCredentials("alice", "alice-github-password");
+    static final String GITHUB_CLIENT_ID = "Iv1.proxy-bench-app";
+    static final String GITHUB_CLIENT_SECRET = "proxy-bench-app-secret"; // demo-only
     private static final JsonMapper JSON = JsonMapper.shared();
     /** Named, not imported: the proxy (Spring Boot) is not on this JVM's classpath. */
-    private static final String PROXY_MAIN = "dev.mcpoauth.cookbook.githubproxy.GitHubProxyApplication";
+    static final String PROXY_MAIN = "dev.mcpoauth.cookbook.githubproxy.GitHubProxyApplication";
 
     private GitHubProxyPath() {
     }
 
     static void measure(Results results) throws Exception {
-        try (GitHubEmulator github = GitHubEmulator.start()) {
-            github.registerAppWithExpiringTokens(GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET,
-                    URI.create("http://127.0.0.1/login/oauth2/code/github"), Duration.ofHours(8));
-            github.addUser(ALICE.username(), ALICE.password(), "Alice Example", "dotfiles", "garden-planner");
+        try (GitHubEmulator github = emulator()) {
             int port = FreePort.find();
             URI base = URI.create("http://127.0.0.1:" + port);
             Path recipe = Path.of("..", "recipes", "github-proxy");
@@ -82,14 +79,29 @@ final class GitHubProxyPath {
         }
     }
 
+    /** The GitHub emulator with the proxy's app (expiring tokens, 8 h) and Alice. */
+    static GitHubEmulator emulator() throws java.io.IOException {
+        GitHubEmulator github = GitHubEmulator.start();
+        github.registerAppWithExpiringTokens(GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET,
+                URI.create("http://127.0.0.1/login/oauth2/code/github"), Duration.ofHours(8));
+        github.addUser(ALICE.username(), ALICE.password(), "Alice Example", "dotfiles", "garden-planner");
+        return github;
+    }
+
     /** As an operator configures it (ProxyStack in the recipe's tests): command-line properties, demo-only secrets. */
     private static List<String> arguments(int port, GitHubEmulator github, Path dataDirectory) throws Exception {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
+        return arguments(port, github, Base64.getEncoder().encodeToString(key), Map.of("spring.datasource.url",
+                "jdbc:h2:file:" + Files.createDirectories(dataDirectory).resolve("proxy").toAbsolutePath()));
+    }
+
+    /** The same with {@code extra} properties (a shared database, the public URL) and a given encryption key. */
+    static List<String> arguments(int port, GitHubEmulator github, String encryptionKey, Map<String, Object> extra) {
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("server.port", port);
-        properties.put("spring.datasource.url", "jdbc:h2:file:" + Files.createDirectories(dataDirectory).resolve("proxy").toAbsolutePath());
-        properties.put("proxy.token-encryption-key", Base64.getEncoder().encodeToString(key));
+        properties.putAll(extra);
+        properties.put("proxy.token-encryption-key", encryptionKey);
         properties.put("proxy.github-api-url", github.apiBaseUrl().toString());
         properties.put("spring.security.oauth2.client.registration.github.client-id", GITHUB_CLIENT_ID);
         properties.put("spring.security.oauth2.client.registration.github.client-secret", GITHUB_CLIENT_SECRET);
@@ -102,7 +114,7 @@ final class GitHubProxyPath {
     }
 
     /** RFC 7591 registration of a public client, then the whole front channel and the token request. */
-    private static String login(HttpClient http, URI base, URI mcpUrl) throws Exception {
+    static String login(HttpClient http, URI base, URI mcpUrl) throws Exception {
         HttpResponse<String> registered = http.send(HttpRequest.newBuilder(base.resolve("/oauth2/register"))
                 .header("Content-Type", "application/json").header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("""

@@ -37,6 +37,11 @@ final class LoopbackLoad {
         };
     }
 
+    /** {@code tools/call tool} as MCP 2026-07-28 sends it: no session, so any instance can answer each call. */
+    static Target stateless(URI endpoint, String token, String tool) {
+        return http -> () -> StatelessMcpCall.callTool(http, endpoint, token, tool);
+    }
+
     /** A plain {@code GET} with a bearer token that must answer 200 (an upstream API called directly). */
     static Target get(URI url, String token) {
         return http -> {
