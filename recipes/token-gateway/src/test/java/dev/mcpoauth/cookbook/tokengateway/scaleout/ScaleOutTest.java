@@ -116,6 +116,41 @@ class ScaleOutTest {
     }
 
     /**
+     * A 2025-11-25 session dies with the gateway instance that owned it: the sticky door sends its next call
+     * to another instance, which does not know it (404, never anyone else's session), and the client's new
+     * session works there.
+     */
+    @Test
+    void aLegacySessionWhoseGatewayInstanceWasKilledIsUnknownAndANewSessionWorks() throws Exception {
+        McpCalls.Answer initialized = McpCalls.initialize(GatewayCluster.notes(cluster.sticky), aliceToken);
+        int pinned = Integer.parseInt(initialized.instance());
+        RecipeProcess victim = cluster.gateways.get(pinned);
+
+        victim.kill();
+        try {
+            cluster.sticky.awaitState(pinned, false, STATE_CHANGE);
+            McpCalls.Answer orphaned = McpCalls.legacyWhoami(GatewayCluster.notes(cluster.sticky), aliceToken,
+                    initialized.session());
+            McpCalls.Answer renewed = McpCalls.initialize(GatewayCluster.notes(cluster.sticky), aliceToken);
+            McpCalls.Answer inNewSession = McpCalls.legacyWhoami(GatewayCluster.notes(cluster.sticky), aliceToken,
+                    renewed.session());
+
+            assertThat(orphaned.status()).isEqualTo(404);
+            assertThat(orphaned.body()).isEqualTo(SESSION_NOT_FOUND);
+            assertThat(orphaned.instance()).isNotEqualTo(initialized.instance());
+            assertThat(renewed.status()).isEqualTo(200);
+            assertThat(inNewSession.status()).isEqualTo(200);
+            assertThat(inNewSession.usernames()).containsExactly("alice");
+        } finally {
+            victim.restart();
+            victim.awaitHttp200(URI.create("http://127.0.0.1:" + cluster.gatewayPorts.get(pinned)
+                    + GatewayCluster.HEALTH_PATH), RESTART);
+            cluster.sticky.awaitState(pinned, true, RESTART);
+            cluster.roundRobin.awaitState(pinned, true, RESTART);
+        }
+    }
+
+    /**
      * Why the sticky door: a 2025-11-25 session lives in the gateway instance (its owner) and the backend
      * instance (the SDK's session) that created it. Round robin sends every other call elsewhere, where
      * the session is unknown: 404, as the specification says for an unknown session, never someone else's.
