@@ -312,6 +312,8 @@ final class ScaleOut {
      */
     static Plan tokenGateway() {
         String secret = "bench-" + System.nanoTime(); // demo-only
+        // Several gateway instances count one rate limit per client in PostgreSQL (the recipe's scale-out setup).
+        PostgresServer.Database database = PostgresServer.shared().createDatabase("bench_scale_gateway");
         int notesPort = FreePort.find();
         int calendarPort = FreePort.find();
         URI notesUrl = URI.create("http://localhost:" + notesPort + "/mcp");
@@ -335,17 +337,21 @@ final class ScaleOut {
                         gatewayUrl + "/calendar", CalendarTools.tools(Duration.ofMillis(100), new CopyOnWriteArrayList<>()));
                 resources.add(calendar::stop);
             }
-            // PORT: where this instance listens; MCP_BASE_URL: the public URL (the load balancer's), in every token's aud.
+            // GATEWAY_PORT: where this instance listens; MCP_BASE_URL: the public URL (the load balancer's), in every
+            // token's aud; GATEWAY_JDBC_URL: the shared rate limit, consulted on every call.
             return ChildJvm.start("scale-out-token-gateway-" + index, module, "dev.mcpoauth.cookbook.tokengateway.TokenGateway",
-                    module, Map.of("PORT", Integer.toString(port), "MCP_BASE_URL", gatewayUrl.toString(),
+                    module, Map.of("GATEWAY_PORT", Integer.toString(port), "MCP_BASE_URL", gatewayUrl.toString(),
                             "MCP_AUTHORIZATION_SERVER", realm[0].issuer().toString(), "GATEWAY_CLIENT_SECRET", secret,
                             "BACKENDS", "notes=" + notesUrl + ",calendar=" + calendarUrl,
+                            "GATEWAY_JDBC_URL", database.jdbcUrl(), "GATEWAY_JDBC_USER", database.user(),
+                            "GATEWAY_JDBC_PASSWORD", database.password(),
                             "RATE_LIMIT_PER_MINUTE", "100000000"), // the figure measures throughput, not the limit
                     List.of(), List.of());
         };
         TokenSource token = notesResource -> AuthorizationCodeFlow.with(realm[0], CLIENT_ID).scope("mcp:tools")
                 .resource(notesResource).run(new HeadlessUserAgent(), ALICE).accessToken();
-        return new Plan("token-gateway", METADATA + "/notes", "/mcp/notes", "list_notes", launcher, token, null,
+        return new Plan("token-gateway", METADATA + "/notes", "/mcp/notes", "list_notes", launcher, token,
+                new Database(database.jdbcUrl(), database.user(), database.password(), database.name()),
                 Duration.ofSeconds(20), resources);
     }
 

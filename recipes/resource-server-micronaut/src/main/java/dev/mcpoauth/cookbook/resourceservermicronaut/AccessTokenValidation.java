@@ -11,6 +11,7 @@ import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jwt.SignedJWT;
 import io.micronaut.context.annotation.Replaces;
 import io.micronaut.security.token.Claims;
@@ -66,7 +67,10 @@ final class AccessTokenValidation {
         private final JWSVerificationKeySelector<SecurityContext> keySelector;
 
         JwksSignature(McpConfiguration mcp) throws MalformedURLException {
-            JWKSource<SecurityContext> cachedKeys = JWKSourceBuilder.create(mcp.jwksUri().toURL())
+            // Nimbus's default HTTP timeouts (500 ms) can fail a first fetch on a busy host, and the rate limit below
+            // would then refuse valid tokens for 10 s: connect 2 s, read 5 s, at most 50 KiB.
+            JWKSource<SecurityContext> cachedKeys = JWKSourceBuilder.create(mcp.jwksUri().toURL(),
+                            new DefaultResourceRetriever(2_000, 5_000, 50 * 1024))
                     .cache(5 * 60_000, 15_000)     // keys cached 5 min; a fetch may take 15 s
                     .rateLimited(10_000)           // an unknown kid refetches the JWKS at most once per 10 s
                     .outageTolerant(24 * 3600_000) // authorization server down: keep the last good keys
