@@ -139,18 +139,9 @@ class LoadBalancerTest {
     @Test
     void stickyRoutingKeepsEverySessionOnTheInstanceThatCreatedIt() throws Exception {
         balancer = LoadBalancer.stickyByMcpSession("/health", LoadBalancer.loopback(PORTS));
-        List<String> sessions = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            sessions.add(send("POST", "/mcp", "{}").headers().firstValue("Mcp-Session-Id").orElseThrow());
-        }
+        List<String> sessions = openSessions(3);
 
-        // Each session's requests in a row, so round robin cannot line up with where sessions were created.
-        List<Integer> statuses = new ArrayList<>();
-        for (String session : sessions) {
-            for (int round = 0; round < 4; round++) {
-                statuses.add(sendInSession(session).statusCode());
-            }
-        }
+        List<Integer> statuses = followUpStatuses(sessions, 4);
 
         assertThat(statuses).hasSize(12).containsOnly(200);
     }
@@ -158,18 +149,9 @@ class LoadBalancerTest {
     @Test
     void roundRobinWithoutStickinessLosesSessionsHeldInOneInstance() throws Exception {
         balancer = LoadBalancer.roundRobin("/health", LoadBalancer.loopback(PORTS));
-        List<String> sessions = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            sessions.add(send("POST", "/mcp", "{}").headers().firstValue("Mcp-Session-Id").orElseThrow());
-        }
+        List<String> sessions = openSessions(3);
 
-        // Each session's requests in a row, so round robin cannot line up with where sessions were created.
-        List<Integer> statuses = new ArrayList<>();
-        for (String session : sessions) {
-            for (int round = 0; round < 4; round++) {
-                statuses.add(sendInSession(session).statusCode());
-            }
-        }
+        List<Integer> statuses = followUpStatuses(sessions, 4);
 
         assertThat(statuses).contains(404);
     }
@@ -186,6 +168,25 @@ class LoadBalancerTest {
 
         assertThat(afterKill.statusCode()).isEqualTo(404);
         assertThat(afterKill.headers().firstValue(LoadBalancer.SERVED_BY)).isPresent().get().isNotEqualTo(Integer.toString(owner));
+    }
+
+    private List<String> openSessions(int count) throws Exception {
+        List<String> sessions = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            sessions.add(send("POST", "/mcp", "{}").headers().firstValue("Mcp-Session-Id").orElseThrow());
+        }
+        return sessions;
+    }
+
+    /** Each session's follow-ups in a row, so round robin cannot line up with where the sessions were created. */
+    private List<Integer> followUpStatuses(List<String> sessions, int each) throws Exception {
+        List<Integer> statuses = new ArrayList<>();
+        for (String session : sessions) {
+            for (int round = 0; round < each; round++) {
+                statuses.add(sendInSession(session).statusCode());
+            }
+        }
+        return statuses;
     }
 
     private HttpResponse<String> sendInSession(String session) throws Exception {

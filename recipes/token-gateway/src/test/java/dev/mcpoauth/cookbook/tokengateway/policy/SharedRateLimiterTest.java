@@ -4,16 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
 import dev.mcpoauth.cookbook.testkit.postgres.PostgresServer;
+import dev.mcpoauth.cookbook.tokengateway.MutableClock;
 import dev.mcpoauth.cookbook.tokengateway.config.RateLimitDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -32,7 +29,7 @@ class SharedRateLimiterTest {
 
     private static PostgresServer.Database database;
 
-    private final SettableClock clock = new SettableClock();
+    private final MutableClock clock = new MutableClock();
     private final List<RateLimiter> limiters = new ArrayList<>();
 
     @BeforeAll
@@ -189,29 +186,5 @@ class SharedRateLimiterTest {
             }
         }
         return ids;
-    }
-
-    /** The gateway's clock in these tests: moved on by hand, never waited for. */
-    private static final class SettableClock extends Clock {
-        private volatile Instant now = Instant.now();
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
     }
 }
