@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  *     each linked to its source page; the recipe's page lists them at the end of its "The code" section;</li>
  * <li>a page per repository file a README links to (the whole file, included the same way);</li>
  * <li>a page for each of the other READMEs ({@link #OTHER_PAGES}: the probe, the test kit, the conformance
- *     suite, the benchmarks);</li>
+ *     suite, the benchmarks; the benchmarks' page also shows their last results as charts, {@link BenchmarkCharts});</li>
  * <li>the hand-written pages and assets from {@code src/docs/asciidoc}, the navigation bar generated into
  *     its header: one link per recipe and per other page, each labelled by its README's
  *     {@code <!-- nav: Label -->} comment (its folder name without one), so a new recipe needs no edit here.</li>
@@ -215,11 +215,27 @@ public final class SiteSources {
         StringBuilder page = new StringBuilder(body.substring(0, titleEnd + 1)).append(":site-root: ..\n\n")
                 .append(body.substring(titleEnd + 1));
         if (Files.exists(dir.resolve("results.md"))) {
-            page.append("\n== The last committed results\n\n").append(new MarkdownToAsciidoc(dest -> resolveLink(dir, dest),
-                    "benchmark-results").convert(Files.readString(dir.resolve("results.md"))));
+            String results = Files.readString(dir.resolve("results.md"));
+            page.append("\n== The last committed results\n\n")
+                    .append(charts(ResultsTable.parse("benchmarks/results.md", results)))
+                    .append(new MarkdownToAsciidoc(dest -> resolveLink(dir, dest), "benchmark-results").convert(results));
         }
         Files.createDirectories(out.resolve("benchmarks"));
         Files.writeString(out.resolve("benchmarks").resolve("index.adoc"), page.toString());
+    }
+
+    /** The charts of the results, drawn at build time, each an inline SVG passed through AsciiDoc. */
+    private static String charts(ResultsTable results) {
+        List<BarChart> charts = BenchmarkCharts.of(results);
+        if (charts.isEmpty()) {
+            return "";
+        }
+        StringBuilder adoc = new StringBuilder("The figures of the table below as charts, drawn when the site was built. ")
+                .append("A dashed line is the bar a figure must meet; its verdict is written beside it.\n\n");
+        for (BarChart chart : charts) {
+            adoc.append("++++\n").append(chart.svg()).append("\n++++\n\n");
+        }
+        return adoc.toString();
     }
 
     /** A README outside recipes/ as a page of its own ({@code <site folder>/index.html}). */

@@ -190,6 +190,28 @@ class DocsSiteBrowserTest {
     }
 
     @Test
+    void theBenchmarkPageShowsTheResultsAsCharts() throws Exception {
+        List<String> expected = BenchmarkCharts.of(ResultsTable.parse("results.md",
+                Files.readString(Path.of("..", "benchmarks", "results.md")))).stream().map(BarChart::title).toList();
+        Page page = context.newPage();
+        page.navigate(server.url().resolve("benchmarks/index.html").toString());
+
+        Locator charts = page.locator("svg[role=img]");
+
+        assertThat(expected).hasSize(5);
+        assertThat(charts.locator("title").allTextContents()).isEqualTo(expected);
+        for (Locator chart : charts.all()) {
+            assertThat(chart.boundingBox().width).as(chart.locator("title").textContent()).isGreaterThan(300);
+            assertThat(chart.locator("text").allTextContents()).as(chart.locator("title").textContent())
+                    .anySatisfy(text -> assertThat(text).matches(".*\\d.*"));
+        }
+        assertThat(charts.first().locator("text").allTextContents()).contains("Javalin", "Spring", "Micronaut")
+                .anySatisfy(verdict -> assertThat(verdict).isIn("pass", "MISS"));
+        page.screenshot(new Page.ScreenshotOptions().setPath(Path.of("target", "screenshots", "benchmarks.png")).setFullPage(true));
+        page.close();
+    }
+
+    @Test
     void aRecipePartHasAPageThatLinksEachOfItsClassesToItsSource() throws Exception {
         List<String> classes;
         try (Stream<Path> files = Files.list(Path.of("..", "recipes", "github-proxy", "src", "main", "java", "dev", "mcpoauth",
