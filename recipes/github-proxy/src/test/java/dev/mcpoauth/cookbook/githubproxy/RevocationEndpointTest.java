@@ -1,5 +1,6 @@
 package dev.mcpoauth.cookbook.githubproxy;
 
+import static dev.mcpoauth.cookbook.githubproxy.BearerChallengeMatcher.bearerChallenge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -42,6 +43,24 @@ class RevocationEndpointTest {
 
         stack.refresh(clientId, tokens.refreshToken()).then().statusCode(400).body("error", equalTo("invalid_grant"));
         mcpInitialize(tokens.accessToken()).then().statusCode(401); // at once, not at exp
+    }
+
+    /**
+     * The grant check runs against the database on every call: a token the server has just seen live
+     * (and would have cached, were "live" ever cached) is refused on the very next call.
+     */
+    @Test
+    void aToolCallRightAfterRevocationIsRefused() {
+        String clientId = stack.registerClient("Revoked while in use");
+        Tokens tokens = stack.login(new HeadlessUserAgent(), clientId, stack.newGitHubUser("heidi"));
+        whoami(tokens.accessToken()).then().statusCode(200);
+
+        revoke(clientId, tokens.refreshToken()).then().statusCode(200);
+
+        whoami(tokens.accessToken()).then()
+                .statusCode(401)
+                .header("WWW-Authenticate", bearerChallenge(
+                        "error", "invalid_token", "resource_metadata", stack.resourceMetadataUrl()));
     }
 
     @Test
@@ -95,6 +114,16 @@ class RevocationEndpointTest {
         return stack.given().contentType("application/x-www-form-urlencoded")
                 .body(Browser.form(Map.of("token", refreshToken, "token_type_hint", "refresh_token", "client_id", clientId)))
                 .when().post("/oauth2/revoke");
+    }
+
+    /** A stateless MCP 2026-07-28 {@code tools/call whoami}: it reaches GitHub with the user's stored token. */
+    private Response whoami(String accessToken) {
+        return stack.mcp(accessToken)
+                .header("MCP-Protocol-Version", "2026-07-28").header("Mcp-Method", "tools/call").header("Mcp-Name", "whoami")
+                .body("""
+                        {"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{},
+                         "_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}""")
+                .when().post("/mcp");
     }
 
     private Response mcpInitialize(String accessToken) {

@@ -3,6 +3,7 @@ package dev.mcpoauth.cookbook.githubproxy;
 import static dev.mcpoauth.cookbook.githubproxy.ProxyStack.ALICE;
 import static dev.mcpoauth.cookbook.githubproxy.ProxyStack.BOB;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.emptyOrNullString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
@@ -242,6 +243,27 @@ class ScaleOutTest {
         rotatedRefresh.then().statusCode(400).body("error", equalTo("invalid_grant"));
         assertThat(servedBy(rotatedRefresh)).isNotEqualTo(servedBy(replay));
         whoami(rotation.path("access_token")).then().statusCode(401); // the grant is gone on every instance
+    }
+
+    /**
+     * No instance keeps "this grant is live" in memory: each one has just served the token when the grant is
+     * revoked (RFC 7009) through one of them, and every one refuses the next call.
+     */
+    @Test
+    void aGrantRevokedOnOneInstanceIsRefusedOnTheNextCallToEveryInstance() {
+        UserCredentials carol = new UserCredentials("carol", "carol-github-password");
+        github.addUser(carol.username(), carol.password(), "Carol Example", "loom");
+        String clientId = registerClient(nextAddress(), "Revoked across instances");
+        Tokens tokens = flow(clientId).run(new HeadlessUserAgent(), carol);
+        IntStream.range(0, INSTANCES).forEach(i -> whoamiAt(i, tokens.accessToken()).then().statusCode(200));
+
+        Response revoked = given().contentType("application/x-www-form-urlencoded")
+                .body(Browser.form(Map.of("token", tokens.refreshToken(), "token_type_hint", "refresh_token", "client_id", clientId)))
+                .when().post("/oauth2/revoke");
+
+        revoked.then().statusCode(200);
+        IntStream.range(0, INSTANCES).forEach(i -> whoamiAt(i, tokens.accessToken()).then().statusCode(401)
+                .header("WWW-Authenticate", containsString("error=\"invalid_token\"")));
     }
 
     /**
@@ -566,6 +588,18 @@ class ScaleOutTest {
     /** A stateless MCP 2026-07-28 tool call (no session, so any instance can answer it). */
     private Response whoami(String accessToken) {
         return given().contentType("application/json").accept("application/json, text/event-stream")
+                .header("Authorization", "Bearer " + accessToken)
+                .header("MCP-Protocol-Version", "2026-07-28").header("Mcp-Method", "tools/call").header("Mcp-Name", "whoami")
+                .body("""
+                        {"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{},
+                         "_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}""")
+                .when().post("/mcp");
+    }
+
+    /** The same call straight to one instance, past the load balancer. */
+    private Response whoamiAt(int instance, String accessToken) {
+        return RestAssured.given().baseUri(backends.get(instance).toString()).redirects().follow(false)
+                .contentType("application/json").accept("application/json, text/event-stream")
                 .header("Authorization", "Bearer " + accessToken)
                 .header("MCP-Protocol-Version", "2026-07-28").header("Mcp-Method", "tools/call").header("Mcp-Name", "whoami")
                 .body("""

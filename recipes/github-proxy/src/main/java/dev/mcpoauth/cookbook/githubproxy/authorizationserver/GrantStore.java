@@ -20,7 +20,8 @@ import org.springframework.security.oauth2.server.authorization.OAuth2Authorizat
 import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationService;
 import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClientRepository;
-import tools.jackson.databind.JsonNode;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -125,13 +126,29 @@ public class GrantStore implements OAuth2AuthorizationService {
         return live.size() == 1 && live.get(0);
     }
 
-    /** Spring marks a revoked or replayed-code token in its metadata rather than deleting it. */
-    private static boolean isInvalidated(byte[] metadata) {
+    /**
+     * Spring marks a revoked or replayed-code token in its metadata rather than deleting it. Read with
+     * Jackson's streaming parser: the flag is a top-level field, and building the whole tree (the
+     * token's claims included) on every MCP request cost more than the database read.
+     */
+    static boolean isInvalidated(byte[] metadata) {
         if (metadata == null) {
             return true;
         }
-        JsonNode flag = JsonMapper.shared().readTree(metadata).get(OAuth2Authorization.Token.INVALIDATED_METADATA_NAME);
-        return flag == null || !flag.isBoolean() || flag.booleanValue();
+        try (JsonParser parser = JsonMapper.shared().createParser(metadata)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return true;
+            }
+            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (OAuth2Authorization.Token.INVALIDATED_METADATA_NAME.equals(name)) {
+                    return value != JsonToken.VALUE_FALSE; // only an explicit false is live
+                }
+                parser.skipChildren();
+            }
+            return true; // no flag: not a token Spring issued live
+        }
     }
 
     private void detectReuse(String presentedRefreshToken) {

@@ -2,6 +2,7 @@ package dev.mcpoauth.cookbook.githubproxy.github;
 
 import dev.mcpoauth.cookbook.githubproxy.github.GitHubApi.RefreshRefusedException;
 import dev.mcpoauth.cookbook.githubproxy.github.GitHubApi.TokenRejectedException;
+import dev.mcpoauth.cookbook.githubproxy.github.GitHubTokenStore.AccessToken;
 import dev.mcpoauth.cookbook.githubproxy.github.GitHubTokenStore.GitHubToken;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,7 +48,7 @@ public class GitHubAccess {
     }
 
     public JsonNode call(String userId, GitHubCall call) throws ReconnectRequiredException {
-        GitHubToken token = store.find(userId)
+        AccessToken token = store.findAccessToken(userId)
                 .orElseThrow(() -> new ReconnectRequiredException("no GitHub token is stored for this user"));
         if (token.expiresAt() != null && Instant.now().isAfter(token.expiresAt().minus(REFRESH_MARGIN))) {
             token = refresh(token);
@@ -55,7 +56,7 @@ public class GitHubAccess {
         try {
             return call.call(token.accessToken());
         } catch (TokenRejectedException rejected) {
-            GitHubToken refreshed = refresh(token);
+            AccessToken refreshed = refresh(token);
             try {
                 return call.call(refreshed.accessToken());
             } catch (TokenRejectedException again) {
@@ -64,8 +65,8 @@ public class GitHubAccess {
         }
     }
 
-    private GitHubToken refresh(GitHubToken seen) throws ReconnectRequiredException {
-        if (seen.refreshToken() == null) {
+    private AccessToken refresh(AccessToken seen) throws ReconnectRequiredException {
+        if (!seen.refreshable()) {
             store.delete(seen.userId()); // a classic token GitHub no longer honours is of no further use
             throw new ReconnectRequiredException("GitHub no longer accepts the stored token and issued no refresh token");
         }
@@ -73,19 +74,23 @@ public class GitHubAccess {
             GitHubToken current = store.find(seen.userId())
                     .orElseThrow(() -> new ReconnectRequiredException("the GitHub token was removed meanwhile"));
             if (!current.accessToken().equals(seen.accessToken())) {
-                return current; // another thread refreshed while this one waited
+                return accessOf(current); // another thread refreshed while this one waited
             }
             try {
                 GitHubToken refreshed = github.refresh(current);
                 store.save(refreshed); // the rotated refresh token is stored before the new access token is used
                 LOG.info("Refreshed the GitHub token of user {}", seen.userId());
-                return refreshed;
+                return accessOf(refreshed);
             } catch (RefreshRefusedException refused) {
                 store.delete(seen.userId());
                 LOG.info("GitHub refused to refresh the token of user {}: {}", seen.userId(), refused.getMessage());
                 throw new ReconnectRequiredException("GitHub refused to refresh the token");
             }
         }
+    }
+
+    private static AccessToken accessOf(GitHubToken token) {
+        return new AccessToken(token.userId(), token.accessToken(), token.expiresAt(), token.refreshToken() != null);
     }
 
     /** The user's last grant at the proxy is gone: delete the stored GitHub token and revoke it at GitHub. */

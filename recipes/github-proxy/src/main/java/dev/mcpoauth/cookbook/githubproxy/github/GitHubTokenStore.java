@@ -45,6 +45,31 @@ public class GitHubTokenStore implements OAuth2AuthorizedClientService {
         this.registrations = registrations;
     }
 
+    /**
+     * What a GitHub call needs: the access token only. The refresh token stays sealed until a refresh
+     * ({@link #find}), so the hot path decrypts one secret, not two.
+     *
+     * @param expiresAt null for a classic OAuth App token, which never expires
+     */
+    public record AccessToken(String userId, String accessToken, Instant expiresAt, boolean refreshable) {
+        @Override
+        public String toString() {
+            return "AccessToken[user=" + userId + ", expiresAt=" + expiresAt + ", refreshable=" + refreshable + "]";
+        }
+    }
+
+    public Optional<AccessToken> findAccessToken(String userId) {
+        List<AccessToken> rows = jdbc.query("""
+                SELECT access_token, access_expires_at, refresh_token IS NOT NULL AS refreshable FROM github_token WHERE user_id = ?""",
+                (row, i) -> {
+                    Timestamp expires = row.getTimestamp(2);
+                    return new AccessToken(userId, cipher.decrypt(row.getBytes(1), userId),
+                            expires == null ? null : expires.toInstant(), row.getBoolean(3));
+                }, userId);
+        return rows.stream().findFirst();
+    }
+
+    /** The whole stored token, refresh token decrypted too: for a refresh, a disconnect, Spring's client service. */
     public Optional<GitHubToken> find(String userId) {
         List<GitHubToken> rows = jdbc.query("""
                 SELECT access_token, refresh_token, access_expires_at, scopes FROM github_token WHERE user_id = ?""",
