@@ -29,8 +29,12 @@ import java.util.Map;
  */
 final class AuthOverhead {
 
-    private static final int CLIENTS = 4;
-    private static final Duration STARTUP = Duration.ofMinutes(2);
+    static final int CLIENTS = 4;
+    static final Duration STARTUP = Duration.ofMinutes(2);
+
+    /** What one flavour's comparison gave; the row against the peer compares them. */
+    record Overhead(String flavour, double ratio, double throughput) {
+    }
 
     /** A flavour that needs its own JVM: the recipe's main class and its twin's. */
     record ChildFlavour(String name, String recipe, String mainClass, String twinModule, String twinMainClass) {
@@ -46,7 +50,7 @@ final class AuthOverhead {
     private AuthOverhead() {
     }
 
-    static void javalin(Results results) throws Exception {
+    static Overhead javalin(Results results) throws Exception {
         URI mcpUrl = URI.create("http://localhost:" + FreePort.find() + "/mcp");
         Realm realm = realmFor("resource-server-javalin", mcpUrl);
         JavalinResourceServer server = JavalinResourceServer.start(new ServerConfig(mcpUrl, realm.issuer(), realm.jwksUri(),
@@ -54,14 +58,15 @@ final class AuthOverhead {
         int twinPort = FreePort.find();
         UnauthenticatedTwin twin = UnauthenticatedTwin.start(twinPort);
         try {
-            compare(results, "Javalin", URI.create("http://localhost:" + twinPort + "/mcp"), mcpUrl, tokenFor(realm, mcpUrl));
+            return compare(results, "Javalin", URI.create("http://localhost:" + twinPort + "/mcp"), mcpUrl,
+                    tokenFor(realm, mcpUrl), true);
         } finally {
             twin.stop();
             server.stop();
         }
     }
 
-    static void inChildJvm(ChildFlavour flavour, Results results) throws Exception {
+    static Overhead inChildJvm(ChildFlavour flavour, Results results) throws Exception {
         int port = FreePort.find();
         URI mcpUrl = URI.create("http://localhost:" + port + "/mcp");
         Realm realm = realmFor(flavour.recipe(), mcpUrl);
@@ -76,33 +81,41 @@ final class AuthOverhead {
             server.awaitHttp200(URI.create("http://localhost:" + port + "/.well-known/oauth-protected-resource/mcp"), STARTUP);
             URI twinUrl = URI.create("http://localhost:" + twinPort + "/mcp");
             twin.awaitListening(twinUrl, STARTUP);
-            compare(results, flavour.name(), twinUrl, mcpUrl, tokenFor(realm, mcpUrl));
+            return compare(results, flavour.name(), twinUrl, mcpUrl, tokenFor(realm, mcpUrl), true);
         }
     }
 
-    private static void compare(Results results, String flavour, URI twinUrl, URI mcpUrl, String token) throws Exception {
+    /** The 2025-11-25 load (a session per client) on the twin and the server alternately; {@code bar}: the 0.90 bar applies. */
+    static Overhead compare(Results results, String flavour, URI twinUrl, URI mcpUrl, String token, boolean bar)
+            throws Exception {
         LatencyStats[] measured = LoopbackLoad.compare(LoopbackLoad.mcp(twinUrl, null, "whoami"),
                 LoopbackLoad.mcp(mcpUrl, token, "whoami"), CLIENTS, WARMUP, MEASURED, ROUNDS);
         LatencyStats baseline = measured[0];
         LatencyStats withAuth = measured[1];
         double ratio = withAuth.throughput() / baseline.throughput();
-        results.add("Auth overhead, " + flavour + ": tools/call throughput, " + CLIENTS + " clients",
-                Results.number(withAuth.throughput(), "calls/s"), Results.number(baseline.throughput(), "calls/s")
-                        + " without auth", Results.ratio(ratio), ">= 0.90", ratio >= 0.90);
+        String figure = "Auth overhead, " + flavour + ": tools/call throughput, " + CLIENTS + " clients";
+        String measuredCell = Results.number(withAuth.throughput(), "calls/s");
+        String baselineCell = Results.number(baseline.throughput(), "calls/s") + " without auth";
+        if (bar) {
+            results.add(figure, measuredCell, baselineCell, Results.ratio(ratio), ">= 0.90", ratio >= 0.90);
+        } else {
+            results.inform(figure, measuredCell, baselineCell, Results.ratio(ratio));
+        }
         results.inform("Auth overhead, " + flavour + ": p50 / p99 latency", Results.ms(withAuth.p50Millis()) + " / "
                         + Results.ms(withAuth.p99Millis()), Results.ms(baseline.p50Millis()) + " / "
                         + Results.ms(baseline.p99Millis()),
                 Results.signedMs(withAuth.p50Millis() - baseline.p50Millis()) + " / "
                         + Results.signedMs(withAuth.p99Millis() - baseline.p99Millis()));
+        return new Overhead(flavour, ratio, withAuth.throughput());
     }
 
     /** The recipe's own realm file, with this run's resource URL in it. */
-    private static Realm realmFor(String recipe, URI mcpUrl) {
+    static Realm realmFor(String recipe, URI mcpUrl) {
         return Keycloak.shared().importRealm(Path.of("..", "recipes", recipe, "keycloak", "realm.json"),
                 ContractRealm.placeholders(mcpUrl));
     }
 
-    private static String tokenFor(Realm realm, URI mcpUrl) {
+    static String tokenFor(Realm realm, URI mcpUrl) {
         return AuthorizationCodeFlow.with(realm, CLIENT_ID).scope("mcp:tools").resource(mcpUrl)
                 .run(new HeadlessUserAgent(), ALICE).accessToken();
     }

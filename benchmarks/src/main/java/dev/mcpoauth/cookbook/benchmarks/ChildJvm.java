@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
  * Micronaut on Jetty 11 and Javalin on Jetty 12 cannot share one classpath, and a separate process is
  * also the only honest way to see startup time and resident memory.
  *
+ * <p>{@link #startCommand} starts any other program the same way (the peer in Node): same log, same stop.
+ *
  * <p>Every child is killed with its whole process tree (a Keycloak or PostgreSQL it started included)
  * when it is closed, and at the latest when this JVM exits: no leftovers, also after a failure.
  */
@@ -63,6 +65,14 @@ final class ChildJvm implements AutoCloseable {
         command.add(classpath(module));
         command.add(mainClass);
         command.addAll(arguments);
+        return startCommand(name, command, workingDirectory, environment);
+    }
+
+    /**
+     * Starts {@code command} (a program that is not a Java main class) in {@code workingDirectory}, its
+     * output in {@code benchmarks/target/child-logs/<name>.log}; stopped like a child JVM.
+     */
+    static ChildJvm startCommand(String name, List<String> command, Path workingDirectory, Map<String, String> environment) {
         try {
             Path log = Files.createDirectories(Path.of("target", "child-logs").toAbsolutePath())
                     .resolve(name.replaceAll("[^A-Za-z0-9.-]+", "-") + ".log");

@@ -26,6 +26,13 @@ record LatencyStats(long[] micros, double seconds) {
         return percentile(0.99) / 1000.0;
     }
 
+    /** p10 / p25 / p50 / p75 / p90 / p99 / p99.9, as a results cell: "1.40 / 1.55 / ... / 7.10 ms". */
+    String percentilesMillis() {
+        return java.util.stream.DoubleStream.of(0.10, 0.25, 0.50, 0.75, 0.90, 0.99, 0.999)
+                .mapToObj(p -> String.format(java.util.Locale.ROOT, "%.2f", percentile(p) / 1000.0))
+                .collect(java.util.stream.Collectors.joining(" / ")) + " ms";
+    }
+
     double throughput() {
         return micros.length / seconds;
     }

@@ -160,7 +160,14 @@ final class ScaleOut {
         int section = published.indexOf(SECTION);
         String kept = (section < 0 ? published : published.substring(0, section)).stripTrailing();
         java.nio.file.Files.writeString(file, (kept.isEmpty() ? "" : kept + "\n\n") + SECTION
-                + " (`make bench BENCH_OPTS=-Dbench.only=scaleOut`)\n\n" + table);
+                + " (`make bench-scaleout`)\n\n" + table);
+    }
+
+    /** The default run's table written above the published scale-out section, which stays as it was. */
+    static void publishAbove(Path file, String table) throws java.io.IOException {
+        String published = java.nio.file.Files.exists(file) ? java.nio.file.Files.readString(file) : "";
+        int section = published.indexOf(SECTION);
+        java.nio.file.Files.writeString(file, section < 0 ? table : table + "\n" + published.substring(section));
     }
 
     /** {@code LoadBalancer.binary()} empty: the figure says so, naming the package, and is skipped. */

@@ -35,6 +35,7 @@ public final class HeadlessUserAgent {
 
     private final CookieJar cookies = new CookieJar();
     private int consentsGiven; // consent and "Authorize app" screens approved, over this agent's life
+    private Duration lastLoginPost; // the sign-in form's POST in the last authorize(); null: no form was shown
     private final HttpClient http = HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NEVER) // each hop is inspected: the last one must not be fetched
             .cookieHandler(cookies)
@@ -51,6 +52,14 @@ public final class HeadlessUserAgent {
     }
 
     /**
+     * How long the sign-in form's POST took in the last {@link #authorize} (the authorization server
+     * checking the password: Keycloak's password hash); empty when no form was shown (single sign-on).
+     */
+    public synchronized Optional<Duration> lastLoginPost() {
+        return Optional.ofNullable(lastLoginPost);
+    }
+
+    /**
      * Runs the front-channel part of the flow and returns the URI the authorization server
      * redirected the browser to, which starts with {@code redirectUri}.
      *
@@ -59,6 +68,7 @@ public final class HeadlessUserAgent {
      *         the page's own error text
      */
     public URI authorize(URI authorizationUrl, String redirectUri, UserCredentials user) {
+        loginPosted(null);
         HttpResponse<String> response = get(authorizationUrl);
         boolean loginSubmitted = false;
         for (int step = 0; step < MAX_STEPS; step++) {
@@ -78,7 +88,9 @@ public final class HeadlessUserAgent {
                 Map<String, List<String>> fields = formFields(login);
                 fields.put(login.selectFirst("input[name=login]") != null ? "login" : "username", List.of(user.username()));
                 fields.put("password", List.of(user.password()));
+                long posted = System.nanoTime();
                 response = post(URI.create(login.absUrl("action")), fields);
+                loginPosted(Duration.ofNanos(System.nanoTime() - posted));
                 loginSubmitted = true;
                 continue;
             }
@@ -101,6 +113,10 @@ public final class HeadlessUserAgent {
             throw new AuthorizationPageException(response.statusCode(), response.uri(), pageError(page));
         }
         throw new AuthorizationPageException(response.statusCode(), response.uri(), "more than " + MAX_STEPS + " steps");
+    }
+
+    private synchronized void loginPosted(Duration took) {
+        lastLoginPost = took;
     }
 
     private synchronized void consentGiven() {
