@@ -10,6 +10,7 @@ import dev.mcpoauth.cookbook.tokengateway.forward.GatewayServlet;
 import dev.mcpoauth.cookbook.tokengateway.inbound.AccessTokenValidator;
 import dev.mcpoauth.cookbook.tokengateway.inbound.BearerChallenges;
 import dev.mcpoauth.cookbook.tokengateway.inbound.ClientTokenFilter;
+import dev.mcpoauth.cookbook.tokengateway.inbound.VerifiedTokenCache;
 import dev.mcpoauth.cookbook.tokengateway.policy.RateLimiter;
 import dev.mcpoauth.cookbook.tokengateway.policy.SharedBuckets;
 import dev.mcpoauth.cookbook.tokengateway.policy.ToolPolicy;
@@ -18,6 +19,7 @@ import io.javalin.http.Context;
 import jakarta.servlet.DispatcherType;
 import java.net.MalformedURLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +37,14 @@ import tools.jackson.databind.json.JsonMapper;
  * exchange, forward). See README.md.
  */
 public final class TokenGateway {
+
+    /**
+     * Client tokens each protected resource keeps the verdict of: far more than the clients one gateway serves at
+     * once; a flood of distinct valid tokens only clears it (VerifiedTokenCache).
+     */
+    static final int VERIFIED_TOKENS = 10_000;
+    /** How long a verdict is kept at most, however far off the token's exp is. */
+    static final Duration VERIFIED_TOKEN_MAX_AGE = Duration.ofSeconds(60);
 
     private final Javalin app;
     private final TokenExchanger exchanger;
@@ -60,6 +70,11 @@ public final class TokenGateway {
      *              from (a test moves it on instead of waiting)
      */
     public static TokenGateway start(GatewayConfig config, ToolPolicy policy, Clock clock) throws MalformedURLException {
+        return start(config, policy, clock, AccessTokenValidator.cachedKeys(config.jwksUri()));
+    }
+
+    /** With the issuer's keys from {@code keys} rather than fetched from the configured JWKS URL (a test's key set). */
+    static TokenGateway start(GatewayConfig config, ToolPolicy policy, Clock clock, JWKSource<SecurityContext> keys) {
         for (String backend : config.backends().keySet()) {
             if (!policy.knows(backend)) {
                 throw new IllegalArgumentException("The policy file has no entry for backend " + backend);
@@ -67,13 +82,13 @@ public final class TokenGateway {
         }
         BearerChallenges challenges = new BearerChallenges(config);
         AuditLog audit = new AuditLog();
-        JWKSource<SecurityContext> keys = AccessTokenValidator.cachedKeys(config.jwksUri());
         Map<String, ClientTokenFilter> clientTokens = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         for (Backend backend : config.backends().values()) {
             // RFC 8707: each path accepts only tokens whose aud is exactly its own resource URL.
             AccessTokenValidator validator = new AccessTokenValidator(config.authorizationServer(), keys,
-                    config.resource(backend).toString(), config.clockSkew(), null);
+                    config.resource(backend).toString(), config.clockSkew(), null, clock,
+                    new VerifiedTokenCache<>(VERIFIED_TOKENS, VERIFIED_TOKEN_MAX_AGE, clock));
             clientTokens.put(config.resource(backend).getPath(),
                     new ClientTokenFilter(config, backend, validator, challenges, audit));
             metadata.put(config.resourceMetadataUrl(backend).getPath(),

@@ -9,10 +9,12 @@ import static dev.mcpoauth.cookbook.tokengateway.GatewayEnvironment.NOTES_URL;
 import static dev.mcpoauth.cookbook.tokengateway.McpRequests.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
@@ -228,6 +230,35 @@ class GatewayResilienceTest {
                     .header("Mcp-Session-Id", nullValue())
                     .body(equalTo("{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32603,"
                             + "\"message\":\"The MCP server behind the gateway is unreachable\"}}"));
+        } finally {
+            backend.stop(0);
+        }
+    }
+
+    /**
+     * A backend's tools/list answer on an event stream whose last event never ends with a blank line is filtered
+     * all the same: the tool the policy denies is not listed (it was passed on as sent until issue 24).
+     */
+    @Test
+    void anUnendedLastToolsListEventIsFilteredToo() throws Exception {
+        HttpServer backend = misbehavingBackend("/mcp", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] body = ("event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"tools\":["
+                    + "{\"name\":\"whoami\",\"inputSchema\":{\"type\":\"object\"}},"
+                    + "{\"name\":\"purge_notes\",\"inputSchema\":{\"type\":\"object\"}}]}}\n")
+                    .getBytes(StandardCharsets.UTF_8); // no blank line after the event
+            exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        try {
+            gateway = GatewayEnvironment.startGateway(GatewayEnvironment.configWith(
+                    new Backend("notes", backendUrl(backend, "/mcp"), NOTES_URL.toString())));
+
+            bearer(login()).body("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/list\"}").when().post(NOTES)
+                    .then().statusCode(200)
+                    .body(allOf(containsString("\"whoami\""), not(containsString("purge_notes"))));
         } finally {
             backend.stop(0);
         }

@@ -3,13 +3,14 @@ package dev.mcpoauth.cookbook.tokengateway.forward;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.ByteBufferRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
@@ -73,7 +74,8 @@ final class BackendClient implements AutoCloseable {
     Answer send(String method, URI url, Map<String, String> headers, byte[] body) throws IOException {
         Request request = http.newRequest(url).method(method).headers(fields -> headers.forEach(fields::put));
         if (body != null) {
-            request.body(new BytesRequestContent(headers.get("Content-Type"), body));
+            // The buffer itself: BytesRequestContent would stream its byte[]... through a list first, per request.
+            request.body(new ByteBufferRequestContent(headers.get("Content-Type"), ByteBuffer.wrap(body)));
         }
         InputStreamResponseListener answer = new InputStreamResponseListener();
         request.send(answer);

@@ -18,7 +18,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Copies a backend's answer to the client. An event stream goes event by event, each flushed as it
  * arrives (progress notifications must not wait for the result); the answer to a {@code tools/list}
- * request loses the tools the user may not call.
+ * request loses the tools the user may not call. Any other successful answer is copied byte for byte, never
+ * parsed: there is nothing in it to rewrite (error answers never get here: {@code GatewayServlet.relayError}).
  */
 final class ResponseRelay {
 
@@ -36,6 +37,18 @@ final class ResponseRelay {
             throws IOException {
         ServletOutputStream out = response.getOutputStream();
         response.flushBuffer(); // status and headers now: the client knows the stream is open
+        if (filter == null) {
+            // Nothing to rewrite (not a tools/list answer): the bytes go on as they arrive, each read flushed at
+            // once, so no event waits for the next; no lines or strings are made of them. A last event the
+            // backend never ended with a blank line reaches the client unended, and a client drops it (WHATWG
+            // HTML, "dispatch the event" only on a blank line), as it would straight from the backend.
+            byte[] chunk = new byte[8192];
+            for (int read = in.read(chunk); read != -1; read = in.read(chunk)) {
+                out.write(chunk, 0, read);
+                out.flush();
+            }
+            return;
+        }
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         List<String> event = new ArrayList<>();
         String line;
@@ -44,11 +57,11 @@ final class ResponseRelay {
                 event.add(line);
                 continue;
             }
-            writeEvent(out, filter == null ? event : filtered(event, filter));
+            writeEvent(out, filtered(event, filter));
             event.clear();
         }
         if (!event.isEmpty()) {
-            writeEvent(out, event);
+            writeEvent(out, filtered(event, filter)); // an unended last event is filtered too, never passed as it is
         }
     }
 
