@@ -5,6 +5,7 @@ import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
+import dev.mcpoauth.cookbook.resourceserverspring.CachingJwtDecoder.KeyRecordingJwkSource;
 import dev.mcpoauth.cookbook.resourceserverspring.McpAuthFilter.JsonRpcErrors;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -17,6 +18,8 @@ import java.io.IOException;
 import java.net.MalformedURLException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -71,6 +74,10 @@ class SecurityConfig {
 
     /** Larger than any real access token, far smaller than the container's header limit: refuse before parsing. */
     static final int MAX_TOKEN_LENGTH = 8 * 1024;
+    /** Verified tokens kept at once: far more than the users one instance serves within {@link #VERIFIED_TOKEN_MAX_AGE}. */
+    static final int VERIFIED_TOKENS_KEPT = 10_000;
+    /** A verified token is checked in full again at least this often, whatever its {@code exp}. */
+    static final Duration VERIFIED_TOKEN_MAX_AGE = Duration.ofSeconds(60);
 
     /**
      * The RFC 6750 challenge: {@code resource_metadata} (RFC 9728 section 5.1), pinned to the configured
@@ -163,7 +170,8 @@ class SecurityConfig {
                 return List.of();
             }
         };
-        NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSource(keys)
+        KeyRecordingJwkSource trustedKeys = new KeyRecordingJwkSource(keys);
+        NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSource(trustedKeys)
                 .jwsAlgorithm(SignatureAlgorithm.RS256)
                 .build();
         JwtTimestampValidator expiry = new JwtTimestampValidator(mcp.clockSkew());
@@ -177,7 +185,10 @@ class SecurityConfig {
                 // RFC 8707 strict: this server must be the token's only audience. A token also valid
                 // at another resource is one that resource could replay here.
                 new JwtClaimValidator<List<String>>(JwtClaimNames.AUD, List.of(mcp.resource().toString())::equals)));
-        return decoder;
+        // Clients send the same token on every request: verify it once, then until its exp (at most a minute),
+        // while its key is still in the JWKS above, reuse the verdict (CachingJwtDecoder, VerifiedTokenCache).
+        return new CachingJwtDecoder(decoder, trustedKeys,
+                new VerifiedTokenCache<>(VERIFIED_TOKENS_KEPT, VERIFIED_TOKEN_MAX_AGE, Clock.systemUTC()));
     }
     // end::jwt-decoder[]
 
