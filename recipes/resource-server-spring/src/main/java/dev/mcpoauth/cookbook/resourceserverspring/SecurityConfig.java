@@ -29,6 +29,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.ServerHttpResponse;
 import org.springframework.http.server.ServletServerHttpResponse;
 import org.springframework.security.authentication.InsufficientAuthenticationException;
+import org.springframework.security.config.ObjectPostProcessor;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
@@ -48,6 +49,7 @@ import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.DefaultCorsProcessor;
@@ -122,6 +124,18 @@ class SecurityConfig {
             // Bearer tokens in a header, no cookies: CSRF does not apply, and a tokenless POST must get 401, not 403.
             .csrf(csrf -> csrf.disable())
             .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+            // Pure overhead on every request for a token-only API: no login page to return to, no logout URL.
+            .requestCache(requestCache -> requestCache.disable())
+            .logout(logout -> logout.disable())
+            // The same security headers, written before the request goes on instead of on commit: no response
+            // wrapper that watches every write of the MCP transport for the moment the response commits.
+            .headers(headers -> headers.withObjectPostProcessor(new ObjectPostProcessor<HeaderWriterFilter>() {
+                @Override
+                public <F extends HeaderWriterFilter> F postProcess(F filter) {
+                    filter.setShouldWriteHeadersEagerly(true);
+                    return filter;
+                }
+            }))
             .cors(cors -> cors.disable()).addFilter(corsFilter(mcp)) // Spring's CORS, with a JSON-RPC refusal
             .authorizeHttpRequests(authorize -> authorize
                 .requestMatchers("/mcp", "/mcp/**").hasAuthority("SCOPE_" + mcp.requiredScope())
