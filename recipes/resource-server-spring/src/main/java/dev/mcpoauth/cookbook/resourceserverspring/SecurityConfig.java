@@ -5,6 +5,7 @@ import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
+import dev.mcpoauth.cookbook.resourceserverspring.CachingJwtDecoder.KeyRecordingJwkSource;
 import dev.mcpoauth.cookbook.resourceserverspring.McpAuthFilter.JsonRpcErrors;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -17,6 +18,8 @@ import java.io.IOException;
 import java.net.MalformedURLException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -26,6 +29,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.ServerHttpResponse;
 import org.springframework.http.server.ServletServerHttpResponse;
 import org.springframework.security.authentication.InsufficientAuthenticationException;
+import org.springframework.security.config.ObjectPostProcessor;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
@@ -45,6 +49,7 @@ import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.DefaultCorsProcessor;
@@ -71,6 +76,10 @@ class SecurityConfig {
 
     /** Larger than any real access token, far smaller than the container's header limit: refuse before parsing. */
     static final int MAX_TOKEN_LENGTH = 8 * 1024;
+    /** Verified tokens kept at once: far more than the users one instance serves within {@link #VERIFIED_TOKEN_MAX_AGE}. */
+    static final int VERIFIED_TOKENS_KEPT = 10_000;
+    /** A verified token is checked in full again at least this often, whatever its {@code exp}. */
+    static final Duration VERIFIED_TOKEN_MAX_AGE = Duration.ofSeconds(60);
 
     /**
      * The RFC 6750 challenge: {@code resource_metadata} (RFC 9728 section 5.1), pinned to the configured
@@ -115,6 +124,18 @@ class SecurityConfig {
             // Bearer tokens in a header, no cookies: CSRF does not apply, and a tokenless POST must get 401, not 403.
             .csrf(csrf -> csrf.disable())
             .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+            // Pure overhead on every request for a token-only API: no login page to return to, no logout URL.
+            .requestCache(requestCache -> requestCache.disable())
+            .logout(logout -> logout.disable())
+            // The same security headers, written before the request goes on instead of on commit: no response
+            // wrapper that watches every write of the MCP transport for the moment the response commits.
+            .headers(headers -> headers.withObjectPostProcessor(new ObjectPostProcessor<HeaderWriterFilter>() {
+                @Override
+                public <F extends HeaderWriterFilter> F postProcess(F filter) {
+                    filter.setShouldWriteHeadersEagerly(true);
+                    return filter;
+                }
+            }))
             .cors(cors -> cors.disable()).addFilter(corsFilter(mcp)) // Spring's CORS, with a JSON-RPC refusal
             .authorizeHttpRequests(authorize -> authorize
                 .requestMatchers("/mcp", "/mcp/**").hasAuthority("SCOPE_" + mcp.requiredScope())
@@ -163,7 +184,8 @@ class SecurityConfig {
                 return List.of();
             }
         };
-        NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSource(keys)
+        KeyRecordingJwkSource trustedKeys = new KeyRecordingJwkSource(keys);
+        NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSource(trustedKeys)
                 .jwsAlgorithm(SignatureAlgorithm.RS256)
                 .build();
         JwtTimestampValidator expiry = new JwtTimestampValidator(mcp.clockSkew());
@@ -177,7 +199,10 @@ class SecurityConfig {
                 // RFC 8707 strict: this server must be the token's only audience. A token also valid
                 // at another resource is one that resource could replay here.
                 new JwtClaimValidator<List<String>>(JwtClaimNames.AUD, List.of(mcp.resource().toString())::equals)));
-        return decoder;
+        // Clients send the same token on every request: verify it once, then until its exp (at most a minute),
+        // while its key is still in the JWKS above, reuse the verdict (CachingJwtDecoder, VerifiedTokenCache).
+        return new CachingJwtDecoder(decoder, trustedKeys,
+                new VerifiedTokenCache<>(VERIFIED_TOKENS_KEPT, VERIFIED_TOKEN_MAX_AGE, Clock.systemUTC()));
     }
     // end::jwt-decoder[]
 

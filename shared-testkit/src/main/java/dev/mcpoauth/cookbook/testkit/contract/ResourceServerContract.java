@@ -72,6 +72,7 @@ import java.security.interfaces.RSAPrivateKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -149,6 +150,7 @@ public abstract class ResourceServerContract {
     private final ContractHttp http = new ContractHttp();
     private ResourceServerUnderTest server;
     private TokenForge forge;
+    private Map<String, String> realSessions;
 
     /**
      * Forged tokens speak for real users' sessions (alice's and bob's), so a server that hands them
@@ -158,8 +160,8 @@ public abstract class ResourceServerContract {
     void trustForgingKey() {
         String alice = login(ALICE, BASE_SCOPE).accessToken();
         String bob = login(BOB, BASE_SCOPE).accessToken();
-        forge = TokenForge.trustedBy(realm()).withSessionsOf(Map.of(
-                "forged-user", alice, "alice-subject", alice, "bob-subject", bob));
+        realSessions = Map.of("forged-user", alice, "alice-subject", alice, "bob-subject", bob);
+        forge = TokenForge.trustedBy(realm()).withSessionsOf(realSessions);
     }
 
     @AfterAll
@@ -382,6 +384,37 @@ public abstract class ResourceServerContract {
         @Test
         void rejectsATokenExpiredBeyondTheClockSkew() {
             assertInvalidToken(RejectedCredential.EXPIRED, forge.expired(audience(), "forged-user", BASE_SCOPE, Duration.ofSeconds(90)));
+        }
+
+        /**
+         * A server may remember the tokens it accepted (clients send the same one on every request), but never past
+         * their {@code exp}: this one is accepted inside the clock skew, then refused once the skew has passed too.
+         * Real time must pass on the server's own clock, so this test waits for it (about 17 s).
+         */
+        @Test
+        void refusesATokenAcceptedBeforeOnceItExpiredBeyondTheClockSkew() throws Exception {
+            postInitialize(forge.valid(audience(), "forged-user", BASE_SCOPE)).then().statusCode(200); // as above
+            Instant expiry = Instant.now().minus(Duration.ofSeconds(45));
+            String token = forge.sign(forge.validClaims(audience(), "forged-user", BASE_SCOPE)
+                    .issueTime(Date.from(expiry.minus(Duration.ofMinutes(5))))
+                    .notBeforeTime(Date.from(expiry.minus(Duration.ofMinutes(5))))
+                    .expirationTime(Date.from(expiry)).build());
+            postInitialize(token).then().statusCode(200);
+
+            waitUntil(expiry.plus(CLOCK_SKEW).plusSeconds(2));
+
+            assertInvalidToken(RejectedCredential.EXPIRED, token);
+        }
+
+        /** What a server remembers of an accepted token is keyed by all of it: a changed signature is a new token. */
+        @ParameterizedTest(name = "over {0}")
+        @EnumSource(Wire.class)
+        void rejectsAnAcceptedTokenWithOneSignatureCharacterChanged(Wire wire) {
+            assumeSpoken(wire);
+            String token = forge.valid(audience(), "forged-user", BASE_SCOPE);
+            postFirstRequest(wire, token).then().statusCode(200);
+
+            assertInvalidToken(wire, RejectedCredential.INVALID, withSignatureCharacterChanged(token));
         }
 
         @ParameterizedTest(name = "over {0}")
@@ -776,6 +809,36 @@ public abstract class ResourceServerContract {
 
             int floodFetches = environment().jwksProxy().requestCount() - fetchesBefore;
             assertThat(floodFetches).as("JWKS fetches caused by 30 unknown kids").isLessThanOrEqualTo(2);
+        }
+
+        /**
+         * A signing key the authorization server no longer publishes (retired, or compromised) stops its tokens once
+         * the server fetches the JWKS again, which an unknown kid makes it do (rate limit permitting), whatever the
+         * server remembers of tokens it accepted while the key was published.
+         */
+        @Test
+        void refusesTokensOfAKeyRemovedFromTheJwksOnceTheJwksIsFetchedAgain() throws Exception {
+            TokenForge removable = TokenForge.trustedBy(realm()).withSessionsOf(realSessions);
+            String token = removable.valid(audience(), "forged-user", BASE_SCOPE);
+            Instant learnt = Instant.now().plusSeconds(40); // the new kid is learnt at the next refetch, as in rotation
+            while (postInitialize(token).statusCode() != 200 && Instant.now().isBefore(learnt)) {
+                Thread.sleep(1000);
+            }
+            postInitialize(token).then().statusCode(200);
+
+            realm().server().admin().removeKey(realm().name(), removable.kid());
+
+            // Within the JWKS refetch rate limit (10 s here) and well within any remembered verdict's age (60 s).
+            Instant deadline = Instant.now().plusSeconds(30);
+            int status = 200;
+            while (status != 401 && Instant.now().isBefore(deadline)) {
+                postInitialize(forge.unknownKid(audience(), "forged-user", BASE_SCOPE)); // asks for a refetch
+                status = postInitialize(token).statusCode();
+                if (status != 401) {
+                    Thread.sleep(1000);
+                }
+            }
+            assertInvalidToken(RejectedCredential.INVALID, token);
         }
 
         @Test
@@ -1388,6 +1451,24 @@ public abstract class ResourceServerContract {
                 response.headers().getValues("WWW-Authenticate"), resourceMetadataUrl()));
         response.then().statusCode(401).header("WWW-Authenticate", bearerChallengeWith(Map.of(
                 "error", "invalid_token", "resource_metadata", resourceMetadataUrl(), "scope", BASE_SCOPE)));
+    }
+
+    /** The clock skew every cookbook server allows on {@code exp} and {@code nbf}. */
+    private static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
+
+    /** A character in the middle of the signature: the last one may carry only padding bits. */
+    private static String withSignatureCharacterChanged(String token) {
+        int at = token.lastIndexOf('.') + 10;
+        char changed = token.charAt(at) == 'A' ? 'B' : 'A';
+        return token.substring(0, at) + changed + token.substring(at + 1);
+    }
+
+    /** For tests about the server's own clock, which no test can move. */
+    private static void waitUntil(Instant moment) throws InterruptedException {
+        Duration left = Duration.between(Instant.now(), moment);
+        if (!left.isNegative()) {
+            Thread.sleep(left.toMillis());
+        }
     }
 
     /** An MCP {@code initialize} with this bearer token. */

@@ -83,6 +83,20 @@ public final class KeycloakAdminClient {
         throw new IllegalStateException("Keycloak did not list the key it just created in realm " + realm);
     }
 
+    /**
+     * Removes the key {@code kid} from a realm (deletes its key provider): the realm's JWKS stops publishing it, as
+     * when an operator retires a compromised signing key.
+     */
+    public void removeKey(String realm, String kid) {
+        for (JsonNode key : realmKeys(realm)) {
+            if (kid.equals(key.path("kid").asString())) {
+                expect(send("DELETE", "/admin/realms/" + realm + "/components/" + key.path("providerId").asString(), null), 204);
+                return;
+            }
+        }
+        throw new IllegalArgumentException("No key " + kid + " in realm " + realm);
+    }
+
     /** The realm's keys as the admin API lists them (kid, algorithm, status, providerId, ...). */
     public List<JsonNode> realmKeys(String realm) {
         HttpResponse<String> response = send("GET", "/admin/realms/" + realm + "/keys", null);

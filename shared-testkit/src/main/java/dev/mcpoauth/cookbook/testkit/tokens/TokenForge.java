@@ -63,6 +63,11 @@ public final class TokenForge {
         return new TokenForge(realm, privateKey, kid, pem, Map.of());
     }
 
+    /** The {@code kid} of the realm-trusted key this forge signs with (to remove the key from the realm, say). */
+    public String kid() {
+        return trustedKid;
+    }
+
     /**
      * A forge whose tokens for the given subject names carry the user, session and client of a real
      * token ({@code sub}, {@code sid}, {@code azp}, {@code typ}). Keycloak itself then accepts them
