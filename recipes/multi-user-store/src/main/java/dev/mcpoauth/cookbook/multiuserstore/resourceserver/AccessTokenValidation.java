@@ -121,7 +121,7 @@ final class AccessTokenValidation {
 
         /**
          * The JWK thumbprint (RFC 7638) of the trusted key that verifies this token's signature, if one does: what
-         * {@link CachingTokenValidator} remembers a verified token by.
+         * a verified-token cache remembers a verified token by.
          */
         Optional<String> verifyingKey(SignedJWT jwt) throws JOSEException {
             JWSHeader header = jwt.getHeader();
