@@ -6,27 +6,36 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKMatcher;
+import com.nimbusds.jose.jwk.JWKSelector;
+import com.nimbusds.jose.jwk.KeyType;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
-import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jwt.SignedJWT;
+import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Replaces;
+import io.micronaut.context.annotation.Requires;
 import io.micronaut.security.token.Claims;
 import io.micronaut.security.token.jwt.signature.SignatureConfiguration;
 import io.micronaut.security.token.jwt.validator.ExpirationJwtClaimsValidator;
 import io.micronaut.security.token.jwt.validator.GenericJwtClaimsValidator;
 import jakarta.inject.Singleton;
 import java.net.MalformedURLException;
-import java.security.Key;
-import java.security.interfaces.RSAPublicKey;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +73,17 @@ final class AccessTokenValidation {
         /** RFC 8725 section 3.11 explicit typing: plain JWTs and RFC 9068 access tokens; no typ is accepted too. */
         private static final Set<JOSEObjectType> ACCEPTED_TYPES = Set.of(JOSEObjectType.JWT, new JOSEObjectType("at+jwt"));
 
-        private final JWSVerificationKeySelector<SecurityContext> keySelector;
+        /** The keys {@link #stillTrusts} looks through: what {@link JWKMatcher#forJWSHeader} selects for RS256, any kid. */
+        private static final JWKMatcher RS256_SIGNING_KEYS = new JWKMatcher.Builder().keyType(KeyType.RSA)
+                .keyUses(KeyUse.SIGNATURE, null).algorithms(JWSAlgorithm.RS256, null).build();
+        private static final int MAX_KEYS = 64;
+
+        /** A trusted key, ready to verify with. */
+        private record TrustedKey(String thumbprint, RSASSAVerifier verifier) {
+        }
+
+        private final JWKSource<SecurityContext> keys;
+        private final Map<RSAKey, TrustedKey> verifiers = new ConcurrentHashMap<>();
 
         JwksSignature(McpConfiguration mcp) throws MalformedURLException {
             // Nimbus's default HTTP timeouts (500 ms) can fail a first fetch on a busy host, and the rate limit below
@@ -76,14 +95,13 @@ final class AccessTokenValidation {
                     .outageTolerant(24 * 3600_000) // authorization server down: keep the last good keys
                     .build();
             // Inside the rate-limit window an unknown kid simply has no key: 401 invalid_token, not a server error.
-            JWKSource<SecurityContext> keys = (selector, context) -> {
+            this.keys = (selector, context) -> {
                 try {
                     return cachedKeys.get(selector, context);
                 } catch (RateLimitReachedException refetchTooSoon) {
                     return List.of();
                 }
             };
-            this.keySelector = new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, keys);
         }
 
         @Override
@@ -98,26 +116,77 @@ final class AccessTokenValidation {
 
         @Override
         public boolean verify(SignedJWT jwt) throws JOSEException {
+            return verifyingKey(jwt).isPresent();
+        }
+
+        /**
+         * The JWK thumbprint (RFC 7638) of the trusted key that verifies this token's signature, if one does: what
+         * a verified-token cache remembers a verified token by.
+         */
+        Optional<String> verifyingKey(SignedJWT jwt) throws JOSEException {
             JWSHeader header = jwt.getHeader();
             boolean acceptedType = header.getType() == null || ACCEPTED_TYPES.contains(header.getType());
             if (!supports(header.getAlgorithm()) || !acceptedType) {
-                return false;
+                return Optional.empty();
             }
-            for (Key key : candidateKeys(header)) {
-                if (key instanceof RSAPublicKey publicKey && jwt.verify(new RSASSAVerifier(publicKey))) {
+            for (JWK jwk : trustedKeys(JWKMatcher.forJWSHeader(header))) {
+                TrustedKey key = trusted(jwk);
+                if (key != null && jwt.verify(key.verifier())) {
+                    return Optional.of(key.thumbprint());
+                }
+            }
+            return Optional.empty();
+        }
+
+        /**
+         * Whether the key with this thumbprint is still in the key set this server trusts now: the same cached JWKS a
+         * full check would use, refreshed when and only when a full check would refresh it.
+         */
+        boolean stillTrusts(String thumbprint) {
+            for (JWK jwk : trustedKeys(RS256_SIGNING_KEYS)) {
+                TrustedKey key = trusted(jwk);
+                if (key != null && key.thumbprint().equals(thumbprint)) {
                     return true;
                 }
             }
             return false;
         }
 
-        private List<? extends Key> candidateKeys(JWSHeader header) {
+        private List<JWK> trustedKeys(JWKMatcher matcher) {
             try {
-                return keySelector.selectJWSKeys(header, null);
+                return keys.get(new JWKSelector(matcher), null);
             } catch (KeySourceException keysUnavailable) {
                 // No cached key matches and the JWKS cannot be fetched: nothing to verify with.
                 LOG.warn("JWKS unavailable: {}", keysUnavailable.getMessage());
                 return List.of();
+            }
+        }
+
+        /**
+         * The public key and verifier of a JWK, made once per key rather than on every request (converting the JWK
+         * and setting up the verifier cost as much as a third of the RS256 check). Keyed by the whole JWK, so a key
+         * replaced under the same {@code kid} is a new entry; a JWKS holds a handful of keys, so a full map is
+         * simply cleared.
+         */
+        private TrustedKey trusted(JWK jwk) {
+            if (!(jwk instanceof RSAKey rsaKey)) {
+                return null;
+            }
+            TrustedKey known = verifiers.get(rsaKey);
+            if (known != null) {
+                return known;
+            }
+            try {
+                TrustedKey made = new TrustedKey(rsaKey.computeThumbprint().toString(),
+                        new RSASSAVerifier(rsaKey.toRSAPublicKey()));
+                if (verifiers.size() >= MAX_KEYS) {
+                    verifiers.clear();
+                }
+                verifiers.put(rsaKey, made);
+                return made;
+            } catch (JOSEException unusableKey) {
+                LOG.warn("JWKS key {} is not a usable RSA public key", rsaKey.getKeyID());
+                return null;
             }
         }
     }
@@ -144,16 +213,18 @@ final class AccessTokenValidation {
         private final String issuer;
         private final List<String> audience;
         private final Duration clockSkew;
+        private final Clock clock;
 
-        AccessTokenClaims(McpConfiguration mcp) {
+        AccessTokenClaims(McpConfiguration mcp, ValidationClock time) {
             this.issuer = mcp.authorizationServer().toString();
             this.audience = List.of(mcp.resource().toString());
             this.clockSkew = mcp.clockSkew();
+            this.clock = time.clock();
         }
 
         @Override
         public boolean validate(Claims claims, T request) {
-            Instant now = Instant.now();
+            Instant now = clock.instant();
             Instant expiry = instant(claims.get(Claims.EXPIRATION_TIME));
             Instant notBefore = instant(claims.get(Claims.NOT_BEFORE));
             return check(issuer.equals(claims.get(Claims.ISSUER)), "iss is not the configured authorization server")
@@ -180,11 +251,31 @@ final class AccessTokenValidation {
             return aud instanceof List<?> several ? several : List.of();
         }
 
-        private static Instant instant(Object claim) {
+        /** {@code exp} or {@code nbf} as Micronaut Security hands it over: a {@link Date}, or seconds. */
+        static Instant instant(Object claim) {
             if (claim instanceof Date date) {
                 return date.toInstant();
             }
             return claim instanceof Number seconds ? Instant.ofEpochSecond(seconds.longValue()) : null;
+        }
+    }
+
+    /**
+     * The clock tokens are judged on ({@code exp}, {@code nbf}, and how long a verified token is remembered): the
+     * system's, unless the application brings its own (tests bring one they move past a token's expiry instead of
+     * sleeping). A type of its own, not {@link Clock}, so that an application clock for other purposes does not
+     * move token validation with it.
+     */
+    record ValidationClock(Clock clock) {
+    }
+
+    @Factory
+    static final class SystemValidationClock {
+
+        @Singleton
+        @Requires(missingBeans = ValidationClock.class)
+        ValidationClock validationClock() {
+            return new ValidationClock(Clock.systemUTC());
         }
     }
 }

@@ -41,9 +41,11 @@ final class McpEndpoint implements ServletContainerInitializer {
     private final HttpServletStreamableServerTransportProvider transport;
     private final McpSyncServer server;
     private final HttpServletMcpTransport modernTransport;
+    private final CachingTokenValidator validator;
     private final RevisionAwareMcpAuthFilter authFilter;
 
-    McpEndpoint(McpConfiguration mcp, McpTools tools, TokenValidator<HttpServletRequest> tokenValidator) {
+    McpEndpoint(McpConfiguration mcp, McpTools tools, TokenValidator<HttpServletRequest> tokenValidator,
+                AccessTokenValidation.JwksSignature signature, AccessTokenValidation.ValidationClock time) {
         McpJsonMapper json = new JacksonMcpJsonMapper(JsonMapper.shared());
         // tag::transport[]
         transport = HttpServletStreamableServerTransportProvider.builder()
@@ -81,8 +83,10 @@ final class McpEndpoint implements ServletContainerInitializer {
         // end::modern-transport[]
 
         // tag::filters[]
-        // Every check in front of the MCP servlet, in one filter, for both revisions; Micronaut Security validates the token.
-        authFilter = new RevisionAwareMcpAuthFilter(new McpAuthFilter(mcp, tokenValidator, tools::requiredScope));
+        // Every check in front of the MCP servlet, in one filter, for both revisions; Micronaut Security validates the
+        // token, once per token and minute (CachingTokenValidator).
+        validator = new CachingTokenValidator(tokenValidator, signature, time);
+        authFilter = new RevisionAwareMcpAuthFilter(new McpAuthFilter(mcp, validator, tools::requiredScope));
         // end::filters[]
     }
 
@@ -95,6 +99,11 @@ final class McpEndpoint implements ServletContainerInitializer {
         FilterRegistration.Dynamic filter = context.addFilter("mcp-auth", authFilter);
         filter.setAsyncSupported(true);
         filter.addMappingForServletNames(EnumSet.of(DispatcherType.REQUEST), true, SERVLET_NAME);
+    }
+
+    /** How many verified tokens the filter remembers now (tests of the cache's bound). */
+    int verifiedTokens() {
+        return validator.size();
     }
 
     @PreDestroy
