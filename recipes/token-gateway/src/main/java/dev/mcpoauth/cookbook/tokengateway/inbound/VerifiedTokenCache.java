@@ -39,6 +39,15 @@ public final class VerifiedTokenCache<V> {
 
     private record Entry<V>(V verdict, Instant expiresAt, String key) {}
 
+    /** One SHA-256 instance a thread: looking the algorithm up per call cost more than hashing the token. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException notOnThisJvm) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", notOnThisJvm);
+        }
+    });
+
     private final ConcurrentHashMap<String, Entry<V>> entries = new ConcurrentHashMap<>();
     private final int maxEntries;
     private final Duration maxAge;
@@ -92,11 +101,7 @@ public final class VerifiedTokenCache<V> {
     }
 
     private static String digest(String token) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-            return Base64.getEncoder().encodeToString(hash);
-        } catch (NoSuchAlgorithmException notOnThisJvm) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", notOnThisJvm);
-        }
+        byte[] hash = SHA_256.get().digest(token.getBytes(StandardCharsets.UTF_8)); // digest() also resets it
+        return Base64.getEncoder().encodeToString(hash);
     }
 }
