@@ -66,7 +66,7 @@ probe:
 	  *) echo "make probe: the probe exited $$code: usage error, or no answer from the server (make itself exits 2)" >&2 ;; \
 	esac; exit $$code
 
-# Not part of `make test`: loopback load and JMH, about 10 minutes on 2 cores. Refreshes benchmarks/results.md, the
+# Not part of `make test`: loopback load and JMH, 4.5 minutes on a quiet 2-core machine (up to 15 when builds share the cores). Refreshes benchmarks/results.md, the
 # copy the docs site shows once committed, above its scale-out section, which stays as it was.
 # `make bench-scaleout` (1 to 3 instances of each server recipe behind HAProxy, 7 to 9 minutes of JVM startups) runs
 # that figure alone and rewrites only its section of results.md; BENCH_OPTS=-Dbench.only=scaleOut.javalin for one recipe.
