@@ -587,19 +587,16 @@ class ScaleOutTest {
 
     /** A stateless MCP 2026-07-28 tool call (no session, so any instance can answer it). */
     private Response whoami(String accessToken) {
-        return given().contentType("application/json").accept("application/json, text/event-stream")
-                .header("Authorization", "Bearer " + accessToken)
-                .header("MCP-Protocol-Version", "2026-07-28").header("Mcp-Method", "tools/call").header("Mcp-Name", "whoami")
-                .body("""
-                        {"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{},
-                         "_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}""")
-                .when().post("/mcp");
+        return whoamiCall(given(), accessToken);
     }
 
     /** The same call straight to one instance, past the load balancer. */
     private Response whoamiAt(int instance, String accessToken) {
-        return RestAssured.given().baseUri(backends.get(instance).toString()).redirects().follow(false)
-                .contentType("application/json").accept("application/json, text/event-stream")
+        return whoamiCall(RestAssured.given().baseUri(backends.get(instance).toString()).redirects().follow(false), accessToken);
+    }
+
+    private static Response whoamiCall(RequestSpecification request, String accessToken) {
+        return request.contentType("application/json").accept("application/json, text/event-stream")
                 .header("Authorization", "Bearer " + accessToken)
                 .header("MCP-Protocol-Version", "2026-07-28").header("Mcp-Method", "tools/call").header("Mcp-Name", "whoami")
                 .body("""

@@ -172,6 +172,7 @@ public final class AccessTokenValidator {
         return claims;
     }
 
+    // tag::verified-key[]
     /** Whether the key a cached verdict names is still in the JWKS: the same key source the full check asks, now. */
     private boolean stillTrusted(String keyId) {
         try {
@@ -186,4 +187,5 @@ public final class AccessTokenValidator {
     private static String keyId(RSAKey key) {
         return key.getKeyID() + '\n' + key.getModulus() + '\n' + key.getPublicExponent();
     }
+    // end::verified-key[]
 }
