@@ -29,8 +29,14 @@ final class CachingJwtDecoder implements JwtDecoder {
     private final JwtDecoder decoder;
     private final KeyRecordingJwkSource keys;
     private final VerifiedTokenCache<Jwt> verified;
-    /** RFC 7638 thumbprints of the JWKS's keys, computed once per key object the JWKS cache holds. */
-    private final Map<JWK, String> thumbprints = new ConcurrentHashMap<>();
+    /** Every key the JWK source holds: what {@link #stillTrusted} asks for on each cache hit. */
+    private static final JWKSelector ALL_KEYS = new JWKSelector(new JWKMatcher.Builder().build());
+
+    /**
+     * RFC 7638 thumbprints of the JWKS's keys, computed once per key object the JWKS cache holds: keyed by identity,
+     * since a JWK's own equals and hashCode walk all of its fields, on every request.
+     */
+    private final Map<KeyObject, String> thumbprints = new ConcurrentHashMap<>();
 
     /**
      * @param decoder  the full check, built on {@code keys}
@@ -66,7 +72,7 @@ final class CachingJwtDecoder implements JwtDecoder {
     private boolean stillTrusted(String thumbprint) {
         List<JWK> current;
         try {
-            current = keys.get(new JWKSelector(new JWKMatcher.Builder().build()), null);
+            current = keys.get(ALL_KEYS, null);
         } catch (KeySourceException unavailable) {
             return false; // the full check decides, with the JWK source's own failure handling
         }
@@ -82,7 +88,20 @@ final class CachingJwtDecoder implements JwtDecoder {
         if (thumbprints.size() > 100) {
             thumbprints.clear(); // keys rotated away many times over: start again rather than grow
         }
-        return thumbprints.computeIfAbsent(key, CachingJwtDecoder::computeThumbprint);
+        return thumbprints.computeIfAbsent(new KeyObject(key), object -> computeThumbprint(object.key()));
+    }
+
+    /** A JWK compared by identity: the same object the JWKS cache handed out before. */
+    private record KeyObject(JWK key) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof KeyObject object && object.key == key;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(key);
+        }
     }
 
     private static String computeThumbprint(JWK key) {

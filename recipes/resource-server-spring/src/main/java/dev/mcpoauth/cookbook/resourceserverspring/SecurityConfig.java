@@ -44,7 +44,7 @@ import org.springframework.security.oauth2.jwt.JwtTypeValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.BearerTokenErrors;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
-import org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver;
+import org.springframework.security.config.annotation.web.configuration.WebSecurityCustomizer;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
@@ -116,6 +116,12 @@ class SecurityConfig {
         return registration;
     }
 
+    /** Spring Security's firewall with its default rules, its header checks without regular expressions. */
+    @Bean
+    WebSecurityCustomizer firewall() {
+        return web -> web.httpFirewall(FirewallCharacterRules.strictHttpFirewall());
+    }
+
     // tag::filter-chain[]
     @Bean
     SecurityFilterChain mcpSecurity(HttpSecurity http, McpServerProperties mcp, McpTools tools,
@@ -142,7 +148,7 @@ class SecurityConfig {
                 .anyRequest().denyAll())
             .oauth2ResourceServer(resourceServer -> resourceServer
                 .jwt(jwt -> {})
-                .bearerTokenResolver(headerOnlyBearerTokenResolver())
+                .bearerTokenResolver(new BearerHeaderResolver(MAX_TOKEN_LENGTH)) // RFC 6750 section 2.1 only
                 .authenticationEntryPoint(withScope(bearerChallenge, mcp.requiredScope()))
                 .accessDeniedHandler(insufficientScope(bearerChallenge, mcp))
                 // RFC 9728: served at /.well-known/oauth-protected-resource and .../mcp, before authorization.
@@ -205,18 +211,6 @@ class SecurityConfig {
                 new VerifiedTokenCache<>(VERIFIED_TOKENS_KEPT, VERIFIED_TOKEN_MAX_AGE, Clock.systemUTC()));
     }
     // end::jwt-decoder[]
-
-    /** RFC 6750 section 2.1 only: tokens in the query string or form body are ignored, oversized ones refused. */
-    private static org.springframework.security.oauth2.server.resource.web.BearerTokenResolver headerOnlyBearerTokenResolver() {
-        DefaultBearerTokenResolver resolver = new DefaultBearerTokenResolver();
-        return request -> {
-            String header = request.getHeader(HttpHeaders.AUTHORIZATION);
-            if (header != null && header.length() > MAX_TOKEN_LENGTH) {
-                throw new OAuth2AuthenticationException(BearerTokenErrors.invalidToken("Bearer token is too large"));
-            }
-            return resolver.resolve(request);
-        };
-    }
 
     /** 401 challenge plus {@code scope}: the MCP spec's hint of what to ask the authorization server for. */
     private static AuthenticationEntryPoint withScope(BearerTokenAuthenticationEntryPoint challenge, String scope) {

@@ -43,8 +43,8 @@ import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.BearerTokenErrors;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
-import org.springframework.security.oauth2.server.resource.web.DefaultBearerTokenResolver;
 import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.config.annotation.web.configuration.WebSecurityCustomizer;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
@@ -73,6 +73,15 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Configuration
 class McpSecurityConfig {
+
+    /** Larger than any token this proxy issues, far smaller than the container's header limit: refuse before parsing. */
+    static final int MAX_TOKEN_LENGTH = 8 * 1024;
+
+    /** Spring Security's firewall with its default rules, its header checks without regular expressions. */
+    @Bean
+    WebSecurityCustomizer firewall() {
+        return web -> web.httpFirewall(FirewallCharacterRules.strictHttpFirewall());
+    }
 
     /** First on {@code /mcp}, before Spring Security's filter chain, which logs the URL at DEBUG. */
     @Bean
@@ -110,7 +119,7 @@ class McpSecurityConfig {
                 .anyRequest().denyAll())
             .oauth2ResourceServer(resourceServer -> resourceServer
                 .jwt(jwt -> { })
-                .bearerTokenResolver(new DefaultBearerTokenResolver()) // header only: no query or form tokens
+                .bearerTokenResolver(new BearerHeaderResolver(MAX_TOKEN_LENGTH)) // header only: no query or form tokens
                 .authenticationEntryPoint(withScope(bearerChallenge, properties.baseScope()))
                 .accessDeniedHandler(insufficientScope(bearerChallenge, properties.baseScope()))
                 .protectedResourceMetadata(metadata -> metadata.protectedResourceMetadataCustomizer(document -> document
