@@ -96,7 +96,12 @@ public final class JavalinResourceServer {
             javalin.jetty.host = config.bindAddress();
             javalin.jetty.port = port;
             // Room for an Authorization header up to the filter's own token limit (8 KiB).
-            javalin.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(16 * 1024));
+            javalin.jetty.modifyHttpConfiguration(http -> {
+                http.setRequestHeaderSize(16 * 1024);
+                // Jetty caches a connection's repeated header lines in a 1024-character trie; a bearer token does not
+                // fit, so every request cleared and refilled it (found in a flight recording). Off: lines parsed as sent.
+                http.setHeaderCacheSize(0);
+            });
             // RFC 9728 section 3: the path-suffixed URL for /mcp and, for clients that fall back to it, the root one.
             for (String path : List.of("/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource")) {
                 javalin.routes.get(path, ctx -> serveMetadata(ctx, metadata));

@@ -103,7 +103,12 @@ public final class TokenGateway {
             javalin.jetty.host = config.bindAddress();
             javalin.jetty.port = config.port();
             // Room for an Authorization header up to the filter's own token limit (8 KiB).
-            javalin.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(16 * 1024));
+            javalin.jetty.modifyHttpConfiguration(http -> {
+                http.setRequestHeaderSize(16 * 1024);
+                // Jetty caches a connection's repeated header lines in a 1024-character trie; a bearer token does not
+                // fit, so every request cleared and refilled it (found in a flight recording). Off: lines parsed as sent.
+                http.setHeaderCacheSize(0);
+            });
             // RFC 9728 section 3.1: one path-suffixed URL per resource, the one the challenges name too. Nothing
             // at the root or for /mcp: no resource is there, and a document naming one of the backends would
             // send clients of the others for a token that does not open them (section 3.3).

@@ -251,8 +251,17 @@ final class McpAuthFilter extends HttpFilter {
     }
 
     private static boolean isB64TokenCharacter(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+        return c < B64TOKEN_CHARACTERS.length && B64TOKEN_CHARACTERS[c];
+    }
+
+    /** {@code ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"}, indexed by character: one lookup per character. */
+    private static final boolean[] B64TOKEN_CHARACTERS = new boolean[128];
+
+    static {
+        for (char c = 0; c < B64TOKEN_CHARACTERS.length; c++) {
+            B64TOKEN_CHARACTERS[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+        }
     }
     // end::b64token[]
 
