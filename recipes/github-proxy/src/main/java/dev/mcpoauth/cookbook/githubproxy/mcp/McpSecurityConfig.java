@@ -5,6 +5,7 @@ import com.nimbusds.jose.proc.SecurityContext;
 import dev.mcpoauth.cookbook.githubproxy.ProxyProperties;
 import dev.mcpoauth.cookbook.githubproxy.PublicUrls;
 import dev.mcpoauth.cookbook.githubproxy.authorizationserver.GrantStore;
+import dev.mcpoauth.cookbook.githubproxy.mcp.CachingJwtDecoder.KeyRecordingJwkSource;
 import dev.mcpoauth.cookbook.githubproxy.mcp.McpAuthFilter.JsonRpcErrors;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -16,6 +17,7 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
@@ -40,6 +42,7 @@ import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
+import org.springframework.security.oauth2.jwt.JwtValidationException;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.BearerTokenErrors;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
@@ -76,6 +79,10 @@ class McpSecurityConfig {
 
     /** Larger than any token this proxy issues, far smaller than the container's header limit: refuse before parsing. */
     static final int MAX_TOKEN_LENGTH = 8 * 1024;
+    /** Verified tokens kept at once: far more than the users one instance serves within {@link #VERIFIED_TOKEN_MAX_AGE}. */
+    static final int VERIFIED_TOKENS_KEPT = 10_000;
+    /** A token's signature is checked in full again at least this often, whatever its {@code exp}. */
+    static final Duration VERIFIED_TOKEN_MAX_AGE = Duration.ofSeconds(60);
 
     /** Spring Security's firewall with its default rules, its header checks without regular expressions. */
     @Bean
@@ -141,18 +148,36 @@ class McpSecurityConfig {
      * The proxy's own tokens: RS256 with its own key, not expired, issued by this proxy (as the
      * request reached it), for this MCP server alone (RFC 8707), and still backed by a live grant,
      * so revoking a grant or detecting refresh-token reuse stops its access tokens at once.
+     *
+     * <p>Only what depends on the token alone (its signature and its expiry) is kept between requests, in a
+     * {@link VerifiedTokenCache} (resource-server-spring's {@link CachingJwtDecoder}, copied): at most until the
+     * token's {@code exp} and 60 s, while the key that verified it is still the proxy's. The rest is checked on every
+     * request, cache hit or not: the issuer and audience (they follow the URL the request reached when
+     * {@code proxy.public-url} is not set), and the grant, read from the database, so a revocation is seen at once.
      */
     @Bean
     JwtDecoder jwtDecoder(JWKSource<SecurityContext> keys, PublicUrls urls, GrantStore grants) {
-        NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSource(keys).jwsAlgorithm(SignatureAlgorithm.RS256).build();
+        KeyRecordingJwkSource trustedKeys = new KeyRecordingJwkSource(keys);
+        NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSource(trustedKeys).jwsAlgorithm(SignatureAlgorithm.RS256).build();
         JwtTimestampValidator expiry = new JwtTimestampValidator(Duration.ofSeconds(30));
         expiry.setAllowEmptyExpiryClaim(false);
-        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(expiry,
+        decoder.setJwtValidator(expiry);
+        JwtDecoder signedAndUnexpired = new CachingJwtDecoder(decoder, trustedKeys,
+                new VerifiedTokenCache<>(VERIFIED_TOKENS_KEPT, VERIFIED_TOKEN_MAX_AGE, Clock.systemUTC()));
+        OAuth2TokenValidator<Jwt> everyRequest = new DelegatingOAuth2TokenValidator<>(
                 check(jwt -> urls.issuer().equals(jwt.getClaimAsString("iss")), "the token was not issued by this proxy"),
                 check(jwt -> List.of(urls.mcpResource()).equals(jwt.getAudience()), "the token is not for this MCP server"),
                 check(jwt -> grants.isActiveAccessToken(jwt.getClaimAsString(GrantStore.GRANT_ID_CLAIM), jwt.getTokenValue()),
-                        "the token's grant was revoked")));
-        return decoder;
+                        "the token's grant was revoked"));
+        return token -> {
+            Jwt jwt = signedAndUnexpired.decode(token);
+            OAuth2TokenValidatorResult result = everyRequest.validate(jwt);
+            if (result.hasErrors()) {
+                // As NimbusJwtDecoder reports a failed validator: Spring answers 401 invalid_token.
+                throw new JwtValidationException(result.getErrors().iterator().next().getDescription(), result.getErrors());
+            }
+            return jwt;
+        };
     }
 
     private static OAuth2TokenValidator<Jwt> check(Predicate<Jwt> rule, String failure) {
