@@ -3,6 +3,7 @@ package dev.mcpoauth.cookbook.testkit.net;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcpoauth.cookbook.testkit.process.RecipeProcess;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -104,17 +106,28 @@ class LoadBalancerTest {
         assertThat(servedBy).doesNotContain("1");
     }
 
+    /**
+     * The client learns the call failed, and no other instance runs it. HAProxy answers 502, or, when it judges the
+     * request unprocessed (its documented behaviour for a server connection closed before any answer), closes the
+     * client's connection without one: both are a failure the client sees, neither is a replay.
+     */
     @Test
-    void aPostWhoseInstanceDiesMidRequestIsAnsweredWith502NotReplayed() throws Exception {
+    void aPostWhoseInstanceDiesMidRequestFailsAndIsNotReplayed() throws Exception {
         balancer = LoadBalancer.roundRobin("/health", LoadBalancer.loopback(PORTS));
         CompletableFuture<HttpResponse<String>> pending = http.sendAsync(request("POST", "/hang", "{}"),
                 HttpResponse.BodyHandlers.ofString());
         RecipeProcess receiver = awaitOutput("hang received");
 
         receiver.kill();
-        HttpResponse<String> response = pending.get(20, TimeUnit.SECONDS);
+        Integer status;
+        try {
+            status = pending.get(20, TimeUnit.SECONDS).statusCode();
+        } catch (ExecutionException closedWithoutAnAnswer) {
+            assertThat(closedWithoutAnAnswer).hasCauseInstanceOf(IOException.class);
+            status = null;
+        }
 
-        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(status).isIn(null, 502);
         assertThat(INSTANCES.stream().filter(instance -> instance != receiver)
                 .filter(instance -> instance.output().contains("hang received"))).isEmpty();
     }
