@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the official MCP conformance suite's client scenarios (authorization, and the other ones MCP 2026-07-28 requires) against the
+# Runs the official MCP conformance suite's client scenarios (authorization, the other ones MCP 2026-07-28 requires, and the
+# client credentials extension's) against the
 # keycloak-dcr recipe's client (`make conformance`). Installs the pinned suite and a Node 22
 # runtime from the npm registry on first use (tools/conformance/package-lock.json).
 #
@@ -34,6 +35,10 @@ NEXT_AUTH_SCENARIOS="$STABLE_SCENARIOS resource-mismatch offline-access-scope of
 # no network $ref dereferencing).
 NEXT_OTHER_SCENARIOS="tools_call request-metadata sep-2322-client-request-state http-standard-headers
   http-custom-headers http-invalid-tool-headers json-schema-ref-no-deref"
+# The MCP extension scenarios (0.2.0-alpha.12; tagged with an extension id, so outside any revision's
+# requirements list and run by name): an agent with no user, client credentials with client_secret_basic
+# and with private_key_jwt (ES256, the key from the scenario's context).
+EXTENSION_SCENARIOS="client-credentials-basic client-credentials-jwt"
 # Scenarios that must fail, with the reason beside the name (none at present).
 EXPECTED_FAILURES=""
 
@@ -93,6 +98,7 @@ start=$(date +%s)
 for s in $STABLE_SCENARIOS; do run stable "auth/$s"; done
 for s in $NEXT_AUTH_SCENARIOS; do run next "auth/$s" --spec-version 2026-07-28; done
 for s in $NEXT_OTHER_SCENARIOS; do run next "$s" --spec-version 2026-07-28; done
+for s in $EXTENSION_SCENARIOS; do run next "auth/$s"; done
 rm -f "$OUT/revision"
 printf '%s\n' "${summary[@]}"
 echo "Conformance: $(printf '%s\n' "${summary[@]}" | grep -c '^passed') passed ($(printf '%s\n' "${summary[@]}" | grep '^passed' | grep -c 'MCP 2026-07-28') on the 2026-07-28 wire, $(printf '%s\n' "${summary[@]}" | grep '^passed' | grep -c 'MCP 2025-11-25') on 2025-11-25), $(printf '%s\n' "${summary[@]}" | grep -c '^xfail') expected failures, $(( $(date +%s) - start )) s; logs in $OUT"

@@ -5,6 +5,7 @@ import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
 import dev.mcpoauth.cookbook.keycloakdcr.authorization.AuthorizationUserAgent;
 import dev.mcpoauth.cookbook.keycloakdcr.authorization.PkceAuthorization;
 import dev.mcpoauth.cookbook.keycloakdcr.authorization.SystemBrowserUserAgent;
+import dev.mcpoauth.cookbook.keycloakdcr.clientcredentials.ClientCredentials;
 import dev.mcpoauth.cookbook.keycloakdcr.discovery.AuthorizationServerDiscovery;
 import dev.mcpoauth.cookbook.keycloakdcr.discovery.BearerChallenge;
 import dev.mcpoauth.cookbook.keycloakdcr.discovery.ProtectedResourceMetadata;
@@ -54,7 +55,9 @@ import org.reactivestreams.Publisher;
  * authorization server (RFC 9728, RFC 8414), registers itself (pre-registered, CIMD or RFC 7591),
  * runs the authorization-code flow with PKCE and the RFC 8707 {@code resource} parameter, and
  * retries; afterwards it refreshes before expiry and on 401, and steps up on 403
- * {@code insufficient_scope}.
+ * {@code insufficient_scope}. An agent with no user ({@link Builder#clientCredentials}) gets its tokens
+ * by the client credentials grant instead: no registration, no browser, a new token shortly before
+ * the current one expires, on 401, and with the needed scope on 403 {@code insufficient_scope}.
  *
  * <pre>{@code
  * McpOAuthClient oauth = McpOAuthClient.builder("https://mcp.example.com/mcp").build();
@@ -98,6 +101,8 @@ public final class McpOAuthClient {
     private final ClientRegistrar registrar;
     private final PkceAuthorization pkce;
     private final TokenEndpoint tokenEndpoint;
+    /** Set for an agent: tokens come from the client credentials grant (null: a user's authorization code flow). */
+    private final ClientCredentials clientCredentials;
     private final Map<String, AuthorizationServerMetadata> serversByIssuer = new ConcurrentHashMap<>();
     /** The last step-up's scopes and the token it produced: a 403 on that token for those scopes again is a loop. */
     private Set<String> lastStepUpScopes = Set.of(); // guarded by this
@@ -127,6 +132,7 @@ public final class McpOAuthClient {
         this.registrar = new ClientRegistrar(http, store, listener::onStep, Optional.ofNullable(b.preRegistered),
                 Optional.ofNullable(b.clientIdMetadataDocument), b.clientName, AuthorizationUserAgent.REGISTERED_REDIRECT_URI);
         this.tokenEndpoint = new TokenEndpoint(http, listener::onStep, clock);
+        this.clientCredentials = b.clientCredentials;
         this.pkce = new PkceAuthorization(tokenEndpoint, listener::onStep);
         this.tokens = store.loadTokens(storeKey).orElse(null);
     }
@@ -289,6 +295,14 @@ public final class McpOAuthClient {
     }
 
     private synchronized Optional<String> currentAccessToken() {
+        if (clientCredentials != null && tokens != null && tokens.expiresWithin(renewalMargin(), clock.instant())) {
+            try {
+                listener.onStep("The agent's access token expires within " + renewalMargin().toSeconds() + " s: a new one");
+                authorize(Optional.empty(), tokens.scopes());
+            } catch (McpAuthorizationException unreachable) {
+                // The authorization server is unreachable or refuses: the current token may still be valid for a while.
+            }
+        }
         if (tokens != null && tokens.refreshToken() != null && tokens.expiresWithin(REFRESH_MARGIN, clock.instant())) {
             try {
                 refresh();
@@ -402,10 +416,14 @@ public final class McpOAuthClient {
         ProtectedResourceMetadata resource = resourceDiscovery.discover(serverUrl, challenge);
         URI issuer = resource.authorizationServers().get(0);
         AuthorizationServerMetadata as = serverFor(issuer);
-        RegisteredClient client = registrar.clientFor(as);
         // MCP "Scope Selection Strategy": the challenge's scope, else scopes_supported, else none.
         Scope scope = !stepUpScopes.isEmpty() ? new Scope(stepUpScopes.toArray(String[]::new))
                 : challenge.flatMap(BearerChallenge::scope).or(resource::scopesSupported).map(Scope::parse).orElse(null);
+        if (clientCredentials != null) {
+            authorizeAgent(as, resource, scope, stepUpScopes);
+            return;
+        }
+        RegisteredClient client = registrar.clientFor(as);
         TokenSet obtained;
         try {
             obtained = pkce.authorize(as, client, resource.resource(), scope, userAgent);
@@ -417,6 +435,48 @@ public final class McpOAuthClient {
         refreshedAt = null;
         authorizedAt = clock.instant();
     }
+
+    // tag::agent[]
+    /**
+     * An agent's token: the client credentials grant for {@code scope} at the resource. When a step-up
+     * asks for scopes the authorization server refuses ({@code invalid_scope}, Keycloak) or leaves out of
+     * the token (servers that grant less), this agent is not allowed them (a tool for users only, say):
+     * an error to report, not a reason to ask again.
+     */
+    private void authorizeAgent(AuthorizationServerMetadata as, ProtectedResourceMetadata resource, Scope scope,
+            Set<String> stepUpScopes) {
+        TokenSet obtained;
+        try {
+            obtained = tokenEndpoint.clientCredentials(as, clientCredentials, resource.resource(), scope);
+        } catch (TokenEndpointException e) {
+            if (!stepUpScopes.isEmpty() && "invalid_scope".equals(e.errorCode())) {
+                throw new McpAuthorizationException("The authorization server refused the agent "
+                        + clientCredentials.clientId() + " the scope \"" + String.join(" ", stepUpScopes)
+                        + "\" this request needs: the agent is not allowed it (" + e.getMessage() + ")", e);
+            }
+            throw e;
+        }
+        save(obtained);
+        refreshedAt = null;
+        authorizedAt = clock.instant();
+        if (!obtained.scopes().containsAll(stepUpScopes)) {
+            Set<String> missing = new LinkedHashSet<>(stepUpScopes);
+            missing.removeAll(obtained.scopes());
+            throw new McpAuthorizationException("The authorization server did not grant the agent "
+                    + clientCredentials.clientId() + " the scope \"" + String.join(" ", missing) + "\" this request needs"
+                    + " (granted: \"" + obtained.scope() + "\"): the agent is not allowed it");
+        }
+    }
+
+    /** How long before expiry an agent gets its next token: {@link #REFRESH_MARGIN}, or half of a shorter lifetime. */
+    private Duration renewalMargin() {
+        if (authorizedAt == null || tokens.expiresAt() == null) {
+            return REFRESH_MARGIN;
+        }
+        Duration half = Duration.between(authorizedAt, tokens.expiresAt()).dividedBy(2);
+        return half.compareTo(REFRESH_MARGIN) < 0 ? half : REFRESH_MARGIN;
+    }
+    // end::agent[]
 
     /** {@code invalid_client} for a dynamically registered client: the server forgot it, register again next time. */
     private void forgetRefusedClient(TokenEndpointException e, String issuer) {
@@ -489,6 +549,7 @@ public final class McpOAuthClient {
         private boolean publicAddressesOnly;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private Revision revision;
+        private ClientCredentials clientCredentials;
 
         private Builder(String serverUrl) {
             this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
@@ -562,7 +623,20 @@ public final class McpOAuthClient {
             return this;
         }
 
+        /**
+         * An agent with no user (MCP extension "OAuth Client Credentials"): tokens from the client
+         * credentials grant with these pre-registered credentials, never a browser or a registration.
+         */
+        public Builder clientCredentials(ClientCredentials credentials) {
+            this.clientCredentials = Objects.requireNonNull(credentials);
+            return this;
+        }
+
         public McpOAuthClient build() {
+            if (clientCredentials != null && (preRegistered != null || clientIdMetadataDocument != null)) {
+                throw new IllegalStateException("An agent authenticates with its client credentials only:"
+                        + " no pre-registered public client or client ID metadata document besides");
+            }
             return new McpOAuthClient(this);
         }
     }

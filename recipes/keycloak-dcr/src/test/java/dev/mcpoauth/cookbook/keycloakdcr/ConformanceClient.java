@@ -1,6 +1,8 @@
 package dev.mcpoauth.cookbook.keycloakdcr;
 
 import dev.mcpoauth.cookbook.keycloakdcr.authorization.RedirectFetchingUserAgent;
+import dev.mcpoauth.cookbook.keycloakdcr.clientcredentials.AgentKey;
+import dev.mcpoauth.cookbook.keycloakdcr.clientcredentials.ClientCredentials;
 import dev.mcpoauth.cookbook.keycloakdcr.registration.PreRegisteredClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +18,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The client is this recipe's, unchanged; only the suite's fixed inputs are wired here: its mock
  * authorization server approves without a person (so the front channel is a plain redirect fetch),
  * its CIMD scenario expects a fixed client id URL, and pre-registration credentials come in
- * {@code MCP_CONFORMANCE_CONTEXT}. Exit code 0 = the client reached and called the tools.
+ * {@code MCP_CONFORMANCE_CONTEXT}, as do an agent's in the client credentials scenarios (a secret, or a
+ * PKCS#8 private key). Exit code 0 = the client reached and called the tools.
  * <p>
  * What it calls: the tool calls the scenario's context lists ({@code toolCalls}, with their
  * arguments), else {@code add_numbers} for {@code tools_call}, nothing for
@@ -37,25 +40,31 @@ public final class ConformanceClient {
         }
         String serverUrl = args[args.length - 1];
         try {
-            McpOAuthClient.Builder builder = McpOAuthClient.builder(serverUrl)
-                    .userAgent(new RedirectFetchingUserAgent())
-                    .clientIdMetadataDocument(CONFORMANCE_CIMD_URL)
-                    .listener(new McpOAuthListener() {
-                        @Override
-                        public void onStep(String description) {
-                            System.out.println(description);
-                        }
-                    });
+            McpOAuthListener printSteps = new McpOAuthListener() {
+                @Override
+                public void onStep(String description) {
+                    System.out.println(description);
+                }
+            };
+            McpOAuthClient.Builder builder = McpOAuthClient.builder(serverUrl).listener(printSteps);
             String context = System.getenv("MCP_CONFORMANCE_CONTEXT");
             JsonNode json = context == null || context.isBlank() ? JsonMapper.shared().createObjectNode()
                     : JsonMapper.shared().readTree(context);
-            {
+            String scenario = System.getenv().getOrDefault("MCP_CONFORMANCE_SCENARIO", "");
+            if (scenario.startsWith("auth/client-credentials-")) {
+                // An agent (MCP extension "OAuth Client Credentials"): the same client, no browser, no registration.
+                builder.clientCredentials(json.hasNonNull("private_key_pem")
+                        ? ClientCredentials.privateKeyJwt(json.get("client_id").asString(),
+                                AgentKey.fromPkcs8Pem(json.get("private_key_pem").asString()), null)
+                        : ClientCredentials.clientSecretBasic(json.get("client_id").asString(),
+                                json.get("client_secret").asString()));
+            } else {
+                builder.userAgent(new RedirectFetchingUserAgent()).clientIdMetadataDocument(CONFORMANCE_CIMD_URL);
                 if (json.hasNonNull("client_id")) {
                     builder.preRegistered(PreRegisteredClient.forAnyIssuer(json.get("client_id").asString(),
                             json.hasNonNull("client_secret") ? json.get("client_secret").asString() : null));
                 }
             }
-            String scenario = System.getenv().getOrDefault("MCP_CONFORMANCE_SCENARIO", "");
             try (McpConnection mcp = builder.build().connect()) {
                 System.out.println("MCP revision used: " + mcp.revision().version());
                 String revisionFile = System.getenv("CONFORMANCE_REVISION_FILE");

@@ -1,38 +1,88 @@
 package dev.mcpoauth.cookbook.keycloakdcr;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.mcpoauth.cookbook.keycloakdcr.authorization.AuthorizationUserAgent;
+import dev.mcpoauth.cookbook.keycloakdcr.clientcredentials.AgentKey;
 import dev.mcpoauth.cookbook.keycloakdcr.demo.DemoMcpServer;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.browser.UserCredentials;
 import dev.mcpoauth.cookbook.testkit.keycloak.Keycloak;
 import dev.mcpoauth.cookbook.testkit.keycloak.Realm;
 import dev.mcpoauth.cookbook.testkit.net.FreePort;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The recipe's world, shared by its tests and {@code make run}: the shared Keycloak with this
- * recipe's realm, and the demo MCP server trusting it.
+ * recipe's realm, and the demo MCP server trusting it; for the agents (client credentials), the
+ * {@code mcp-agent-jwt} agent's key and the JWKS it publishes, and the {@code mcp-agent-secret} agent's secret.
  */
 final class DemoSetup implements AutoCloseable {
 
     static final Path REALM_FILE = Path.of("keycloak", "realm.json");
     static final UserCredentials ALICE = new UserCredentials("alice", "alice-demo-password");
 
+    static final String AGENT_JWT = "mcp-agent-jwt";
+    static final String AGENT_SECRET = "mcp-agent-secret";
+
     final Realm realm;
     final DemoMcpServer server;
+    /** The key {@link #AGENT_JWT} signs its client assertions with. */
+    final AgentKey agentKey;
+    /** The {@link #AGENT_SECRET} agent's secret, new for each run. */
+    final String agentSecret;
+    /** What the agent publishes at its JWKS URL (Keycloak's {@code jwks.url} for {@link #AGENT_JWT}). */
+    final AtomicReference<String> publishedAgentJwks;
+    private final HttpServer agentJwksServer;
 
-    private DemoSetup(Realm realm, DemoMcpServer server) {
+    private DemoSetup(Realm realm, DemoMcpServer server, AgentKey agentKey, String agentSecret,
+            AtomicReference<String> publishedAgentJwks, HttpServer agentJwksServer) {
         this.realm = realm;
         this.server = server;
+        this.agentKey = agentKey;
+        this.agentSecret = agentSecret;
+        this.publishedAgentJwks = publishedAgentJwks;
+        this.agentJwksServer = agentJwksServer;
     }
 
     static DemoSetup start(int port) throws Exception {
         URI mcpUrl = URI.create("http://localhost:" + port + "/mcp");
-        Realm realm = Keycloak.shared().importRealm(REALM_FILE, Map.of("MCP_SERVER_URL", mcpUrl.toString()));
-        return new DemoSetup(realm, DemoMcpServer.start(mcpUrl, realm.issuer(), realm.jwksUri()));
+        AgentKey agentKey = AgentKey.generate();
+        AtomicReference<String> jwks = new AtomicReference<>(agentKey.publicJwks());
+        HttpServer jwksServer = publishJwks(jwks);
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        String agentSecret = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        Realm realm = Keycloak.shared().importRealm(REALM_FILE, Map.of("MCP_SERVER_URL", mcpUrl.toString(),
+                "AGENT_JWKS_URL", "http://127.0.0.1:" + jwksServer.getAddress().getPort() + "/agent/jwks.json",
+                "AGENT_SECRET", agentSecret));
+        return new DemoSetup(realm, DemoMcpServer.start(mcpUrl, realm.issuer(), realm.jwksUri()), agentKey, agentSecret,
+                jwks, jwksServer);
+    }
+
+    /** The agent's public keys on loopback, where Keycloak fetches them; in production an https URL the agent serves. */
+    private static HttpServer publishJwks(AtomicReference<String> jwks) throws IOException {
+        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        http.createContext("/agent/jwks.json", exchange -> {
+            byte[] body = jwks.get().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        http.start();
+        return http;
     }
 
     private static DemoSetup shared;
@@ -72,5 +122,6 @@ final class DemoSetup implements AutoCloseable {
     @Override
     public void close() throws Exception {
         server.close();
+        agentJwksServer.stop(0);
     }
 }

@@ -2,6 +2,7 @@ package dev.mcpoauth.cookbook.keycloakdcr;
 
 import dev.mcpoauth.cookbook.keycloakdcr.authorization.AuthorizationUserAgent;
 import dev.mcpoauth.cookbook.keycloakdcr.authorization.SystemBrowserUserAgent;
+import dev.mcpoauth.cookbook.keycloakdcr.http.McpAuthorizationException;
 import dev.mcpoauth.cookbook.keycloakdcr.token.FileTokenStore;
 import dev.mcpoauth.cookbook.keycloakdcr.token.TokenSet;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
@@ -16,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code make run RECIPE=keycloak-dcr}: Keycloak with this recipe's realm, the demo MCP server,
  * then the client's whole walk printed step by step: 401, RFC 9728, RFC 8414, DCR, PKCE with
  * resource, tool call, step-up; then a second run an hour later that reuses the registration and
- * refreshes. Alice's part in the browser is played by the test kit's headless agent; set
+ * refreshes; then an agent with no user (client credentials, {@code private_key_jwt}), whom the
+ * user-only tool refuses. Alice's part in the browser is played by the test kit's headless agent; set
  * {@code LOGIN=browser} to sign in yourself in your desktop browser.
  */
 public final class RunDemo {
@@ -74,6 +76,28 @@ public final class RunDemo {
                 .listener(print).build();
         try (McpConnection mcp = later.connect()) {
             call(mcp, "whoami", Map.of());
+        }
+        System.out.printf("%n=== Run 3: an agent with no user (client credentials, private_key_jwt as %s) ===%n",
+                DemoSetup.AGENT_JWT);
+        System.out.println("  The agent's public key, published at its JWKS URL for Keycloak: kid " + demo.agentKey.keyId());
+        McpOAuthClient agent = McpOAuthClient.builder(demo.mcpUrl())
+                .clientCredentials(demo.agentKey.credentials(DemoSetup.AGENT_JWT)).listener(print).build();
+        try (McpConnection mcp = agent.connect()) {
+            call(mcp, "whoami", Map.of());
+            System.out.println("  tools/call add_note (for users only) ...");
+            try {
+                mcp.callTool("add_note", Map.of("text", "from an agent"));
+                throw new IllegalStateException("an agent was allowed the user-only tool");
+            } catch (RuntimeException refused) {
+                Throwable cause = refused;
+                while (cause.getCause() != null && !(cause instanceof McpAuthorizationException)) {
+                    cause = cause.getCause();
+                }
+                if (!(cause instanceof McpAuthorizationException) || !cause.getMessage().contains("notes:write")) {
+                    throw refused;
+                }
+                System.out.println("  -> refused, as it should be: " + cause.getMessage());
+            }
         }
         System.out.println("\nDone. Registration and tokens are in " + store.file() + " (mode 0600).");
         demo.close();

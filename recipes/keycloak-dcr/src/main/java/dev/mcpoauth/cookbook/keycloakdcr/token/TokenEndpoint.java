@@ -3,6 +3,8 @@ package dev.mcpoauth.cookbook.keycloakdcr.token;
 import com.nimbusds.oauth2.sdk.AuthorizationCode;
 import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
 import com.nimbusds.oauth2.sdk.AuthorizationGrant;
+import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
+import com.nimbusds.oauth2.sdk.GrantType;
 import com.nimbusds.oauth2.sdk.ParseException;
 import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
 import com.nimbusds.oauth2.sdk.Scope;
@@ -20,6 +22,7 @@ import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
 import com.nimbusds.oauth2.sdk.token.AccessToken;
 import com.nimbusds.oauth2.sdk.token.RefreshToken;
 import com.nimbusds.oauth2.sdk.token.Tokens;
+import dev.mcpoauth.cookbook.keycloakdcr.clientcredentials.ClientCredentials;
 import dev.mcpoauth.cookbook.keycloakdcr.http.McpAuthorizationException;
 import dev.mcpoauth.cookbook.keycloakdcr.http.OAuthHttp;
 import dev.mcpoauth.cookbook.keycloakdcr.registration.RegisteredClient;
@@ -30,9 +33,9 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * The two requests this client sends to the token endpoint, both with the RFC 8707 {@code resource}
- * parameter: the authorization code with its PKCE verifier (OAuth 2.1 §4.1.3, RFC 7636 §4.5), and
- * the refresh token (OAuth 2.1 §4.3).
+ * The requests this client sends to the token endpoint, all with the RFC 8707 {@code resource}
+ * parameter: the authorization code with its PKCE verifier (OAuth 2.1 §4.1.3, RFC 7636 §4.5), the
+ * refresh token (OAuth 2.1 §4.3), and, for an agent with no user, client credentials (OAuth 2.1 §4.2).
  */
 public final class TokenEndpoint {
 
@@ -61,12 +64,48 @@ public final class TokenEndpoint {
                 URI.create(current.resource()), current, null);
     }
 
+    // tag::client-credentials[]
+    /**
+     * The client credentials grant (OAuth 2.1 §4.2, MCP extension "OAuth Client Credentials"): the agent
+     * authenticates as itself and asks for {@code scope} at {@code resource}. Refused before sending when
+     * the server's metadata lists grants or authentication methods and this one is not among them. A
+     * refresh token in the answer is dropped: the grant itself is how an agent gets its next token.
+     */
+    public TokenSet clientCredentials(AuthorizationServerMetadata as, ClientCredentials credentials, URI resource,
+            Scope scope) {
+        if (as.getGrantTypes() != null && !as.getGrantTypes().contains(GrantType.CLIENT_CREDENTIALS)) {
+            throw new McpAuthorizationException("The authorization server " + as.getIssuer()
+                    + " does not offer the client_credentials grant (grant_types_supported: " + as.getGrantTypes() + ")");
+        }
+        if (as.getTokenEndpointAuthMethods() != null && as.getTokenEndpointAuthMethods().stream()
+                .noneMatch(method -> method.getValue().equals(credentials.method()))) {
+            throw new McpAuthorizationException("The authorization server " + as.getIssuer() + " does not accept "
+                    + credentials.method() + " (token_endpoint_auth_methods_supported: " + as.getTokenEndpointAuthMethods() + ")");
+        }
+        steps.accept("OAuth 2.1 section 4.2: client credentials grant at " + as.getTokenEndpointURI() + " as "
+                + credentials.clientId() + " (" + credentials.method() + "), resource " + resource
+                + (scope == null ? "" : ", scope \"" + scope + "\""));
+        TokenRequest.Builder builder = new TokenRequest.Builder(as.getTokenEndpointURI(),
+                credentials.authenticationFor(as), new ClientCredentialsGrant()).resource(resource);
+        if (scope != null) {
+            builder.scope(scope);
+        }
+        TokenSet tokens = send(as, builder, resource, null, scope);
+        return new TokenSet(tokens.resource(), tokens.issuer(), tokens.accessToken(), null, tokens.expiresAt(), tokens.scope());
+    }
+    // end::client-credentials[]
+
     private TokenSet tokenRequest(AuthorizationServerMetadata as, RegisteredClient client, AuthorizationGrant grant,
             URI resource, TokenSet previous, Scope requestedScope) {
         TokenRequest.Builder builder = clientAuthentication(client)
                 .map(auth -> new TokenRequest.Builder(as.getTokenEndpointURI(), auth, grant))
                 .orElseGet(() -> new TokenRequest.Builder(as.getTokenEndpointURI(), new ClientID(client.clientId()), grant))
                 .resource(resource);
+        return send(as, builder, resource, previous, requestedScope);
+    }
+
+    private TokenSet send(AuthorizationServerMetadata as, TokenRequest.Builder builder, URI resource, TokenSet previous,
+            Scope requestedScope) {
         TokenResponse response;
         try {
             response = TokenResponse.parse(http.send(builder.build().toHTTPRequest()));

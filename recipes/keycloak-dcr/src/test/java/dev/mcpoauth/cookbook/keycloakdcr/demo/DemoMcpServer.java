@@ -187,7 +187,9 @@ public final class DemoMcpServer implements AutoCloseable {
 
     private static final List<DemoTool> TOOLS = List.of(
             new DemoTool("whoami", "Who the access token says you are.", "{\"type\":\"object\",\"properties\":{}}",
-                    claims -> "You are " + claims.getClaim("preferred_username") + ", scopes " + claims.getClaim("scope")),
+                    claims -> "You are " + claims.getClaim("preferred_username") + ", scopes " + claims.getClaim("scope")
+                            // Keycloak's client credentials tokens name the agent: a client, no person behind it.
+                            + (claims.getClaim("client_id") == null ? "" : ", an agent: client " + claims.getClaim("client_id"))),
             new DemoTool("add_note", "Saves a note. Needs " + NOTES_WRITE + ".",
                     "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}}}", claims -> "Saved."));
 
