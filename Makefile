@@ -66,7 +66,7 @@ probe:
 	  *) echo "make probe: the probe exited $$code: usage error, or no answer from the server (make itself exits 2)" >&2 ;; \
 	esac; exit $$code
 
-# Not part of `make test`: loopback load and JMH, 4.5 minutes on a quiet 2-core machine (up to 15 when builds share the cores). Refreshes benchmarks/results.md, the
+# Not part of `make test`: loopback load and JMH, 9 minutes on a quiet 2-core machine (up to 20 when builds share the cores). Refreshes benchmarks/results.md, the
 # copy the docs site shows once committed, above its scale-out section, which stays as it was.
 # `make bench-scaleout` (1 to 3 instances of each server recipe behind HAProxy, 7 to 9 minutes of JVM startups) runs
 # that figure alone and rewrites only its section of results.md; BENCH_OPTS=-Dbench.only=scaleOut.javalin for one recipe.
@@ -75,7 +75,7 @@ probe:
 # the orchestrator with plain java; it starts every child as `java -cp <module>/target/classes:<classpath> Main`.
 # The peer (benchmarks/peer-ts: the MCP TypeScript SDK's bearer auth, and Node 22) is installed from the npm
 # registry, pinned by its package-lock.json, on first use; without npm the peer figure fails.
-BENCH_MODULES := benchmarks,benchmarks/twin-spring,benchmarks/twin-micronaut,benchmarks/refresh-storm,$\
+BENCH_MODULES := benchmarks,benchmarks/twin-spring,benchmarks/twin-spring-security,benchmarks/twin-micronaut,benchmarks/refresh-storm,$\
                  recipes/resource-server-spring,recipes/resource-server-micronaut,recipes/resource-server-javalin,$\
                  recipes/github-proxy,recipes/token-gateway,recipes/multi-user-store
 JAVA      ?= $(if $(JAVA_HOME),$(JAVA_HOME)/bin/java,java)

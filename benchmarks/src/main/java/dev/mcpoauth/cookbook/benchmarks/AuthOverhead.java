@@ -36,16 +36,21 @@ final class AuthOverhead {
     record Overhead(String flavour, double ratio, double throughput) {
     }
 
-    /** A flavour that needs its own JVM: the recipe's main class and its twin's. */
-    record ChildFlavour(String name, String recipe, String mainClass, String twinModule, String twinMainClass) {
+    /**
+     * A flavour that needs its own JVM: the recipe's main class and its twin's; where there is one, the
+     * framework's security floor too (its security library configured, a token decoder that checks nothing).
+     */
+    record ChildFlavour(String name, String recipe, String mainClass, String twinModule, String twinMainClass,
+                        String floorModule, String floorMainClass) {
     }
 
     static final ChildFlavour SPRING = new ChildFlavour("Spring", "resource-server-spring",
             "dev.mcpoauth.cookbook.resourceserverspring.ResourceServerApplication", "twin-spring",
-            "dev.mcpoauth.cookbook.benchmarks.twinspring.SpringTwin");
+            "dev.mcpoauth.cookbook.benchmarks.twinspring.SpringTwin", "twin-spring-security",
+            "dev.mcpoauth.cookbook.benchmarks.twinspringsecurity.SpringSecurityTwin");
     static final ChildFlavour MICRONAUT = new ChildFlavour("Micronaut", "resource-server-micronaut",
             "dev.mcpoauth.cookbook.resourceservermicronaut.Application", "twin-micronaut",
-            "dev.mcpoauth.cookbook.benchmarks.twinmicronaut.MicronautTwin");
+            "dev.mcpoauth.cookbook.benchmarks.twinmicronaut.MicronautTwin", null, null);
 
     private AuthOverhead() {
     }
@@ -81,7 +86,36 @@ final class AuthOverhead {
             server.awaitHttp200(URI.create("http://localhost:" + port + "/.well-known/oauth-protected-resource/mcp"), STARTUP);
             URI twinUrl = URI.create("http://localhost:" + twinPort + "/mcp");
             twin.awaitListening(twinUrl, STARTUP);
-            return compare(results, flavour.name(), twinUrl, mcpUrl, tokenFor(realm, mcpUrl), true);
+            String token = tokenFor(realm, mcpUrl);
+            Overhead recipeOverhead = compare(results, flavour.name(), twinUrl, mcpUrl, token, true);
+            if (flavour.floorModule() != null) {
+                floor(results, flavour, twinUrl, token, recipeOverhead);
+            }
+            return recipeOverhead;
+        }
+    }
+
+    /**
+     * The framework's security floor against the same twin, and the recipe against that floor: how much of
+     * the overhead is the security library's filter chain itself, before any token is verified.
+     */
+    private static void floor(Results results, ChildFlavour flavour, URI twinUrl, String token, Overhead recipe)
+            throws Exception {
+        int port = FreePort.find();
+        Path module = Path.of(flavour.floorModule());
+        try (ChildJvm floor = ChildJvm.start(flavour.floorModule(), module, flavour.floorMainClass(), module,
+                Map.of("PORT", Integer.toString(port)), List.of(), List.of())) {
+            URI floorUrl = URI.create("http://localhost:" + port + "/mcp");
+            floor.awaitListening(floorUrl, STARTUP);
+            LatencyStats[] measured = LoopbackLoad.compare(LoopbackLoad.mcp(twinUrl, null, "whoami"),
+                    LoopbackLoad.mcp(floorUrl, token, "whoami"), CLIENTS, WARMUP, MEASURED, ROUNDS);
+            double ratio = measured[1].throughput() / measured[0].throughput();
+            results.inform("Auth overhead, " + flavour.name() + " security floor (`" + flavour.floorModule()
+                            + "`: the security library, a decoder that checks nothing)",
+                    Results.number(measured[1].throughput(), "calls/s"),
+                    Results.number(measured[0].throughput(), "calls/s") + " without auth", Results.ratio(ratio));
+            results.inform("Auth overhead, " + flavour.name() + ": the recipe against its security floor",
+                    Results.ratio(recipe.ratio()) + " / " + Results.ratio(ratio), "", Results.ratio(recipe.ratio() / ratio));
         }
     }
 

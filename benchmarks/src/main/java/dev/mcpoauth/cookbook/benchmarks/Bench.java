@@ -44,11 +44,15 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * {@code make bench}: every figure next to a baseline from the same run, one markdown table,
  * {@code target/results.md}. Loopback only; each load phase is bounded in time
- * ({@code -Dbench.warmup=3 -Dbench.seconds=8} by default; {@code -Dbench.only=...} for a subset).
+ * ({@code -Dbench.warmup=15 -Dbench.seconds=8} by default; {@code -Dbench.only=...} for a subset).
  */
 public final class Bench {
 
-    static final Duration WARMUP = Duration.ofSeconds(Long.getLong("bench.warmup", 3));
+    /**
+     * Calls before each comparison's first measured slice. A new JVM keeps compiling the hot path for 10 to 20 s at
+     * these rates: after 3 s every server ran at a third of its warm throughput, and the tails were the JIT's.
+     */
+    static final Duration WARMUP = Duration.ofSeconds(Long.getLong("bench.warmup", 15));
     static final Duration MEASURED = Duration.ofSeconds(Long.getLong("bench.seconds", 8));
     /** Baseline and candidate alternate in this many slices each, so load changes hit both alike. */
     static final int ROUNDS = 4;
