@@ -37,8 +37,9 @@ NEXT_OTHER_SCENARIOS="tools_call request-metadata sep-2322-client-request-state 
   http-custom-headers http-invalid-tool-headers json-schema-ref-no-deref"
 # The MCP extension scenarios (0.2.0-alpha.12; tagged with an extension id, so outside any revision's
 # requirements list and run by name): an agent with no user, client credentials with client_secret_basic
-# and with private_key_jwt (ES256, the key from the scenario's context).
-EXTENSION_SCENARIOS="client-credentials-basic client-credentials-jwt"
+# and with private_key_jwt (ES256, the key from the scenario's context); Enterprise-Managed Authorization
+# (the user's ID token exchanged at the suite's mock IdP for an ID-JAG, then the JWT bearer grant).
+EXTENSION_SCENARIOS="client-credentials-basic client-credentials-jwt enterprise-managed-authorization"
 # Scenarios that must fail, with the reason beside the name (none at present).
 EXPECTED_FAILURES=""
 

@@ -10,6 +10,7 @@ import dev.mcpoauth.cookbook.keycloakdcr.discovery.AuthorizationServerDiscovery;
 import dev.mcpoauth.cookbook.keycloakdcr.discovery.BearerChallenge;
 import dev.mcpoauth.cookbook.keycloakdcr.discovery.ProtectedResourceMetadata;
 import dev.mcpoauth.cookbook.keycloakdcr.discovery.ResourceDiscovery;
+import dev.mcpoauth.cookbook.keycloakdcr.enterprise.EnterpriseAuthorization;
 import dev.mcpoauth.cookbook.keycloakdcr.http.McpAuthorizationException;
 import dev.mcpoauth.cookbook.keycloakdcr.http.OAuthHttp;
 import dev.mcpoauth.cookbook.keycloakdcr.http.SafeUrl;
@@ -57,7 +58,9 @@ import org.reactivestreams.Publisher;
  * retries; afterwards it refreshes before expiry and on 401, and steps up on 403
  * {@code insufficient_scope}. An agent with no user ({@link Builder#clientCredentials}) gets its tokens
  * by the client credentials grant instead: no registration, no browser, a new token shortly before
- * the current one expires, on 401, and with the needed scope on 403 {@code insufficient_scope}.
+ * the current one expires, on 401, and with the needed scope on 403 {@code insufficient_scope}. A
+ * user of a company with Enterprise-Managed Authorization ({@link Builder#enterpriseAuthorization}) gets
+ * them the same way, from an ID-JAG the enterprise IdP issues for the user's sign-in.
  *
  * <pre>{@code
  * McpOAuthClient oauth = McpOAuthClient.builder("https://mcp.example.com/mcp").build();
@@ -103,6 +106,8 @@ public final class McpOAuthClient {
     private final TokenEndpoint tokenEndpoint;
     /** Set for an agent: tokens come from the client credentials grant (null: a user's authorization code flow). */
     private final ClientCredentials clientCredentials;
+    /** Set for Enterprise-Managed Authorization: tokens come from an ID-JAG (null: not that). */
+    private final EnterpriseAuthorization enterprise;
     private final Map<String, AuthorizationServerMetadata> serversByIssuer = new ConcurrentHashMap<>();
     /** The last step-up's scopes and the token it produced: a 403 on that token for those scopes again is a loop. */
     private Set<String> lastStepUpScopes = Set.of(); // guarded by this
@@ -133,6 +138,7 @@ public final class McpOAuthClient {
                 Optional.ofNullable(b.clientIdMetadataDocument), b.clientName, AuthorizationUserAgent.REGISTERED_REDIRECT_URI);
         this.tokenEndpoint = new TokenEndpoint(http, listener::onStep, clock);
         this.clientCredentials = b.clientCredentials;
+        this.enterprise = b.enterprise;
         this.pkce = new PkceAuthorization(tokenEndpoint, listener::onStep);
         this.tokens = store.loadTokens(storeKey).orElse(null);
     }
@@ -295,9 +301,9 @@ public final class McpOAuthClient {
     }
 
     private synchronized Optional<String> currentAccessToken() {
-        if (clientCredentials != null && tokens != null && tokens.expiresWithin(renewalMargin(), clock.instant())) {
+        if (withoutBrowser() && tokens != null && tokens.expiresWithin(renewalMargin(), clock.instant())) {
             try {
-                listener.onStep("The agent's access token expires within " + renewalMargin().toSeconds() + " s: a new one");
+                listener.onStep("The access token expires within " + renewalMargin().toSeconds() + " s: a new one");
                 authorize(Optional.empty(), tokens.scopes());
             } catch (McpAuthorizationException unreachable) {
                 // The authorization server is unreachable or refuses: the current token may still be valid for a while.
@@ -419,8 +425,8 @@ public final class McpOAuthClient {
         // MCP "Scope Selection Strategy": the challenge's scope, else scopes_supported, else none.
         Scope scope = !stepUpScopes.isEmpty() ? new Scope(stepUpScopes.toArray(String[]::new))
                 : challenge.flatMap(BearerChallenge::scope).or(resource::scopesSupported).map(Scope::parse).orElse(null);
-        if (clientCredentials != null) {
-            authorizeAgent(as, resource, scope, stepUpScopes);
+        if (clientCredentials != null || enterprise != null) {
+            authorizeWithoutBrowser(as, resource, scope, stepUpScopes);
             return;
         }
         RegisteredClient client = registrar.clientFor(as);
@@ -438,21 +444,30 @@ public final class McpOAuthClient {
 
     // tag::agent[]
     /**
-     * An agent's token: the client credentials grant for {@code scope} at the resource. When a step-up
+     * A token without a browser: an agent's client credentials grant, or, for Enterprise-Managed
+     * Authorization, an ID-JAG from the enterprise IdP traded by the JWT bearer grant. When a step-up
      * asks for scopes the authorization server refuses ({@code invalid_scope}, Keycloak) or leaves out of
-     * the token (servers that grant less), this agent is not allowed them (a tool for users only, say):
+     * the token (servers that grant less), this client is not allowed them (a tool for users only, say):
      * an error to report, not a reason to ask again.
      */
-    private void authorizeAgent(AuthorizationServerMetadata as, ProtectedResourceMetadata resource, Scope scope,
+    private void authorizeWithoutBrowser(AuthorizationServerMetadata as, ProtectedResourceMetadata resource, Scope scope,
             Set<String> stepUpScopes) {
+        ClientCredentials credentials = clientCredentials != null ? clientCredentials : enterprise.atTheAuthorizationServer();
         TokenSet obtained;
         try {
-            obtained = tokenEndpoint.clientCredentials(as, clientCredentials, resource.resource(), scope);
+            if (clientCredentials != null) {
+                obtained = tokenEndpoint.clientCredentials(as, clientCredentials, resource.resource(), scope);
+            } else {
+                AuthorizationServerMetadata idp = serversByIssuer.computeIfAbsent("idp " + enterprise.idpIssuer(),
+                        i -> serverDiscovery.discoverForTokenEndpointOnly(enterprise.idpIssuer()));
+                String idJag = tokenEndpoint.requestJwtAuthorizationGrant(idp, enterprise, as, resource.resource(), scope);
+                obtained = tokenEndpoint.exchangeJwtBearerGrant(as, credentials, idJag, resource.resource(), scope);
+            }
         } catch (TokenEndpointException e) {
             if (!stepUpScopes.isEmpty() && "invalid_scope".equals(e.errorCode())) {
-                throw new McpAuthorizationException("The authorization server refused the agent "
-                        + clientCredentials.clientId() + " the scope \"" + String.join(" ", stepUpScopes)
-                        + "\" this request needs: the agent is not allowed it (" + e.getMessage() + ")", e);
+                throw new McpAuthorizationException("The authorization server refused the client "
+                        + credentials.clientId() + " the scope \"" + String.join(" ", stepUpScopes)
+                        + "\" this request needs: the client is not allowed it (" + e.getMessage() + ")", e);
             }
             throw e;
         }
@@ -462,13 +477,18 @@ public final class McpOAuthClient {
         if (!obtained.scopes().containsAll(stepUpScopes)) {
             Set<String> missing = new LinkedHashSet<>(stepUpScopes);
             missing.removeAll(obtained.scopes());
-            throw new McpAuthorizationException("The authorization server did not grant the agent "
-                    + clientCredentials.clientId() + " the scope \"" + String.join(" ", missing) + "\" this request needs"
-                    + " (granted: \"" + obtained.scope() + "\"): the agent is not allowed it");
+            throw new McpAuthorizationException("The authorization server did not grant the client "
+                    + credentials.clientId() + " the scope \"" + String.join(" ", missing) + "\" this request needs"
+                    + " (granted: \"" + obtained.scope() + "\"): the client is not allowed it");
         }
     }
 
-    /** How long before expiry an agent gets its next token: {@link #REFRESH_MARGIN}, or half of a shorter lifetime. */
+    /** An agent, or Enterprise-Managed Authorization: tokens come without a browser, so they are renewed before expiry. */
+    private boolean withoutBrowser() {
+        return clientCredentials != null || enterprise != null;
+    }
+
+    /** How long before expiry a token obtained without a browser is renewed: {@link #REFRESH_MARGIN}, or half of a shorter lifetime. */
     private Duration renewalMargin() {
         if (authorizedAt == null || tokens.expiresAt() == null) {
             return REFRESH_MARGIN;
@@ -513,7 +533,9 @@ public final class McpOAuthClient {
     }
 
     private AuthorizationServerMetadata serverFor(URI issuer) {
-        return serversByIssuer.computeIfAbsent(issuer.toString(), i -> serverDiscovery.discover(issuer));
+        // Without a browser there is no authorization code flow: no authorization endpoint or PKCE needed.
+        return serversByIssuer.computeIfAbsent(issuer.toString(), i -> withoutBrowser()
+                ? serverDiscovery.discoverForTokenEndpointOnly(issuer) : serverDiscovery.discover(issuer));
     }
 
     private static Set<String> scopes(String scope) {
@@ -550,6 +572,7 @@ public final class McpOAuthClient {
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private Revision revision;
         private ClientCredentials clientCredentials;
+        private EnterpriseAuthorization enterprise;
 
         private Builder(String serverUrl) {
             this.serverUrl = Objects.requireNonNull(serverUrl, "serverUrl");
@@ -632,10 +655,22 @@ public final class McpOAuthClient {
             return this;
         }
 
+        /**
+         * Enterprise-Managed Authorization: tokens from ID-JAGs the enterprise IdP issues for the user's
+         * sign-in, never a browser or a consent screen at the MCP server's authorization server.
+         */
+        public Builder enterpriseAuthorization(EnterpriseAuthorization enterprise) {
+            this.enterprise = Objects.requireNonNull(enterprise);
+            return this;
+        }
+
         public McpOAuthClient build() {
-            if (clientCredentials != null && (preRegistered != null || clientIdMetadataDocument != null)) {
-                throw new IllegalStateException("An agent authenticates with its client credentials only:"
-                        + " no pre-registered public client or client ID metadata document besides");
+            if ((clientCredentials != null || enterprise != null) && (preRegistered != null || clientIdMetadataDocument != null)) {
+                throw new IllegalStateException("An agent or an enterprise client authenticates with its own credentials"
+                        + " only: no pre-registered public client or client ID metadata document besides");
+            }
+            if (clientCredentials != null && enterprise != null) {
+                throw new IllegalStateException("Either an agent (client credentials) or Enterprise-Managed Authorization, not both");
             }
             return new McpOAuthClient(this);
         }

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Agents with no user (MCP extension "OAuth Client Credentials") against real Keycloak and the demo MCP
  * server, which has no idea agents exist: from the bare URL to a tool call with {@code private_key_jwt}
  * and with {@code client_secret_basic}, the token kept until shortly before it expires, replaced on 401,
- * the user-only tool refused, and the credentials an attacker could bring refused by Keycloak.
+ * stepped up to a scope agents may have, the user-only tool refused, and the credentials an attacker could bring refused by Keycloak.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ParameterizedClass(name = "on {0}")
@@ -133,6 +133,21 @@ class ClientCredentialsTest {
     }
 
     @Test
+    void aToolThatNeedsAnotherScopeGetsTheAgentATokenWithIt() throws Exception {
+        List<String> steps = new CopyOnWriteArrayList<>();
+        McpOAuthClient oauth = agent(ClientCredentials.clientSecretBasic(DemoSetup.AGENT_SECRET, demo.agentSecret), steps)
+                .build();
+        try (McpConnection mcp = oauth.connect()) {
+            mcp.callTool("whoami", Map.of());
+            assertThat(oauth.tokens().orElseThrow().scopes()).containsExactly("mcp:tools");
+            assertThat(mcp.callTool("list_notes", Map.of()).text()).isEqualTo("No notes yet.");
+        }
+        assertThat(steps).anyMatch(step -> step.contains("403 insufficient_scope, needs \"mcp:tools notes:read\""));
+        assertThat(oauth.tokens().orElseThrow().scopes()).containsExactlyInAnyOrder("mcp:tools", "notes:read");
+        assertThat(grants(steps)).isEqualTo(2);
+    }
+
+    @Test
     void aToolForUsersOnlyRefusesTheAgentAndNothingRuns() throws Exception {
         List<String> steps = new CopyOnWriteArrayList<>();
         McpOAuthClient oauth = agent(demo.agentKey.credentials(DemoSetup.AGENT_JWT), steps).build();
@@ -140,7 +155,7 @@ class ClientCredentialsTest {
             mcp.callTool("whoami", Map.of());
             int accepted = demo.server.acceptedTokens().size();
             assertThatThrownBy(() -> mcp.callTool("add_note", Map.of("text", "from an agent")))
-                    .hasStackTraceContaining("refused the agent mcp-agent-jwt the scope \"mcp:tools notes:write\"")
+                    .hasStackTraceContaining("refused the client mcp-agent-jwt the scope \"mcp:tools notes:write\"")
                     .hasStackTraceContaining("invalid_scope");
             assertThat(demo.server.acceptedTokens()).as("no request got past the server's check").hasSize(accepted);
         }

@@ -3,6 +3,7 @@ package dev.mcpoauth.cookbook.keycloakdcr;
 import dev.mcpoauth.cookbook.keycloakdcr.authorization.RedirectFetchingUserAgent;
 import dev.mcpoauth.cookbook.keycloakdcr.clientcredentials.AgentKey;
 import dev.mcpoauth.cookbook.keycloakdcr.clientcredentials.ClientCredentials;
+import dev.mcpoauth.cookbook.keycloakdcr.enterprise.EnterpriseAuthorization;
 import dev.mcpoauth.cookbook.keycloakdcr.registration.PreRegisteredClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +59,13 @@ public final class ConformanceClient {
                                 AgentKey.fromPkcs8Pem(json.get("private_key_pem").asString()), null)
                         : ClientCredentials.clientSecretBasic(json.get("client_id").asString(),
                                 json.get("client_secret").asString()));
+            } else if (json.hasNonNull("idp_id_token")) {
+                // Enterprise-Managed Authorization: the user's sign-in at the suite's mock IdP comes as its ID token.
+                String idToken = json.get("idp_id_token").asString();
+                builder.enterpriseAuthorization(EnterpriseAuthorization.of(json.get("idp_issuer").asString(),
+                        json.get("idp_client_id").asString(), () -> idToken,
+                        ClientCredentials.clientSecretBasic(json.get("client_id").asString(),
+                                json.get("client_secret").asString())));
             } else {
                 builder.userAgent(new RedirectFetchingUserAgent()).clientIdMetadataDocument(CONFORMANCE_CIMD_URL);
                 if (json.hasNonNull("client_id")) {

@@ -29,6 +29,7 @@ final class HostileServer implements AutoCloseable {
     private volatile java.util.function.UnaryOperator<Map<String, String>> authorizationResponse = params -> params;
     private volatile int tokenEndpointStatus = 200;
     private volatile int mcpStatus = 401;
+    private volatile Map<String, Object> tokenAnswer;
 
     HostileServer() throws IOException {
         http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -78,6 +79,12 @@ final class HostileServer implements AutoCloseable {
         return this;
     }
 
+    /** What {@code /token} answers with 200 instead of an ordinary access token (an enterprise IdP's answer, say). */
+    HostileServer tokenAnswer(Map<String, Object> answer) {
+        this.tokenAnswer = answer;
+        return this;
+    }
+
     /** 401 (default) challenges every MCP request; 403 refuses it without a challenge. */
     HostileServer mcpStatus(int status) {
         this.mcpStatus = status;
@@ -117,10 +124,10 @@ final class HostileServer implements AutoCloseable {
             }
             case "/.well-known/oauth-protected-resource/mcp" -> send(exchange, 200, json(resourceMetadata));
             case "/.well-known/oauth-authorization-server" -> send(exchange, 200, json(serverMetadata));
-            case "/token" -> send(exchange, tokenEndpointStatus, tokenEndpointStatus == 200
-                    ? json(Map.of("access_token", "hostile-access-token", "token_type", "Bearer", "expires_in", 300,
-                            "refresh_token", "hostile-refresh-token"))
-                    : "");
+            case "/token" -> send(exchange, tokenEndpointStatus, tokenEndpointStatus != 200 ? ""
+                    : tokenAnswer != null ? json(tokenAnswer)
+                    : json(Map.of("access_token", "hostile-access-token", "token_type", "Bearer", "expires_in", 300,
+                            "refresh_token", "hostile-refresh-token")));
             case "/register" -> send(exchange, 201, json(Map.of("client_id", "hostile-client",
                     "redirect_uris", List.of("http://127.0.0.1/callback"), "token_endpoint_auth_method", "none")));
             default -> send(exchange, 404, "");

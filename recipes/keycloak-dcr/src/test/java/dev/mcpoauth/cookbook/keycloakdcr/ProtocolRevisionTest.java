@@ -107,7 +107,7 @@ class ProtocolRevisionTest {
 
         try (McpConnection mcp = client().connect()) {
             assertThat(mcp.revision()).isEqualTo(Revision.MCP_2026_07_28);
-            assertThat(mcp.toolNames()).containsExactly("whoami", "add_note");
+            assertThat(mcp.toolNames()).containsExactly("whoami", "add_note", "list_notes");
             assertThat(mcp.callTool("whoami", Map.of()).text()).startsWith("You are alice");
         }
 

@@ -18,7 +18,9 @@ import java.util.function.Consumer;
  * well-known URLs in the order the MCP spec gives ("Authorization Server Metadata Discovery"), then
  * refuses anything this client must not work with: an {@code issuer} that is not the one asked for
  * (RFC 8414 §3.3, required by MCP 2026-07-28), no PKCE {@code S256} ("Authorization Code
- * Protection": a client MUST refuse to proceed), endpoints that fail {@link SafeUrl}.
+ * Protection": a client MUST refuse to proceed), endpoints that fail {@link SafeUrl}. A server used
+ * without the authorization code flow (an agent's client credentials, an enterprise IdP's token
+ * exchange) needs no authorization endpoint and no PKCE: {@link #discoverForTokenEndpointOnly}.
  */
 public final class AuthorizationServerDiscovery {
 
@@ -31,11 +33,21 @@ public final class AuthorizationServerDiscovery {
         this.steps = steps;
     }
 
+    /** For the authorization code flow: an authorization endpoint and PKCE S256 required. */
     public AuthorizationServerMetadata discover(URI issuer) {
+        return discover(issuer, true);
+    }
+
+    /** For the token endpoint alone (client credentials, JWT bearer, token exchange): the same checks but PKCE's. */
+    public AuthorizationServerMetadata discoverForTokenEndpointOnly(URI issuer) {
+        return discover(issuer, false);
+    }
+
+    private AuthorizationServerMetadata discover(URI issuer, boolean authorizationCode) {
         Optional<OAuthHttp.Document> document =
                 http.firstJsonDocument(metadataLocations(issuer), "RFC 8414", "authorization-server metadata", steps);
         if (document.isPresent()) {
-            return check(issuer, document.get().location(), document.get().json());
+            return check(issuer, document.get().location(), document.get().json(), authorizationCode);
         }
         throw new McpAuthorizationException("No authorization-server metadata found for issuer " + issuer
                 + " (tried " + metadataLocations(issuer) + ")");
@@ -64,7 +76,7 @@ public final class AuthorizationServerDiscovery {
         return locations;
     }
 
-    private AuthorizationServerMetadata check(URI issuer, URI location, Map<String, Object> json) {
+    private AuthorizationServerMetadata check(URI issuer, URI location, Map<String, Object> json, boolean authorizationCode) {
         Object claimedIssuer = json.get("issuer");
         // Exact string comparison, no normalisation (RFC 8414 §3.3): a mix-up defence.
         if (!issuer.toString().equals(claimedIssuer)) {
@@ -72,7 +84,9 @@ public final class AuthorizationServerDiscovery {
                     + claimedIssuer + ", but it was fetched for " + issuer + ": refused (RFC 8414 §3.3)");
         }
         // Checked before parsing: a metadata parser must never be the first to see a hostile URL.
-        SafeUrl.check(stringOrNull(json, "authorization_endpoint"), "authorization_endpoint");
+        if (authorizationCode || json.containsKey("authorization_endpoint")) {
+            SafeUrl.check(stringOrNull(json, "authorization_endpoint"), "authorization_endpoint");
+        }
         SafeUrl.check(stringOrNull(json, "token_endpoint"), "token_endpoint");
         for (String optional : List.of("registration_endpoint", "revocation_endpoint", "jwks_uri")) {
             if (json.containsKey(optional)) {
@@ -85,6 +99,10 @@ public final class AuthorizationServerDiscovery {
         } catch (ParseException e) {
             throw new McpAuthorizationException("Authorization-server metadata at " + location
                     + " is invalid: " + e.getMessage(), e);
+        }
+        if (!authorizationCode) {
+            steps.accept("  -> issuer matches; token endpoint " + metadata.getTokenEndpointURI());
+            return metadata;
         }
         List<CodeChallengeMethod> pkce = metadata.getCodeChallengeMethods();
         if (pkce == null || !pkce.contains(CodeChallengeMethod.S256)) {

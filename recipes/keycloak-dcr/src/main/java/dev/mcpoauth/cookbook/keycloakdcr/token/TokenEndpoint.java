@@ -5,6 +5,7 @@ import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
 import com.nimbusds.oauth2.sdk.AuthorizationGrant;
 import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
 import com.nimbusds.oauth2.sdk.GrantType;
+import com.nimbusds.oauth2.sdk.JWTBearerGrant;
 import com.nimbusds.oauth2.sdk.ParseException;
 import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
 import com.nimbusds.oauth2.sdk.Scope;
@@ -17,27 +18,41 @@ import com.nimbusds.oauth2.sdk.auth.ClientAuthenticationMethod;
 import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
 import com.nimbusds.oauth2.sdk.auth.ClientSecretPost;
 import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.id.Audience;
 import com.nimbusds.oauth2.sdk.id.ClientID;
 import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
 import com.nimbusds.oauth2.sdk.token.AccessToken;
 import com.nimbusds.oauth2.sdk.token.RefreshToken;
+import com.nimbusds.oauth2.sdk.token.TokenTypeURI;
 import com.nimbusds.oauth2.sdk.token.Tokens;
+import com.nimbusds.oauth2.sdk.token.TypelessToken;
+import com.nimbusds.oauth2.sdk.tokenexchange.TokenExchangeGrant;
+import com.nimbusds.jwt.SignedJWT;
 import dev.mcpoauth.cookbook.keycloakdcr.clientcredentials.ClientCredentials;
+import dev.mcpoauth.cookbook.keycloakdcr.enterprise.EnterpriseAuthorization;
 import dev.mcpoauth.cookbook.keycloakdcr.http.McpAuthorizationException;
 import dev.mcpoauth.cookbook.keycloakdcr.http.OAuthHttp;
 import dev.mcpoauth.cookbook.keycloakdcr.registration.RegisteredClient;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * The requests this client sends to the token endpoint, all with the RFC 8707 {@code resource}
  * parameter: the authorization code with its PKCE verifier (OAuth 2.1 §4.1.3, RFC 7636 §4.5), the
- * refresh token (OAuth 2.1 §4.3), and, for an agent with no user, client credentials (OAuth 2.1 §4.2).
+ * refresh token (OAuth 2.1 §4.3), for an agent with no user client credentials (OAuth 2.1 §4.2), and for
+ * Enterprise-Managed Authorization the ID-JAG token exchange at the enterprise IdP (RFC 8693) and the
+ * JWT bearer grant at the MCP server's authorization server (RFC 7523).
  */
 public final class TokenEndpoint {
+
+    /** The ID-JAG token type (draft-ietf-oauth-identity-assertion-authz-grant). */
+    public static final TokenTypeURI ID_JAG = idJag();
+    /** The JSON Web Token header {@code typ} of an ID-JAG. */
+    static final String ID_JAG_TYPE = "oauth-id-jag+jwt";
 
     private final OAuthHttp http;
     private final Consumer<String> steps;
@@ -95,6 +110,75 @@ public final class TokenEndpoint {
     }
     // end::client-credentials[]
 
+    // tag::enterprise[]
+    /**
+     * Enterprise-Managed Authorization, step 1 at the enterprise IdP (RFC 8693 token exchange): the user's
+     * ID token for an ID-JAG whose audience is the MCP server's authorization server ({@code as}'s issuer)
+     * and whose resource is the MCP server. The IdP's policy decides; its refusal comes back as the OAuth
+     * error it sent. The answer must say it is an ID-JAG, and be a signed JWT of that type.
+     */
+    public String requestJwtAuthorizationGrant(AuthorizationServerMetadata idp, EnterpriseAuthorization enterprise,
+            AuthorizationServerMetadata as, URI resource, Scope scope) {
+        steps.accept("Enterprise-Managed Authorization: RFC 8693 token exchange at the enterprise IdP "
+                + idp.getTokenEndpointURI() + ": the user's ID token for an ID-JAG, audience " + as.getIssuer()
+                + ", resource " + resource + (scope == null ? "" : ", scope \"" + scope + "\""));
+        TokenExchangeGrant grant = new TokenExchangeGrant(new TypelessToken(enterprise.idToken()), TokenTypeURI.ID_TOKEN,
+                null, null, ID_JAG, List.of(new Audience(as.getIssuer().getValue())));
+        TokenRequest.Builder builder = enterprise.idpCredentials()
+                .map(credentials -> new TokenRequest.Builder(idp.getTokenEndpointURI(), credentials.authenticationFor(idp), grant))
+                .orElseGet(() -> new TokenRequest.Builder(idp.getTokenEndpointURI(), new ClientID(enterprise.idpClientId()), grant))
+                .resource(resource);
+        if (scope != null) {
+            builder.scope(scope);
+        }
+        AccessToken issued = success(idp, builder).getTokens().getAccessToken();
+        if (!ID_JAG.equals(issued.getIssuedTokenType())) {
+            throw new McpAuthorizationException("The enterprise IdP " + idp.getIssuer() + " answered with a token of type "
+                    + issued.getIssuedTokenType() + ", not an ID-JAG");
+        }
+        try {
+            SignedJWT idJag = SignedJWT.parse(issued.getValue());
+            if (idJag.getHeader().getType() == null || !ID_JAG_TYPE.equals(idJag.getHeader().getType().getType())) {
+                throw new McpAuthorizationException("The enterprise IdP's ID-JAG has typ " + idJag.getHeader().getType()
+                        + ", not " + ID_JAG_TYPE);
+            }
+        } catch (java.text.ParseException e) {
+            throw new McpAuthorizationException("The enterprise IdP's ID-JAG is not a signed JWT", e);
+        }
+        steps.accept("  -> an ID-JAG for " + as.getIssuer());
+        return issued.getValue();
+    }
+
+    /**
+     * Enterprise-Managed Authorization, step 2 at the MCP server's authorization server (RFC 7523 JWT bearer
+     * grant): the ID-JAG as the assertion, this client authenticated as the ID-JAG's {@code client_id}. A
+     * refresh token in the answer is dropped: a new access token comes from a new ID-JAG, so the
+     * enterprise's policy is asked again.
+     */
+    public TokenSet exchangeJwtBearerGrant(AuthorizationServerMetadata as, ClientCredentials credentials, String idJag,
+            URI resource, Scope scope) {
+        if (as.getGrantTypes() != null && !as.getGrantTypes().contains(GrantType.JWT_BEARER)) {
+            throw new McpAuthorizationException("The authorization server " + as.getIssuer()
+                    + " does not offer the JWT bearer grant (grant_types_supported: " + as.getGrantTypes() + ")");
+        }
+        steps.accept("Enterprise-Managed Authorization: RFC 7523 JWT bearer grant at " + as.getTokenEndpointURI()
+                + " with the ID-JAG, as " + credentials.clientId() + " (" + credentials.method() + ")");
+        JWTBearerGrant grant;
+        try {
+            grant = new JWTBearerGrant(SignedJWT.parse(idJag));
+        } catch (java.text.ParseException e) {
+            throw new McpAuthorizationException("The ID-JAG is not a signed JWT", e);
+        }
+        TokenRequest.Builder builder = new TokenRequest.Builder(as.getTokenEndpointURI(), credentials.authenticationFor(as),
+                grant).resource(resource);
+        if (scope != null) {
+            builder.scope(scope);
+        }
+        TokenSet tokens = send(as, builder, resource, null, scope);
+        return new TokenSet(tokens.resource(), tokens.issuer(), tokens.accessToken(), null, tokens.expiresAt(), tokens.scope());
+    }
+    // end::enterprise[]
+
     private TokenSet tokenRequest(AuthorizationServerMetadata as, RegisteredClient client, AuthorizationGrant grant,
             URI resource, TokenSet previous, Scope requestedScope) {
         TokenRequest.Builder builder = clientAuthentication(client)
@@ -106,6 +190,28 @@ public final class TokenEndpoint {
 
     private TokenSet send(AuthorizationServerMetadata as, TokenRequest.Builder builder, URI resource, TokenSet previous,
             Scope requestedScope) {
+        Tokens tokens = success(as, builder).getTokens();
+        AccessToken access = tokens.getAccessToken();
+        RefreshToken refresh = tokens.getRefreshToken();
+        Instant expiresAt = access.getLifetime() > 0 ? clock.instant().plusSeconds(access.getLifetime()) : null;
+        String scope = access.getScope() != null ? access.getScope().toString()
+                : previous != null ? previous.scope()
+                : requestedScope != null ? requestedScope.toString() : null;
+        return new TokenSet(resource.toString(), as.getIssuer().getValue(), access.getValue(),
+                refresh != null ? refresh.getValue() : previous != null ? previous.refreshToken() : null,
+                expiresAt, scope);
+    }
+
+    private static TokenTypeURI idJag() {
+        try {
+            return TokenTypeURI.parse("urn:ietf:params:oauth:token-type:id-jag");
+        } catch (ParseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Sends the request; an OAuth error becomes a {@link TokenEndpointException}, anything unreadable an {@link McpAuthorizationException}. */
+    private com.nimbusds.oauth2.sdk.AccessTokenResponse success(AuthorizationServerMetadata as, TokenRequest.Builder builder) {
         TokenResponse response;
         try {
             response = TokenResponse.parse(http.send(builder.build().toHTTPRequest()));
@@ -121,16 +227,7 @@ public final class TokenEndpoint {
             throw new TokenEndpointException(error.getErrorObject().getCode(),
                     "Token request refused by " + as.getIssuer() + ": " + OAuthHttp.describe(error.getErrorObject()));
         }
-        Tokens tokens = response.toSuccessResponse().getTokens();
-        AccessToken access = tokens.getAccessToken();
-        RefreshToken refresh = tokens.getRefreshToken();
-        Instant expiresAt = access.getLifetime() > 0 ? clock.instant().plusSeconds(access.getLifetime()) : null;
-        String scope = access.getScope() != null ? access.getScope().toString()
-                : previous != null ? previous.scope()
-                : requestedScope != null ? requestedScope.toString() : null;
-        return new TokenSet(resource.toString(), as.getIssuer().getValue(), access.getValue(),
-                refresh != null ? refresh.getValue() : previous != null ? previous.refreshToken() : null,
-                expiresAt, scope);
+        return response.toSuccessResponse();
     }
 
     private static Optional<ClientAuthentication> clientAuthentication(RegisteredClient client) {

@@ -77,6 +77,8 @@ public final class DemoMcpServer implements AutoCloseable {
 
     public static final String BASE_SCOPE = "mcp:tools";
     public static final String NOTES_WRITE = "notes:write";
+    /** What {@code list_notes} needs: granted to agents that ask for it, the scope their step-up gets. */
+    public static final String NOTES_READ = "notes:read";
 
     /** Which MCP revisions {@code /mcp} speaks. */
     public enum Revisions {
@@ -191,7 +193,9 @@ public final class DemoMcpServer implements AutoCloseable {
                             // Keycloak's client credentials tokens name the agent: a client, no person behind it.
                             + (claims.getClaim("client_id") == null ? "" : ", an agent: client " + claims.getClaim("client_id"))),
             new DemoTool("add_note", "Saves a note. Needs " + NOTES_WRITE + ".",
-                    "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}}}", claims -> "Saved."));
+                    "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}}}", claims -> "Saved."),
+            new DemoTool("list_notes", "Lists the notes. Needs " + NOTES_READ + ".", "{\"type\":\"object\",\"properties\":{}}",
+                    claims -> "No notes yet."));
 
     /** The tools for 2025-11-25 clients. */
     private static List<SyncToolSpecification> tools(McpJsonMapper json) {
@@ -342,6 +346,10 @@ public final class DemoMcpServer implements AutoCloseable {
             }
             if (!scopes.contains(NOTES_WRITE) && callsTool(body, "add_note")) {
                 challenge(response, 403, "insufficient_scope", BASE_SCOPE + " " + NOTES_WRITE);
+                return;
+            }
+            if (!scopes.contains(NOTES_READ) && callsTool(body, "list_notes")) {
+                challenge(response, 403, "insufficient_scope", BASE_SCOPE + " " + NOTES_READ);
                 return;
             }
             acceptedTokens.add(header.substring(7).trim());
