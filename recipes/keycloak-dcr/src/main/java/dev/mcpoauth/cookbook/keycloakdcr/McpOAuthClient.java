@@ -85,6 +85,8 @@ public final class McpOAuthClient {
      * request timeout must outlast a person at the browser ({@link SystemBrowserUserAgent} waits 5 minutes).
      */
     static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofMinutes(6);
+    /** After a failed renewal, requests use the current token this long before the next attempt (an outage stays cheap). */
+    static final Duration RENEWAL_BACKOFF = Duration.ofSeconds(10);
     /** Consecutive 401/403 retries the SDK allows one request (authorize, refresh, step-up). */
     static final int MAX_RETRIES_PER_REQUEST = 3;
     /** JSON-RPC errors only a 2026-07-28 server sends: header mismatch, missing client capability, unsupported version. */
@@ -120,6 +122,8 @@ public final class McpOAuthClient {
     private Revision revision; // guarded by this
     /** When the current tokens came from a refresh (null: from an authorization). */
     private Instant refreshedAt; // guarded by this
+    /** When renewing a token without a browser last failed: no new attempt within {@link #RENEWAL_BACKOFF}. */
+    private Instant renewalFailedAt; // guarded by this
 
     private McpOAuthClient(Builder b) {
         this.serverUrl = SafeUrl.check(b.serverUrl, "MCP server URL");
@@ -301,12 +305,15 @@ public final class McpOAuthClient {
     }
 
     private synchronized Optional<String> currentAccessToken() {
-        if (withoutBrowser() && tokens != null && tokens.expiresWithin(renewalMargin(), clock.instant())) {
+        if (withoutBrowser() && tokens != null && tokens.expiresWithin(renewalMargin(), clock.instant())
+                && (renewalFailedAt == null || !clock.instant().isBefore(renewalFailedAt.plus(RENEWAL_BACKOFF)))) {
             try {
                 listener.onStep("The access token expires within " + renewalMargin().toSeconds() + " s: a new one");
                 authorize(Optional.empty(), tokens.scopes());
+                renewalFailedAt = null;
             } catch (McpAuthorizationException unreachable) {
                 // The authorization server is unreachable or refuses: the current token may still be valid for a while.
+                renewalFailedAt = clock.instant();
             }
         }
         if (tokens != null && tokens.refreshToken() != null && tokens.expiresWithin(REFRESH_MARGIN, clock.instant())) {
@@ -375,7 +382,8 @@ public final class McpOAuthClient {
 
     /**
      * The server now names another authorization server (a migration, MCP 2026-07-28): the next
-     * authorization registers there; credentials from the old one are never presented to it.
+     * authorization registers there; credentials from the old one are never presented to it (an agent's or
+     * an enterprise client's are presented only to the issuer they are bound to).
      */
     private boolean authorizationServerChanged(Optional<BearerChallenge> challenge) {
         URI named = resourceDiscovery.discover(serverUrl, challenge).authorizationServers().get(0);
@@ -421,6 +429,9 @@ public final class McpOAuthClient {
     private void authorize(Optional<BearerChallenge> challenge, Set<String> stepUpScopes) {
         ProtectedResourceMetadata resource = resourceDiscovery.discover(serverUrl, challenge);
         URI issuer = resource.authorizationServers().get(0);
+        if (withoutBrowser()) {
+            requireCredentialsFor(issuer);
+        }
         AuthorizationServerMetadata as = serverFor(issuer);
         // MCP "Scope Selection Strategy": the challenge's scope, else scopes_supported, else none.
         Scope scope = !stepUpScopes.isEmpty() ? new Scope(stepUpScopes.toArray(String[]::new))
@@ -480,6 +491,20 @@ public final class McpOAuthClient {
             throw new McpAuthorizationException("The authorization server did not grant the client "
                     + credentials.clientId() + " the scope \"" + String.join(" ", missing) + "\" this request needs"
                     + " (granted: \"" + obtained.scope() + "\"): the client is not allowed it");
+        }
+    }
+
+    /**
+     * An agent's or an enterprise client's credentials go only to the authorization server they were
+     * registered with: a server naming another one (anyone can run an MCP server whose metadata names an
+     * authorization server of their own) gets nothing, not even a token exchange at the enterprise IdP for it.
+     */
+    private void requireCredentialsFor(URI issuer) {
+        ClientCredentials credentials = clientCredentials != null ? clientCredentials : enterprise.atTheAuthorizationServer();
+        if (!credentials.appliesTo(issuer.toString())) {
+            throw new McpAuthorizationException("The MCP server names the authorization server " + issuer + ", but the"
+                    + " credentials of " + credentials.clientId() + " are registered with " + credentials.issuer().orElseThrow()
+                    + ": not presented to it (credentials are bound to the issuer that registered them)");
         }
     }
 

@@ -60,6 +60,10 @@ class ClientCredentialsTest {
         });
     }
 
+    private String issuer() {
+        return demo.realm.issuer().toString();
+    }
+
     private static long grants(List<String> steps) {
         return steps.stream().filter(step -> step.contains("client credentials grant")).count();
     }
@@ -67,7 +71,7 @@ class ClientCredentialsTest {
     @Test
     void anAgentWithPrivateKeyJwtCallsAToolAsAClientWithNoUser() throws Exception {
         List<String> steps = new CopyOnWriteArrayList<>();
-        McpOAuthClient oauth = agent(demo.agentKey.credentials(DemoSetup.AGENT_JWT), steps).build();
+        McpOAuthClient oauth = agent(demo.agentKey.credentials(issuer(), DemoSetup.AGENT_JWT), steps).build();
         try (McpConnection mcp = oauth.connect()) {
             assertThat(mcp.callTool("whoami", Map.of()).text())
                     .isEqualTo("You are service-account-mcp-agent-jwt, scopes mcp:tools, an agent: client mcp-agent-jwt");
@@ -86,7 +90,7 @@ class ClientCredentialsTest {
     @Test
     void anAgentWithClientSecretBasicCallsAToolAsAClient() throws Exception {
         List<String> steps = new CopyOnWriteArrayList<>();
-        McpOAuthClient oauth = agent(ClientCredentials.clientSecretBasic(DemoSetup.AGENT_SECRET, demo.agentSecret), steps)
+        McpOAuthClient oauth = agent(ClientCredentials.clientSecretBasic(issuer(), DemoSetup.AGENT_SECRET, demo.agentSecret), steps)
                 .build();
         try (McpConnection mcp = oauth.connect()) {
             assertThat(mcp.callTool("whoami", Map.of()).text()).endsWith("an agent: client mcp-agent-secret");
@@ -99,7 +103,7 @@ class ClientCredentialsTest {
     void theAgentKeepsItsTokenUntilShortlyBeforeItExpires() throws Exception {
         List<String> steps = new CopyOnWriteArrayList<>();
         MovableClock clock = new MovableClock();
-        McpOAuthClient oauth = agent(demo.agentKey.credentials(DemoSetup.AGENT_JWT), steps).clock(clock).build();
+        McpOAuthClient oauth = agent(demo.agentKey.credentials(issuer(), DemoSetup.AGENT_JWT), steps).clock(clock).build();
         try (McpConnection mcp = oauth.connect()) {
             mcp.callTool("whoami", Map.of());
             mcp.callTool("whoami", Map.of());
@@ -123,7 +127,7 @@ class ClientCredentialsTest {
         // A token from an earlier run that the server no longer accepts (here: not a token at all), not yet expired.
         store.saveTokens(demo.mcpUrl(), new TokenSet(demo.mcpUrl(), demo.realm.issuer().toString(), "stale-token", null,
                 Instant.now().plus(Duration.ofMinutes(4)), "mcp:tools"));
-        McpOAuthClient oauth = agent(demo.agentKey.credentials(DemoSetup.AGENT_JWT), steps).tokenStore(store).build();
+        McpOAuthClient oauth = agent(demo.agentKey.credentials(issuer(), DemoSetup.AGENT_JWT), steps).tokenStore(store).build();
         try (McpConnection mcp = oauth.connect()) {
             assertThat(mcp.callTool("whoami", Map.of()).text()).endsWith("an agent: client mcp-agent-jwt");
         }
@@ -135,7 +139,7 @@ class ClientCredentialsTest {
     @Test
     void aToolThatNeedsAnotherScopeGetsTheAgentATokenWithIt() throws Exception {
         List<String> steps = new CopyOnWriteArrayList<>();
-        McpOAuthClient oauth = agent(ClientCredentials.clientSecretBasic(DemoSetup.AGENT_SECRET, demo.agentSecret), steps)
+        McpOAuthClient oauth = agent(ClientCredentials.clientSecretBasic(issuer(), DemoSetup.AGENT_SECRET, demo.agentSecret), steps)
                 .build();
         try (McpConnection mcp = oauth.connect()) {
             mcp.callTool("whoami", Map.of());
@@ -150,7 +154,7 @@ class ClientCredentialsTest {
     @Test
     void aToolForUsersOnlyRefusesTheAgentAndNothingRuns() throws Exception {
         List<String> steps = new CopyOnWriteArrayList<>();
-        McpOAuthClient oauth = agent(demo.agentKey.credentials(DemoSetup.AGENT_JWT), steps).build();
+        McpOAuthClient oauth = agent(demo.agentKey.credentials(issuer(), DemoSetup.AGENT_JWT), steps).build();
         try (McpConnection mcp = oauth.connect()) {
             mcp.callTool("whoami", Map.of());
             int accepted = demo.server.acceptedTokens().size();
@@ -165,7 +169,7 @@ class ClientCredentialsTest {
 
     @Test
     void aWrongSecretIsRefusedByKeycloak() {
-        McpOAuthClient oauth = agent(ClientCredentials.clientSecretBasic(DemoSetup.AGENT_SECRET, "not-the-secret"),
+        McpOAuthClient oauth = agent(ClientCredentials.clientSecretBasic(issuer(), DemoSetup.AGENT_SECRET, "not-the-secret"),
                 new CopyOnWriteArrayList<>()).build();
         assertThatThrownBy(oauth::connect).hasStackTraceContaining("unauthorized_client")
                 .hasStackTraceContaining("Token request refused");
@@ -175,7 +179,7 @@ class ClientCredentialsTest {
     @Test
     void anAssertionSignedWithAKeyTheAgentNeverPublishedIsRefused() {
         AgentKey stolenName = AgentKey.generate(); // an attacker's own key, claiming to be mcp-agent-jwt
-        McpOAuthClient oauth = agent(stolenName.credentials(DemoSetup.AGENT_JWT), new CopyOnWriteArrayList<>()).build();
+        McpOAuthClient oauth = agent(stolenName.credentials(issuer(), DemoSetup.AGENT_JWT), new CopyOnWriteArrayList<>()).build();
         assertThatThrownBy(oauth::connect).hasStackTraceContaining("invalid_client");
         assertThat(oauth.tokens()).isEmpty();
     }

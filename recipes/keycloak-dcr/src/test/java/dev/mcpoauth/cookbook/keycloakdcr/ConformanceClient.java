@@ -54,17 +54,18 @@ public final class ConformanceClient {
             String scenario = System.getenv().getOrDefault("MCP_CONFORMANCE_SCENARIO", "");
             if (scenario.startsWith("auth/client-credentials-")) {
                 // An agent (MCP extension "OAuth Client Credentials"): the same client, no browser, no registration.
+                // For any issuer: the suite's mock authorization server runs on a port chosen per run.
                 builder.clientCredentials(json.hasNonNull("private_key_pem")
-                        ? ClientCredentials.privateKeyJwt(json.get("client_id").asString(),
+                        ? ClientCredentials.privateKeyJwtForAnyIssuer(json.get("client_id").asString(),
                                 AgentKey.fromPkcs8Pem(json.get("private_key_pem").asString()), null)
-                        : ClientCredentials.clientSecretBasic(json.get("client_id").asString(),
+                        : ClientCredentials.clientSecretBasicForAnyIssuer(json.get("client_id").asString(),
                                 json.get("client_secret").asString()));
             } else if (json.hasNonNull("idp_id_token")) {
                 // Enterprise-Managed Authorization: the user's sign-in at the suite's mock IdP comes as its ID token.
                 String idToken = json.get("idp_id_token").asString();
                 builder.enterpriseAuthorization(EnterpriseAuthorization.of(json.get("idp_issuer").asString(),
                         json.get("idp_client_id").asString(), () -> idToken,
-                        ClientCredentials.clientSecretBasic(json.get("client_id").asString(),
+                        ClientCredentials.clientSecretBasicForAnyIssuer(json.get("client_id").asString(),
                                 json.get("client_secret").asString())));
             } else {
                 builder.userAgent(new RedirectFetchingUserAgent()).clientIdMetadataDocument(CONFORMANCE_CIMD_URL);

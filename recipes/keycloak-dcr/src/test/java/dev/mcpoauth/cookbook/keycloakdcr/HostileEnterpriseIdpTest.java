@@ -46,20 +46,30 @@ class HostileEnterpriseIdpTest {
     private McpOAuthClient client(String idpIssuer) {
         return McpOAuthClient.builder(server.mcpUrl())
                 .enterpriseAuthorization(EnterpriseAuthorization.of(idpIssuer, "mcp-desktop", () -> "the-users-id-token",
-                        ClientCredentials.clientSecretBasic("mcp-desktop", "secret-at-the-mcp-as")))
+                        ClientCredentials.clientSecretBasic(server.origin(), "mcp-desktop", "secret-at-the-mcp-as")))
                 .userAgent(url -> {
                     throw new AssertionError("Enterprise-Managed Authorization opened a browser");
                 })
                 .build();
     }
 
-    private static String jwt(String type) throws Exception {
+    /** An ID-JAG as the IdP would sign it for this server's authorization server, this client and this resource. */
+    private String jwt(String type) throws Exception {
+        return jwt(type, server.origin(), "mcp-desktop", server.mcpUrl());
+    }
+
+    private static String jwt(String type, String audience, String clientId, String resource) throws Exception {
         ECKey key = new ECKeyGenerator(Curve.P_256).generate();
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(new JOSEObjectType(type)).build(),
-                new JWTClaimsSet.Builder().issuer("https://idp.example").subject("alice").audience("https://as.example")
+                new JWTClaimsSet.Builder().issuer("https://idp.example").subject("alice").audience(audience)
+                        .claim("client_id", clientId).claim("resource", resource).jwtID("jti-1")
                         .expirationTime(new Date(System.currentTimeMillis() + 300_000)).build());
         jwt.sign(new ECDSASigner(key));
         return jwt.serialize();
+    }
+
+    private static Map<String, Object> idJagAnswer(String idJag) {
+        return Map.of("access_token", idJag, "token_type", "N_A", "issued_token_type", ID_JAG_TYPE);
     }
 
     private long tokenRequests() {
@@ -78,7 +88,7 @@ class HostileEnterpriseIdpTest {
 
     @Test
     void anIdJagOfAnotherJwtTypeIsRefusedAndNeverPresented() throws Exception {
-        server.tokenAnswer(Map.of("access_token", jwt("JWT"), "token_type", "N_A", "issued_token_type", ID_JAG_TYPE));
+        server.tokenAnswer(idJagAnswer(jwt("JWT")));
 
         assertThatThrownBy(() -> client(server.origin()).connect())
                 .hasStackTraceContaining("not oauth-id-jag+jwt");
@@ -89,11 +99,52 @@ class HostileEnterpriseIdpTest {
     void anAuthorizationServerWithoutTheJwtBearerGrantIsNeverSentTheIdJag() throws Exception {
         server.serverMetadata(m -> m.put("grant_types_supported", List.of("authorization_code",
                 "urn:ietf:params:oauth:grant-type:token-exchange")));
-        server.tokenAnswer(Map.of("access_token", jwt("oauth-id-jag+jwt"), "token_type", "N_A", "issued_token_type", ID_JAG_TYPE));
+        server.tokenAnswer(idJagAnswer(jwt("oauth-id-jag+jwt")));
 
         assertThatThrownBy(() -> client(server.origin()).connect())
                 .hasStackTraceContaining("does not offer the JWT bearer grant");
         assertThat(tokenRequests()).isEqualTo(1);
+    }
+
+    private void assertNeverPresented(String idJag, String why) {
+        server.tokenAnswer(idJagAnswer(idJag));
+        assertThatThrownBy(() -> client(server.origin()).connect()).hasStackTraceContaining(why)
+                .hasStackTraceContaining("not presented");
+        assertThat(tokenRequests()).as("the token exchange only, never the JWT bearer grant").isEqualTo(1);
+    }
+
+    @Test
+    void anIdJagForAnotherAuthorizationServerIsNeverPresented() throws Exception {
+        assertNeverPresented(jwt("oauth-id-jag+jwt", "https://as.other.example", "mcp-desktop", server.mcpUrl()),
+                "is for aud [https://as.other.example]");
+    }
+
+    @Test
+    void anIdJagForAnotherClientIsNeverPresented() throws Exception {
+        assertNeverPresented(jwt("oauth-id-jag+jwt", server.origin(), "another-client", server.mcpUrl()),
+                "names client_id another-client");
+    }
+
+    @Test
+    void anIdJagForAnotherResourceIsNeverPresented() throws Exception {
+        assertNeverPresented(jwt("oauth-id-jag+jwt", server.origin(), "mcp-desktop", "https://mcp.other.example/mcp"),
+                "is for resource https://mcp.other.example/mcp");
+    }
+
+    @Test
+    void credentialsBoundToOneAuthorizationServerAreNeverPresentedToAnother() {
+        McpOAuthClient client = McpOAuthClient.builder(server.mcpUrl())
+                .enterpriseAuthorization(EnterpriseAuthorization.of(server.origin(), "mcp-desktop", () -> "the-users-id-token",
+                        ClientCredentials.clientSecretBasic("https://as.company.example", "mcp-desktop", "secret-at-the-mcp-as")))
+                .build();
+        assertThatThrownBy(client::connect).hasStackTraceContaining("not presented to it");
+        assertThat(server.requestedPaths()).as("no token exchange for it, no secret sent").doesNotContain("POST /token");
+
+        McpOAuthClient agent = McpOAuthClient.builder(server.mcpUrl())
+                .clientCredentials(ClientCredentials.clientSecretBasic("https://as.company.example", "agent", "agent-secret"))
+                .build();
+        assertThatThrownBy(agent::connect).hasStackTraceContaining("registered with https://as.company.example");
+        assertThat(server.requestedPaths()).doesNotContain("POST /token");
     }
 
     @Test

@@ -81,7 +81,7 @@ public final class RunDemo {
                 DemoSetup.AGENT_JWT);
         System.out.println("  The agent's public key, published at its JWKS URL for Keycloak: kid " + demo.agentKey.keyId());
         McpOAuthClient agent = McpOAuthClient.builder(demo.mcpUrl())
-                .clientCredentials(demo.agentKey.credentials(DemoSetup.AGENT_JWT)).listener(print).build();
+                .clientCredentials(demo.agentKey.credentials(demo.realm.issuer().toString(), DemoSetup.AGENT_JWT)).listener(print).build();
         try (McpConnection mcp = agent.connect()) {
             call(mcp, "whoami", Map.of());
             System.out.println("  tools/call add_note (for users only) ...");

@@ -48,13 +48,22 @@ public final class AgentKey {
         }
     }
 
-    /** A key saved by {@link #save(Path)}: a private JWK. */
+    /** A key saved by {@link #save(Path)}: a private JWK in a file no one else may read. */
     public static AgentKey load(Path file) throws IOException {
-        try {
-            return new AgentKey(JWK.parse(Files.readString(file)).toECKey());
-        } catch (java.text.ParseException | IllegalStateException e) {
-            throw new IOException(file + " is not an EC private JWK", e);
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")
+                && !PosixFilePermissions.toString(Files.getPosixFilePermissions(file)).endsWith("------")) {
+            throw new IOException(file + " is readable or writable by others than its owner: refusing to use it as a key");
         }
+        JWK jwk;
+        try {
+            jwk = JWK.parse(Files.readString(file));
+        } catch (java.text.ParseException e) {
+            throw new IOException(file + " is not a JWK", e);
+        }
+        if (!(jwk instanceof ECKey ec) || !ec.isPrivate() || !Curve.P_256.equals(ec.getCurve())) {
+            throw new IOException(file + " is not an EC P-256 private JWK");
+        }
+        return new AgentKey(ec);
     }
 
     /** Writes the private JWK to a new file only its owner can read (where the file system has POSIX permissions). */
@@ -80,10 +89,10 @@ public final class AgentKey {
         return new JWKSet(key.toPublicJWK()).toString(true);
     }
 
-    /** The credentials of the agent registered as {@code clientId} with this key. */
-    public ClientCredentials credentials(String clientId) {
+    /** The credentials of the agent registered as {@code clientId} with this key at the authorization server {@code issuer}. */
+    public ClientCredentials credentials(String issuer, String clientId) {
         try {
-            return ClientCredentials.privateKeyJwt(clientId, key.toPrivateKey(), key.getKeyID());
+            return ClientCredentials.privateKeyJwt(issuer, clientId, key.toPrivateKey(), key.getKeyID());
         } catch (JOSEException e) {
             throw new IllegalStateException("Unusable agent key", e);
         }

@@ -7,6 +7,7 @@ import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
 import com.nimbusds.oauth2.sdk.auth.Secret;
 import com.nimbusds.oauth2.sdk.id.ClientID;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * {@code client_secret_basic} (RFC 6749 section 2.3.1): the id and a shared secret, form-encoded, in
@@ -15,10 +16,12 @@ import java.util.Objects;
  */
 public final class ClientSecret implements ClientCredentials {
 
+    private final String issuer;
     private final String clientId;
     private final Secret secret;
 
-    ClientSecret(String clientId, String secret) {
+    ClientSecret(String issuer, String clientId, String secret) {
+        this.issuer = issuer;
         this.clientId = Objects.requireNonNull(clientId, "clientId");
         this.secret = new Secret(Objects.requireNonNull(secret, "secret"));
     }
@@ -26,6 +29,11 @@ public final class ClientSecret implements ClientCredentials {
     @Override
     public String clientId() {
         return clientId;
+    }
+
+    @Override
+    public Optional<String> issuer() {
+        return Optional.ofNullable(issuer);
     }
 
     @Override
@@ -41,6 +49,6 @@ public final class ClientSecret implements ClientCredentials {
     /** Never the secret. */
     @Override
     public String toString() {
-        return "ClientSecret[clientId=" + clientId + "]";
+        return "ClientSecret[clientId=" + clientId + ", issuer=" + (issuer == null ? "any" : issuer) + "]";
     }
 }

@@ -2,6 +2,7 @@ package dev.mcpoauth.cookbook.keycloakdcr.clientcredentials;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.oauth2.sdk.as.AuthorizationServerMetadata;
 import com.nimbusds.oauth2.sdk.auth.ClientAuthentication;
 import com.nimbusds.oauth2.sdk.auth.ClientAuthenticationMethod;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.Date;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * {@code private_key_jwt} (RFC 7523 section 2.2, OpenID Connect Core section 9): each token request
@@ -33,12 +35,14 @@ public final class PrivateKeyJwt implements ClientCredentials {
     /** How long an assertion is valid: one request, with room for clock skew. */
     static final Duration ASSERTION_LIFETIME = Duration.ofSeconds(60);
 
+    private final String issuer;
     private final String clientId;
     private final PrivateKey key;
     private final String keyId;
     private final JWSAlgorithm algorithm;
 
-    PrivateKeyJwt(String clientId, PrivateKey key, String keyId) {
+    PrivateKeyJwt(String issuer, String clientId, PrivateKey key, String keyId) {
+        this.issuer = issuer;
         this.clientId = Objects.requireNonNull(clientId, "clientId");
         this.key = Objects.requireNonNull(key, "key");
         this.keyId = keyId;
@@ -50,7 +54,7 @@ public final class PrivateKeyJwt implements ClientCredentials {
         if (key instanceof RSAPrivateKey) {
             return JWSAlgorithm.RS256;
         }
-        if (key instanceof ECPrivateKey ec && ec.getParams().getCurve().getField().getFieldSize() == 256) {
+        if (key instanceof ECPrivateKey ec && Curve.P_256.equals(Curve.forECParameterSpec(ec.getParams()))) {
             return JWSAlgorithm.ES256;
         }
         throw new IllegalArgumentException("private_key_jwt needs an RSA or an EC P-256 private key, not " + key.getAlgorithm());
@@ -59,6 +63,11 @@ public final class PrivateKeyJwt implements ClientCredentials {
     @Override
     public String clientId() {
         return clientId;
+    }
+
+    @Override
+    public Optional<String> issuer() {
+        return Optional.ofNullable(issuer);
     }
 
     @Override
@@ -92,6 +101,7 @@ public final class PrivateKeyJwt implements ClientCredentials {
     /** Never the key. */
     @Override
     public String toString() {
-        return "PrivateKeyJwt[clientId=" + clientId + ", alg=" + algorithm + ", kid=" + keyId + "]";
+        return "PrivateKeyJwt[clientId=" + clientId + ", issuer=" + (issuer == null ? "any" : issuer) + ", alg=" + algorithm
+                + ", kid=" + keyId + "]";
     }
 }

@@ -1,6 +1,7 @@
 package dev.mcpoauth.cookbook.keycloakdcr.enterprise;
 
 import dev.mcpoauth.cookbook.keycloakdcr.clientcredentials.ClientCredentials;
+import dev.mcpoauth.cookbook.keycloakdcr.http.McpAuthorizationException;
 import dev.mcpoauth.cookbook.keycloakdcr.http.SafeUrl;
 import java.net.URI;
 import java.util.Objects;
@@ -14,6 +15,13 @@ import java.util.function.Supplier;
  * ID-JAG naming the server (RFC 8693), then trades the ID-JAG for an access token at the server's
  * authorization server (the JWT bearer grant, RFC 7523). No browser and no consent screen per server:
  * the enterprise's policy at the IdP decides who may reach which server.
+ *
+ * <p>The MCP server chooses the ID-JAG's {@code audience} (its authorization server, from its RFC 9728
+ * metadata) and {@code resource} (itself), as the extension says; what keeps a malicious server from
+ * getting an ID-JAG for someone else's: {@code atTheAuthorizationServer} is bound to one authorization
+ * server's issuer, the client checks the ID-JAG names that server, this client and that resource before
+ * presenting it, and the IdP (the enterprise's policy) and the authorization server must each check the
+ * {@code audience}/{@code resource} pair too (for Keycloak: a {@code jwt-claim-enforcer} on {@code resource}).
  *
  * <p>What this holds: the IdP's issuer (its token endpoint comes from its metadata, RFC 8414 or OpenID
  * Connect Discovery, the issuer compared exactly); this client's id there (and its credentials, when the IdP
@@ -70,9 +78,19 @@ public final class EnterpriseAuthorization {
         return Optional.ofNullable(idpCredentials);
     }
 
-    /** The current ID token; never printed. */
+    /** The current ID token; never printed. A supplier that fails or has none fails this authorization, not the client. */
     public String idToken() {
-        return Objects.requireNonNull(idToken.get(), "the ID token supplier returned null");
+        String token;
+        try {
+            token = idToken.get();
+        } catch (RuntimeException e) {
+            throw new McpAuthorizationException("The ID token supplier failed (" + e.getClass().getSimpleName()
+                    + "): no sign-in at the enterprise IdP to exchange", e);
+        }
+        if (token == null || token.isBlank()) {
+            throw new McpAuthorizationException("The ID token supplier has no ID token: the user must sign in at the enterprise IdP");
+        }
+        return token;
     }
 
     public ClientCredentials atTheAuthorizationServer() {

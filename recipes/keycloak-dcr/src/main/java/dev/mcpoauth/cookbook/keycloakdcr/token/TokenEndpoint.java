@@ -27,6 +27,7 @@ import com.nimbusds.oauth2.sdk.token.TokenTypeURI;
 import com.nimbusds.oauth2.sdk.token.Tokens;
 import com.nimbusds.oauth2.sdk.token.TypelessToken;
 import com.nimbusds.oauth2.sdk.tokenexchange.TokenExchangeGrant;
+import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.mcpoauth.cookbook.keycloakdcr.clientcredentials.ClientCredentials;
 import dev.mcpoauth.cookbook.keycloakdcr.enterprise.EnterpriseAuthorization;
@@ -136,17 +137,48 @@ public final class TokenEndpoint {
             throw new McpAuthorizationException("The enterprise IdP " + idp.getIssuer() + " answered with a token of type "
                     + issued.getIssuedTokenType() + ", not an ID-JAG");
         }
+        requireIdJagFor(issued.getValue(), as, enterprise.atTheAuthorizationServer().clientId(), resource);
+        steps.accept("  -> an ID-JAG for " + as.getIssuer() + ", naming " + enterprise.atTheAuthorizationServer().clientId()
+                + " and " + resource);
+        return issued.getValue();
+    }
+
+    /**
+     * What the client checks before it presents an ID-JAG (the IdP signed it; the authorization server verifies
+     * the signature): its type, and that it is for this authorization server ({@code aud}, exactly), this client
+     * there ({@code client_id}) and this resource, and not expired. The extension forbids leaking an ID-JAG to
+     * anyone but its audience; an ID-JAG for another server or client is never sent on.
+     */
+    private void requireIdJagFor(String token, AuthorizationServerMetadata as, String clientId, URI resource) {
+        JWTClaimsSet claims;
         try {
-            SignedJWT idJag = SignedJWT.parse(issued.getValue());
+            SignedJWT idJag = SignedJWT.parse(token);
             if (idJag.getHeader().getType() == null || !ID_JAG_TYPE.equals(idJag.getHeader().getType().getType())) {
                 throw new McpAuthorizationException("The enterprise IdP's ID-JAG has typ " + idJag.getHeader().getType()
-                        + ", not " + ID_JAG_TYPE);
+                        + ", not " + ID_JAG_TYPE + ": not presented");
             }
+            claims = idJag.getJWTClaimsSet();
         } catch (java.text.ParseException e) {
-            throw new McpAuthorizationException("The enterprise IdP's ID-JAG is not a signed JWT", e);
+            throw new McpAuthorizationException("The enterprise IdP's ID-JAG is not a signed JWT: not presented", e);
         }
-        steps.accept("  -> an ID-JAG for " + as.getIssuer());
-        return issued.getValue();
+        String issuer = as.getIssuer().getValue();
+        if (!List.of(issuer).equals(claims.getAudience())) {
+            throw new McpAuthorizationException("The enterprise IdP's ID-JAG is for aud " + claims.getAudience() + ", not "
+                    + issuer + ": not presented");
+        }
+        Object namedClient = claims.getClaim("client_id");
+        if (!clientId.equals(namedClient)) {
+            throw new McpAuthorizationException("The enterprise IdP's ID-JAG names client_id " + namedClient + ", not "
+                    + clientId + ": not presented");
+        }
+        Object namedResource = claims.getClaim("resource");
+        if (namedResource != null && !resource.toString().equals(namedResource)) {
+            throw new McpAuthorizationException("The enterprise IdP's ID-JAG is for resource " + namedResource + ", not "
+                    + resource + ": not presented");
+        }
+        if (claims.getExpirationTime() == null || !claims.getExpirationTime().toInstant().isAfter(clock.instant())) {
+            throw new McpAuthorizationException("The enterprise IdP's ID-JAG has no exp or has expired: not presented");
+        }
     }
 
     /**

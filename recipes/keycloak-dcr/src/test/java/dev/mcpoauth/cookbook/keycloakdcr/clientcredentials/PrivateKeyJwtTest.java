@@ -30,9 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 class PrivateKeyJwtTest {
 
     private static final String CLIENT = "mcp-agent-jwt";
+    private static final String ISSUER = "https://as.example/realms/mcp";
 
     private static AuthorizationServerMetadata server() {
-        AuthorizationServerMetadata as = new AuthorizationServerMetadata(new Issuer("https://as.example/realms/mcp"));
+        AuthorizationServerMetadata as = new AuthorizationServerMetadata(new Issuer(ISSUER));
         as.setTokenEndpointURI(URI.create("https://as.example/realms/mcp/protocol/openid-connect/token"));
         return as;
     }
@@ -44,7 +45,7 @@ class PrivateKeyJwtTest {
     @Test
     void theAssertionNamesTheAgentAndIsAddressedToTheIssuerNotTheTokenEndpoint() throws Exception {
         AgentKey key = AgentKey.generate();
-        SignedJWT jwt = assertion(key.credentials(CLIENT), server());
+        SignedJWT jwt = assertion(key.credentials(ISSUER, CLIENT), server());
         JWTClaimsSet claims = jwt.getJWTClaimsSet();
         assertThat(claims.getIssuer()).isEqualTo(CLIENT);
         assertThat(claims.getSubject()).isEqualTo(CLIENT);
@@ -57,7 +58,7 @@ class PrivateKeyJwtTest {
 
     @Test
     void eachAssertionIsNewAndExpiresWithinAMinute() throws Exception {
-        ClientCredentials credentials = AgentKey.generate().credentials(CLIENT);
+        ClientCredentials credentials = AgentKey.generate().credentials(ISSUER, CLIENT);
         JWTClaimsSet first = assertion(credentials, server()).getJWTClaimsSet();
         JWTClaimsSet second = assertion(credentials, server()).getJWTClaimsSet();
         assertThat(first.getJWTID()).isNotBlank().isNotEqualTo(second.getJWTID());
@@ -69,7 +70,7 @@ class PrivateKeyJwtTest {
     void anAlgorithmTheServerDoesNotListIsRefusedBeforeSigning() {
         AuthorizationServerMetadata as = server();
         as.setTokenEndpointJWSAlgs(List.of(JWSAlgorithm.RS256));
-        assertThatThrownBy(() -> AgentKey.generate().credentials(CLIENT).authenticationFor(as))
+        assertThatThrownBy(() -> AgentKey.generate().credentials(ISSUER, CLIENT).authenticationFor(as))
                 .isInstanceOf(McpAuthorizationException.class)
                 .hasMessageContaining("accepts client assertions signed with [RS256], not ES256");
     }
@@ -81,7 +82,7 @@ class PrivateKeyJwtTest {
         PrivateKey key = generator.generateKeyPair().getPrivate();
         String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(key.getEncoded())
                 + "\n-----END PRIVATE KEY-----\n";
-        ClientCredentials credentials = ClientCredentials.privateKeyJwt(CLIENT, AgentKey.fromPkcs8Pem(pem), null);
+        ClientCredentials credentials = ClientCredentials.privateKeyJwt(ISSUER, CLIENT, AgentKey.fromPkcs8Pem(pem), null);
         assertThat(assertion(credentials, server()).getHeader().getAlgorithm()).isEqualTo(JWSAlgorithm.ES256);
         assertThatThrownBy(() -> AgentKey.fromPkcs8Pem("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----"))
                 .isInstanceOf(IllegalArgumentException.class);
@@ -99,11 +100,42 @@ class PrivateKeyJwtTest {
     }
 
     @Test
+    void credentialsApplyOnlyToTheIssuerTheyAreBoundTo() {
+        ClientCredentials bound = ClientCredentials.clientSecretBasic(ISSUER, CLIENT, "s3cret-value");
+        assertThat(bound.appliesTo(ISSUER)).isTrue();
+        assertThat(bound.appliesTo(ISSUER + "/")).as("compared exactly").isFalse();
+        assertThat(bound.appliesTo("https://attacker.example")).isFalse();
+        assertThat(ClientCredentials.clientSecretBasicForAnyIssuer(CLIENT, "s3cret-value").appliesTo("https://attacker.example")).isTrue();
+    }
+
+    @Test
+    void aKeyOnAnotherCurveThanP256IsRefusedUpFront() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new java.security.spec.ECGenParameterSpec("secp384r1"));
+        PrivateKey p384 = generator.generateKeyPair().getPrivate();
+        assertThatThrownBy(() -> ClientCredentials.privateKeyJwt(ISSUER, CLIENT, p384, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("P-256");
+    }
+
+    @Test
+    void aKeyFileOthersCanReadOrThatHoldsNoPrivateEcKeyIsRefused(@TempDir Path dir) throws Exception {
+        Path open = saved(AgentKey.generate());
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> AgentKey.load(open)).hasMessageContaining("readable or writable by others");
+        Path publicOnly = Files.createFile(dir.resolve("public.json"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(publicOnly, ECKey.parse(JWKSet.parse(AgentKey.generate().publicJwks()).getKeys().get(0).toJSONString())
+                .toJSONString());
+        assertThatThrownBy(() -> AgentKey.load(publicOnly)).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("not an EC P-256 private JWK");
+    }
+
+    @Test
     void neitherTheKeyNorTheSecretIsEverPrinted() throws Exception {
         AgentKey key = AgentKey.generate();
         String privatePart = ECKey.parse(Files.readString(saved(key))).getD().toString();
-        assertThat(key.toString() + key.credentials(CLIENT)).doesNotContain(privatePart);
-        assertThat(ClientCredentials.clientSecretBasic(CLIENT, "s3cret-value").toString()).doesNotContain("s3cret-value");
+        assertThat(key.toString() + key.credentials(ISSUER, CLIENT)).doesNotContain(privatePart);
+        assertThat(ClientCredentials.clientSecretBasic(ISSUER, CLIENT, "s3cret-value").toString()).doesNotContain("s3cret-value");
     }
 
     private static Path saved(AgentKey key) throws Exception {
