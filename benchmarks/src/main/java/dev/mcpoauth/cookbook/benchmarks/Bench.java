@@ -217,10 +217,14 @@ public final class Bench {
      */
     private static void fullFlow(Results results) throws Exception {
         URI mcpUrl = URI.create("http://localhost:" + FreePort.find() + "/mcp");
-        // The realm's agents (client credentials) are not part of this figure: an unused JWKS URL and a random secret.
+        // The realm's agents and its enterprise IdP are not part of this figure: unused URLs and random secrets.
         Realm realm = Keycloak.shared().importRealm(Path.of("../recipes/keycloak-dcr/keycloak/realm.json"),
                 Map.of("MCP_SERVER_URL", mcpUrl.toString(), "AGENT_JWKS_URL", "http://127.0.0.1:9/unused-agent-jwks.json",
-                        "AGENT_SECRET", java.util.UUID.randomUUID().toString()));
+                        "AGENT_SECRET", java.util.UUID.randomUUID().toString(),
+                        "ENTERPRISE_ISSUER", "http://127.0.0.1:9/unused-enterprise",
+                        "ENTERPRISE_JWKS_URL", "http://127.0.0.1:9/unused-enterprise/jwks.json",
+                        "ENTERPRISE_BROKER_SECRET", java.util.UUID.randomUUID().toString(),
+                        "ENTERPRISE_CLIENT_SECRET", java.util.UUID.randomUUID().toString()));
         JavalinResourceServer server = JavalinResourceServer.start(new ServerConfig(mcpUrl, realm.issuer(), realm.jwksUri(),
                 Duration.ofSeconds(60), "mcp:tools", List.of("http://localhost:6274"), "127.0.0.1"));
         try {

@@ -17,7 +17,7 @@ final class ContainerKeycloak implements KeycloakServer {
 
     private final KeycloakContainer container = new KeycloakContainer(
             "quay.io/keycloak/keycloak:" + KeycloakDistribution.version())
-            .withFeaturesEnabled("resource-indicators", "cimd")
+            .withFeaturesEnabled("resource-indicators", "cimd", "identity-assertion-jwt")
             .withAdminUsername(KeycloakDistribution.ADMIN_USERNAME)
             .withAdminPassword(ADMIN_PASSWORD);
     private final KeycloakAdminClient admin =

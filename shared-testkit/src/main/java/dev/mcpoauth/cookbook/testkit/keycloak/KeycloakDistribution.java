@@ -44,8 +44,9 @@ final class KeycloakDistribution {
     /** Build-time options. Changing them changes the cache directory, which forces a fresh build. */
     static final List<String> BUILD_OPTIONS = List.of(
             "--db=dev-file",
-            // Both experimental; the keycloak-dcr and token-gateway recipes use them.
-            "--features=resource-indicators,cimd");
+            // All experimental: resource indicators and CIMD (keycloak-dcr, token-gateway); receiving ID-JAGs by the
+            // JWT bearer grant, Enterprise-Managed Authorization (keycloak-dcr).
+            "--features=resource-indicators,cimd,identity-assertion-jwt");
 
     static final String ADMIN_USERNAME = "admin";
 

@@ -183,7 +183,8 @@ public final class TokenEndpoint {
 
     /**
      * Enterprise-Managed Authorization, step 2 at the MCP server's authorization server (RFC 7523 JWT bearer
-     * grant): the ID-JAG as the assertion, this client authenticated as the ID-JAG's {@code client_id}. A
+     * grant): the ID-JAG as the assertion (it names the resource), this client authenticated as the ID-JAG's
+     * {@code client_id}. A
      * refresh token in the answer is dropped: a new access token comes from a new ID-JAG, so the
      * enterprise's policy is asked again.
      */
@@ -201,8 +202,10 @@ public final class TokenEndpoint {
         } catch (java.text.ParseException e) {
             throw new McpAuthorizationException("The ID-JAG is not a signed JWT", e);
         }
+        // No resource parameter: the ID-JAG names the resource, and the extension's token request carries none
+        // (Keycloak 26.7 with resource indicators fails a JWT bearer grant that sends one: no refresh token to annotate).
         TokenRequest.Builder builder = new TokenRequest.Builder(as.getTokenEndpointURI(), credentials.authenticationFor(as),
-                grant).resource(resource);
+                grant);
         if (scope != null) {
             builder.scope(scope);
         }
