@@ -28,7 +28,10 @@ public class EnterprisePolicy {
     public Decision decide(String user, Collection<String> groups, String client, URI audience, URI resource,
             Set<String> requestedScopes) {
         McpServer server = catalogue.stream()
-                .filter(s -> s.resource().equals(resource) && s.authorizationServer().equals(audience))
+                // Exact strings: URI.equals ignores the host's case, and the ID-JAG carries the string the client sent,
+                // which the authorization server compares exactly.
+                .filter(s -> s.resource().toString().equals(resource.toString())
+                        && s.authorizationServer().toString().equals(audience.toString()))
                 .findFirst().orElse(null);
         if (server == null) {
             return Decision.refused("invalid_target", "No MCP server " + resource + " with authorization server "
