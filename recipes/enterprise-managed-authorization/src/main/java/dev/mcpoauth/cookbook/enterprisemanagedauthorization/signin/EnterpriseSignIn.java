@@ -87,13 +87,19 @@ public final class EnterpriseSignIn implements Supplier<String> {
      */
     public static EnterpriseSignIn signIn(URI idpIssuer, ClientCredentials credentials, AuthorizationUserAgent userAgent,
             Consumer<String> steps) {
+        return signIn(idpIssuer, credentials, userAgent, steps, Clock.systemUTC());
+    }
+
+    /** The same, with the clock that decides when the ID token is renewed. */
+    public static EnterpriseSignIn signIn(URI idpIssuer, ClientCredentials credentials, AuthorizationUserAgent userAgent,
+            Consumer<String> steps, Clock clock) {
         OAuthHttp http = new OAuthHttp(false);
         AuthorizationServerMetadata idp = new AuthorizationServerDiscovery(http, steps).discover(idpIssuer);
         if (!credentials.appliesTo(idp.getIssuer().getValue())) {
             throw new McpAuthorizationException("The credentials are for " + credentials.issuer().orElse("?")
                     + ", not the enterprise IdP " + idp.getIssuer());
         }
-        EnterpriseSignIn signIn = new EnterpriseSignIn(idp, credentials, http, Clock.systemUTC(), steps);
+        EnterpriseSignIn signIn = new EnterpriseSignIn(idp, credentials, http, clock, steps);
         signIn.authorize(userAgent);
         return signIn;
     }
