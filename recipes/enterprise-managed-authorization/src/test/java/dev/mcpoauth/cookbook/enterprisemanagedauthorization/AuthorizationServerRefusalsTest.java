@@ -126,6 +126,23 @@ class AuthorizationServerRefusalsTest {
     }
 
     @Test
+    void aTokenRequestForMoreScopesThanTheIdJagCarriesIsRefused() {
+        String idJag = idJagForNotes(); // scope mcp:tools
+        assertThatThrownBy(() -> tokenEndpoint.exchangeJwtBearerGrant(keycloak, setup.atTheAuthorizationServer(), idJag,
+                setup.notesUrl(), new Scope("mcp:tools", "notes:write")))
+                .isInstanceOf(TokenEndpointException.class)
+                .hasMessageContaining("invalid_scope (Scopes [notes:write] not present")
+                .satisfies(e -> assertThat(((TokenEndpointException) e).errorCode()).isEqualTo("invalid_scope"));
+    }
+
+    @Test
+    void anIdJagSignedByTheIdpForAnotherClientIsRefused() throws Exception {
+        Instant now = Instant.now();
+        assertRefused(signed(setup.idpKey, alicesClaims(now, now.plusSeconds(240)).claim("client_id", "another-client")),
+                "invalid_grant", "client id in assertion");
+    }
+
+    @Test
     void aUserTheIdpAllowsButKeycloakHasNoAccountForIsRefused() {
         String carolsIdToken = setup.signIn(new HeadlessUserAgent(), EnterpriseSetup.CAROL, setup.atTheIdp(), step -> { }).get();
         assertRefused(IdpRequests.idJag(setup, carolsIdToken, setup.notesUrl(), "mcp:tools"), "invalid_grant", "User not found");

@@ -148,12 +148,14 @@ class IdpRefusalsTest {
     }
 
     @Test
-    void aWrongClientSecretGetsInvalidClient() {
+    void aWrongClientSecretGetsInvalidClientAndAnAuditLine(CapturedOutput output) {
         IdpRequests.post(IdpRequests.asClient(setup, EnterpriseSetup.IDP_CLIENT, "not-the-secret")
                 .formParam("grant_type", IdpRequests.TOKEN_EXCHANGE).formParam("requested_token_type", IdpRequests.ID_JAG)
                 .formParam("subject_token", alicesIdToken).formParam("subject_token_type", IdpRequests.ID_TOKEN)
                 .formParam("audience", setup.realm.issuer().toString()).formParam("resource", setup.notesUrl().toString()))
                 .then().statusCode(401).body("error", equalTo("invalid_client")).body("$", not(org.hamcrest.Matchers.hasKey("access_token")));
+        assertThat(output.getOut()).contains("\"event\":\"client_authentication_failed\"", "\"outcome\":\"invalid_client\"",
+                "\"client\":\"mcp-desktop\"").doesNotContain("not-the-secret");
     }
 
     /** A client_id alone authenticates a public client for the authorization code grant only: Spring answers 401, no body. */
@@ -169,10 +171,27 @@ class IdpRefusalsTest {
     }
 
     @Test
-    void parametersInTheQueryStringGetInvalidRequest() {
+    void parametersInTheQueryStringGetInvalidRequestAndAnAuditLine(CapturedOutput output) {
         assertRefused(IdpRequests.exchange(setup, alicesIdToken, setup.notesUrl(), "mcp:tools")
                 .queryParam("resource", "https://mcp.evil.example/mcp").when().post("/oauth2/token"), 400, "invalid_request",
                 "Token request parameters belong in the form body, not the query string");
+        assertThat(output.getOut()).contains("\"event\":\"id_jag_refused\"", "\"outcome\":\"invalid_request\"",
+                "\"reason\":\"Token request parameters belong in the form body, not the query string\"");
+    }
+
+    @Test
+    void aHugeResourceIsRefusedBeforeAnythingEchoesIt(CapturedOutput output) {
+        String huge = "https://mcp.company.example/" + "a".repeat(10_000);
+        Response response = IdpRequests.post(IdpRequests.exchange(setup, alicesIdToken, URI.create(huge), "mcp:tools"));
+        assertRefused(response, 400, "invalid_request", "resource is longer than 2048 characters");
+        assertThat(response.asString()).hasSizeLessThan(1024);
+        assertThat(output.getOut()).doesNotContain("a".repeat(3000));
+    }
+
+    @Test
+    void aScopeWithCharactersOutsideRfc6749GetsInvalidScope() {
+        assertRefused(IdpRequests.post(IdpRequests.exchange(setup, alicesIdToken, setup.notesUrl(), "mcp:tools\tadmin")), 400,
+                "invalid_scope", "scope is malformed (RFC 6749 section 3.3)");
     }
 
     @Test

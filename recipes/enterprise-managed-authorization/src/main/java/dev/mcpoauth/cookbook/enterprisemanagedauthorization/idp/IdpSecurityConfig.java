@@ -4,6 +4,7 @@ import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import dev.mcpoauth.cookbook.enterprisemanagedauthorization.idp.idjag.IdJagExchangeProvider;
 import dev.mcpoauth.cookbook.enterprisemanagedauthorization.idp.idjag.IdJagIssuer;
+import dev.mcpoauth.cookbook.enterprisemanagedauthorization.idp.idjag.IdJagRefusalAudit;
 import dev.mcpoauth.cookbook.enterprisemanagedauthorization.idp.idjag.IdJagRequestConverter;
 import dev.mcpoauth.cookbook.enterprisemanagedauthorization.idp.idjag.IdJagResponseHandler;
 import dev.mcpoauth.cookbook.enterprisemanagedauthorization.idp.policy.EnterprisePolicy;
@@ -59,7 +60,8 @@ class IdpSecurityConfig {
         http.oauth2AuthorizationServer(server -> {
             http.securityMatcher(server.getEndpointsMatcher());
             server
-                .oidc(Customizer.withDefaults())
+                .oidc(oidc -> oidc.logoutEndpoint(logout -> logout.logoutResponseHandler(new SignOut(signIns, audit))))
+                .clientAuthentication(clients -> clients.errorResponseHandler(IdJagRefusalAudit.clientAuthentication(audit)))
                 .tokenEndpoint(token -> token
                     .accessTokenRequestConverters(converters -> {
                         converters.removeIf(OAuth2TokenExchangeAuthenticationConverter.class::isInstance);
@@ -69,7 +71,8 @@ class IdpSecurityConfig {
                         providers.removeIf(OAuth2TokenExchangeAuthenticationProvider.class::isInstance);
                         providers.add(0, idJags);
                     })
-                    .accessTokenResponseHandler(new IdJagResponseHandler()));
+                    .accessTokenResponseHandler(new IdJagResponseHandler())
+                    .errorResponseHandler(IdJagRefusalAudit.tokenEndpoint(audit)));
         });
         http
             .authorizeHttpRequests(authorize -> authorize.anyRequest().authenticated())

@@ -64,6 +64,8 @@ public final class EnterpriseSignIn implements Supplier<String> {
     private String idToken;
     private Instant idTokenExpires;
     private RefreshToken refreshToken;
+    private String subject;
+    private java.util.Date authTime;
 
     private EnterpriseSignIn(AuthorizationServerMetadata idp, ClientCredentials credentials, OAuthHttp http, Clock clock,
             Consumer<String> steps) {
@@ -130,8 +132,9 @@ public final class EnterpriseSignIn implements Supplier<String> {
     }
 
     private AuthorizationCode checkResponse(URI callback, URI redirectUri, State state) {
-        if (callback == null || !redirectUri.getRawPath().equals(callback.getRawPath())
-                || redirectUri.getPort() != callback.getPort()) {
+        if (callback == null || !redirectUri.getScheme().equalsIgnoreCase(String.valueOf(callback.getScheme()))
+                || !redirectUri.getHost().equalsIgnoreCase(String.valueOf(callback.getHost()))
+                || redirectUri.getPort() != callback.getPort() || !redirectUri.getRawPath().equals(callback.getRawPath())) {
             throw new McpAuthorizationException("The sign-in response did not come back to " + redirectUri);
         }
         AuthenticationResponse response;
@@ -184,6 +187,17 @@ public final class EnterpriseSignIn implements Supplier<String> {
             claims = validator.validate(token, nonce);
         } catch (Exception e) {
             throw new McpAuthorizationException("The enterprise IdP's ID token is not valid: " + e.getMessage(), e);
+        }
+        // OpenID Connect Core §12.2: a renewed ID token is about the same user and the same sign-in.
+        if (subject != null && !subject.equals(claims.getSubject().getValue())) {
+            throw new McpAuthorizationException("The enterprise IdP renewed the ID token for another user: refused");
+        }
+        if (authTime != null && claims.getAuthenticationTime() != null && !authTime.equals(claims.getAuthenticationTime())) {
+            throw new McpAuthorizationException("The enterprise IdP's renewed ID token has another auth_time: refused");
+        }
+        subject = claims.getSubject().getValue();
+        if (authTime == null) {
+            authTime = claims.getAuthenticationTime();
         }
         idToken = token.serialize();
         idTokenExpires = claims.getExpirationTime().toInstant();

@@ -102,6 +102,11 @@ public class IdJagExchangeProvider implements AuthenticationProvider {
         if (idToken == null || !idToken.isActive()) {
             throw refused(details, OAuth2ErrorCodes.INVALID_GRANT, "The ID token has expired or was revoked: sign in again");
         }
+        // Revoking the sign-in's refresh token (RFC 7009) invalidates its refresh and access tokens, not its ID token:
+        // the sign-in is over all the same.
+        if (signIn.getRefreshToken() != null && signIn.getRefreshToken().isInvalidated()) {
+            throw refused(details, OAuth2ErrorCodes.INVALID_GRANT, "The sign-in was revoked: sign in again");
+        }
 
         UserDetails user;
         try {
@@ -139,6 +144,13 @@ public class IdJagExchangeProvider implements AuthenticationProvider {
     private OAuth2AuthenticationException refused(Map<String, String> details, String error, String reason) {
         details.put("reason", reason);
         audit.record("id_jag_refused", error, details);
-        return new OAuth2AuthenticationException(new OAuth2Error(error, reason, null));
+        return new AuditedRefusal(new OAuth2Error(error, reason, null));
+    }
+
+    /** A refusal this provider has already written to the audit log ({@link IdJagRefusalAudit} skips it). */
+    static final class AuditedRefusal extends OAuth2AuthenticationException {
+        AuditedRefusal(OAuth2Error error) {
+            super(error);
+        }
     }
 }

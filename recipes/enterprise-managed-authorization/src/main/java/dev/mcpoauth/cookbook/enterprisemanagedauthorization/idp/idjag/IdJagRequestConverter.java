@@ -6,6 +6,7 @@ import java.net.URISyntaxException;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.oauth2.core.AuthorizationGrantType;
@@ -21,6 +22,13 @@ import org.springframework.security.web.authentication.AuthenticationConverter;
  * a token request is a form body (OAuth 2.1 §3.2.2), and a servlet merges the two.
  */
 public final class IdJagRequestConverter implements AuthenticationConverter {
+
+    /** Longest resource, audience or scope accepted: a URL or a scope list, not a payload. */
+    static final int MAX_LENGTH = 2048;
+    /** Longest subject token accepted (an ID token of this IdP is about 1 KB). */
+    static final int MAX_TOKEN_LENGTH = 16384;
+    /** RFC 6749 §3.3: scope tokens of %x21 / %x23-5B / %x5D-7E, separated by single spaces (extra spaces tolerated). */
+    private static final Pattern SCOPE = Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E ]*");
 
     @Override
     public Authentication convert(HttpServletRequest request) {
@@ -47,8 +55,12 @@ public final class IdJagRequestConverter implements AuthenticationConverter {
         Set<String> scopes = new LinkedHashSet<>();
         String[] scope = request.getParameterValues("scope");
         if (scope != null) {
-            if (scope.length != 1) {
-                throw invalidRequest("scope must appear once");
+            if (scope.length != 1 || scope[0].length() > MAX_LENGTH) {
+                throw invalidRequest("scope must appear once, at most " + MAX_LENGTH + " characters");
+            }
+            if (!SCOPE.matcher(scope[0]).matches()) {
+                throw new OAuth2AuthenticationException(new OAuth2Error(OAuth2ErrorCodes.INVALID_SCOPE,
+                        "scope is malformed (RFC 6749 section 3.3)", null));
             }
             Arrays.stream(scope[0].split(" ")).filter(s -> !s.isEmpty()).forEach(scopes::add);
         }
@@ -60,6 +72,11 @@ public final class IdJagRequestConverter implements AuthenticationConverter {
         String[] values = request.getParameterValues(name);
         if (values == null || values.length != 1 || values[0].isBlank()) {
             throw invalidRequest(name + " must appear exactly once");
+        }
+        int limit = "subject_token".equals(name) ? MAX_TOKEN_LENGTH : MAX_LENGTH;
+        if (values[0].length() > limit) {
+            // Refused before anything echoes it (error_description, audit line).
+            throw invalidRequest(name + " is longer than " + limit + " characters");
         }
         return values[0];
     }
