@@ -67,12 +67,16 @@ final class RecipeParts {
         if (packages.size() < 2) {
             return List.of();
         }
-        Path root = packages.get(0); // sorted paths: the shortest, which every other package is below
+        // The recipe's root package: the deepest folder every package is below. It may hold no class itself
+        // (a recipe whose parts are idp/, signin/ and client/), and then gets no part of its own.
+        Path root = packages.get(0);
+        for (Path dir : packages) {
+            while (!dir.startsWith(root)) {
+                root = root.getParent();
+            }
+        }
         List<Part> parts = new ArrayList<>();
         for (Path dir : packages) {
-            if (!dir.startsWith(root)) {
-                throw new IllegalStateException(dir + " is not below the recipe's root package " + root);
-            }
             List<Path> classes;
             try (Stream<Path> files = Files.list(dir)) {
                 classes = files.filter(f -> f.toString().endsWith(".java"))

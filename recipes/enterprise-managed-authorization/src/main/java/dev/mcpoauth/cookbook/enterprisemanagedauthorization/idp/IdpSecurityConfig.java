@@ -45,6 +45,8 @@ import org.springframework.security.web.servlet.util.matcher.PathPatternRequestM
  * no consent page: the apps are the company's own), and token exchange that issues ID-JAGs only. The ID-JAG is
  * plugged into the token endpoint's extension points (a request converter, an authentication provider, a response
  * handler), replacing Spring's own token exchange (access token for access token), which this IdP does not offer.
+ * Signing out (RP-initiated logout) ends the stored sign-in too ({@link SignOut}), and refusals the ID-JAG provider
+ * never sees are audited ({@link IdJagRefusalAudit}).
  */
 @Configuration
 class IdpSecurityConfig {
