@@ -11,7 +11,7 @@ help:
 	@echo "make run [RECIPE=name]    start Keycloak + a recipe, show a client walk-through, keep serving"
 	@echo "                          recipes: $(notdir $(wildcard recipes/*))"
 	@echo "make conformance          the official MCP conformance suite: keycloak-dcr client (2026-07-28 and 2025-11-25 wires), authorization servers (github-proxy, Keycloak realm)"
-	@echo "make interop              real MCP clients (mcp-remote, the TypeScript SDK) sign in to every server recipe in Chromium, URL only"
+	@echo "make interop              real MCP clients (mcp-remote, the TypeScript SDK) sign in to every server recipe in Chromium, URL only; the SDK's Enterprise-Managed Authorization client to its recipe"
 	@echo "make probe URL=...        check any MCP server's OAuth as a compliant client sees it (PROBE_OPTS='--json --token-file f --register')"
 	@echo "make docs                 build the cookbook site (docs-site/target/site) and check it in headless Chromium"
 	@echo "make docs-serve           serve the built site on http://127.0.0.1:8000/ (DOCS_PORT to change)"

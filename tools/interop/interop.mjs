@@ -10,9 +10,11 @@ import { launchBrowser, signIn } from './browser.mjs';
 import { recipes } from './recipes.mjs';
 import * as mcpRemote from './clients/mcp-remote.mjs';
 import * as typescriptSdk from './clients/typescript-sdk.mjs';
+import * as typescriptSdkEma from './clients/typescript-sdk-ema.mjs';
 
-// To add a client: a module under clients/ exporting name, version and run(), listed here.
-const CLIENTS = [mcpRemote, typescriptSdk];
+// To add a client: a module under clients/ exporting name, version and run(), listed here. A client that exports
+// `only` runs only against the recipes that name it in their `clients`.
+const CLIENTS = [mcpRemote, typescriptSdk, typescriptSdkEma, typescriptSdkEma.withoutResourceAtTheJwtBearerGrant];
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = path.join(ROOT, 'target', 'interop');
@@ -32,20 +34,27 @@ try {
   for (const recipe of selected) {
     const server = await start(recipe);
     try {
-      for (const client of clients) {
+      for (const client of clients.filter(c => recipe.clients ? recipe.clients.includes(c.name) : !c.only)) {
         const started = Date.now();
+        // A failure recipes.mjs lists (a bug of a part nobody here wrote), reported as KNOWN; it fails the run once it passes.
+        const expected = recipe.knownFailures?.[client.name];
         const log = line => { if (verbose) console.log(`    [${client.name}] ${line}`); };
         try {
-          const { tools, result, clientId } = await withTimeout(240_000, client.run({
-            url: recipe.url, user: recipe.user, tool: recipe.tool, log,
+          const { tools, result, clientId, how } = await withTimeout(240_000, client.run({
+            url: recipe.url, user: recipe.user, tool: recipe.tool, log, enterprise: recipe.enterprise,
             signIn: (url, user) => signIn(browser, url, user),
           }));
           if (result.isError) throw new Error(`${recipe.tool.name} answered isError: ${text(result)}`);
           if (!tools.includes(recipe.tool.name)) throw new Error(`tools/list lacks ${recipe.tool.name}: ${tools}`);
+          if (expected) throw new Error(`passed, but is listed as a known failure (${expected.why}): remove it from recipes.mjs`);
           console.log(`PASS  ${recipe.name.padEnd(26)} ${`${client.name} ${client.version}`.padEnd(22)} ` +
-              `registered ${clientId ? 'a new client' : '(client id unknown)'}, signed in, ${tools.length} tools, ` +
+              `${how || `registered ${clientId ? 'a new client' : '(client id unknown)'}, signed in`}, ${tools.length} tools, ` +
               `${recipe.tool.name}: ${text(result).slice(0, 60)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
         } catch (e) {
+          if (expected && expected.match.test(e.message)) {
+            console.log(`KNOWN ${recipe.name.padEnd(26)} ${`${client.name} ${client.version}`.padEnd(22)} ${expected.why}`);
+            continue;
+          }
           failures++;
           console.log(`FAIL  ${recipe.name.padEnd(26)} ${`${client.name} ${client.version}`.padEnd(22)} ${e.message}`);
         }

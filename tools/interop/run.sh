@@ -18,6 +18,6 @@ fi
 export PATH="$HERE/node_modules/node/bin:$PATH"
 
 echo "Building the server recipes (make run's install step, once for all) ..."
-(cd "$ROOT" && ./mvnw -B -q -DskipTests install -am -pl recipes/resource-server-spring,recipes/resource-server-micronaut,recipes/resource-server-javalin,recipes/token-gateway,recipes/multi-user-store,recipes/github-proxy)
+(cd "$ROOT" && ./mvnw -B -q -DskipTests install -am -pl recipes/resource-server-spring,recipes/resource-server-micronaut,recipes/resource-server-javalin,recipes/token-gateway,recipes/multi-user-store,recipes/github-proxy,recipes/enterprise-managed-authorization)
 
 exec node "$HERE/interop.mjs" "$@"

@@ -97,6 +97,22 @@ class EnterpriseManagedAuthorizationTest {
         assertThat(lifetime).isEqualTo(240_000L);
     }
 
+    /** The wire of the MCP TypeScript SDK's requestJwtAuthorizationGrant: client_id and client_secret in the form body. */
+    @Test
+    void theIdpTakesTheClientSecretInTheFormBodyAsTheTypeScriptSdkSendsIt() throws Exception {
+        EnterpriseSignIn signIn = setup.signIn(new HeadlessUserAgent(), EnterpriseSetup.ALICE, setup.atTheIdp(), step -> { });
+        String idJag = io.restassured.RestAssured.given().baseUri(setup.idpIssuer.toString())
+                .contentType("application/x-www-form-urlencoded; charset=UTF-8")
+                .formParam("grant_type", IdpRequests.TOKEN_EXCHANGE).formParam("requested_token_type", IdpRequests.ID_JAG)
+                .formParam("audience", setup.realm.issuer().toString()).formParam("resource", setup.notesUrl().toString())
+                .formParam("subject_token", signIn.get()).formParam("subject_token_type", IdpRequests.ID_TOKEN)
+                .formParam("client_id", EnterpriseSetup.IDP_CLIENT).formParam("client_secret", EnterpriseSetup.IDP_CLIENT_SECRET)
+                .when().post("/oauth2/token")
+                .then().statusCode(200).extract().path("access_token");
+
+        assertThat(SignedJWT.parse(idJag).getJWTClaimsSet().getSubject()).isEqualTo("alice");
+    }
+
     @Test
     void aUserTheEnterprisePolicyExcludesIsRefusedAtTheIdpAndReachesNothing(CapturedOutput output) {
         EnterpriseSignIn bob = setup.signIn(new HeadlessUserAgent(), EnterpriseSetup.BOB, setup.atTheIdp(), step -> { });

@@ -66,11 +66,15 @@ final class EnterpriseSetup implements AutoCloseable {
     }
 
     static EnterpriseSetup start(int idpPort, int notesPort, int ticketsPort) throws Exception {
+        return start(idpPort, notesPort, ticketsPort, randomSecret());
+    }
+
+    /** The same, with the client's secret at Keycloak chosen by the caller ({@code make interop} passes its own). */
+    static EnterpriseSetup start(int idpPort, int notesPort, int ticketsPort, String asClientSecret) throws Exception {
         URI idpIssuer = URI.create("http://127.0.0.1:" + idpPort);
         URI notesUrl = URI.create("http://localhost:" + notesPort + "/mcp");
         URI ticketsUrl = URI.create("http://localhost:" + ticketsPort + "/mcp");
         KeycloakServer keycloak = Keycloak.shared();
-        String asClientSecret = randomSecret();
         Realm realm = keycloak.importRealm(REALM_FILE, Map.of("MCP_SERVER_URL", notesUrl.toString(),
                 "ENTERPRISE_ISSUER", idpIssuer.toString(), "ENTERPRISE_JWKS_URL", idpIssuer + "/oauth2/jwks",
                 "ENTERPRISE_BROKER_SECRET", randomSecret(), "ENTERPRISE_CLIENT_SECRET", asClientSecret));
@@ -87,7 +91,7 @@ final class EnterpriseSetup implements AutoCloseable {
         return new EnterpriseSetup(idp, idpIssuer, idpKey, realm, asClientSecret, notes, ticketsUrl);
     }
 
-    private static String randomSecret() {
+    static String randomSecret() {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(secret);

@@ -19,8 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * demo MCP server "notes", then the walk printed step by step: alice signs in once at the IdP; her MCP client goes
  * from the server's bare URL to tool calls through an ID-JAG (token exchange at the IdP, JWT bearer grant at Keycloak)
  * with no browser and no consent screen at the MCP side, step-up included; then bob, whom the enterprise's policy
- * keeps out of "notes", is refused at the IdP. The sign-in is played by the test kit's headless agent; set
- * {@code LOGIN=browser} to sign in yourself in your desktop browser (alice / alice-demo-password).
+ * keeps out of "notes", is refused at the IdP. Then it keeps serving, for your own client or {@code make interop}'s
+ * ({@code ENTERPRISE_CLIENT_SECRET} sets the client's secret at Keycloak, random otherwise). The sign-in is played by
+ * the test kit's headless agent; set {@code LOGIN=browser} to sign in yourself in your desktop browser
+ * (alice / alice-demo-password).
  */
 public final class RunDemo {
 
@@ -39,7 +41,9 @@ public final class RunDemo {
         int notesPort = Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
         System.out.println("Starting Keycloak (first run on this machine: about a minute to unpack and build it), "
                 + "the enterprise IdP and the MCP server ...");
-        EnterpriseSetup setup = EnterpriseSetup.start(idpPort, notesPort, notesPort + 1);
+        // make interop chooses the client's secret at Keycloak, to give it to a client written elsewhere.
+        String asClientSecret = System.getenv().getOrDefault("ENTERPRISE_CLIENT_SECRET", EnterpriseSetup.randomSecret());
+        EnterpriseSetup setup = EnterpriseSetup.start(idpPort, notesPort, notesPort + 1, asClientSecret);
         boolean realBrowser = "browser".equals(System.getenv("LOGIN"));
         McpOAuthListener print = new McpOAuthListener() {
             @Override
@@ -74,8 +78,11 @@ public final class RunDemo {
             System.out.println("  -> refused at the IdP, as the policy says: " + refused.getMessage());
         }
         System.out.println("\nThe IdP's audit log (logger enterprise.audit) above has one line per decision.");
-        System.out.println("Done.");
-        setup.close();
+        System.out.printf("%n=== Serving: enterprise IdP %s, MCP server %s, its authorization server %s (Ctrl-C to stop) ===%n",
+                setup.idpIssuer, setup.notesUrl(), setup.realm.issuer());
+        System.out.println("  Sign in at the IdP as alice, bob or carol (password <name>-demo-password) with client mcp-desktop"
+                + " (secret mcp-desktop-demo-secret), loopback redirect http://127.0.0.1:<any port>/callback.");
+        Thread.currentThread().join();
     }
 
     private static EnterpriseSignIn signIn(EnterpriseSetup setup, UserCredentials user, boolean realBrowser) {

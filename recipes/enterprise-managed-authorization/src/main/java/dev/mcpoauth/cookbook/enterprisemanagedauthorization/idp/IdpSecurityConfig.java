@@ -110,6 +110,8 @@ class IdpSecurityConfig {
                 .clientSecret(client.clientSecret())
                 .clientName(client.name())
                 .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_BASIC)
+                // The MCP TypeScript SDK's ID-JAG request (requestJwtAuthorizationGrant) sends the secret in the body.
+                .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_POST)
                 .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
                 .authorizationGrantType(AuthorizationGrantType.REFRESH_TOKEN)
                 .authorizationGrantType(AuthorizationGrantType.TOKEN_EXCHANGE)
