@@ -7,11 +7,8 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.mcpoauth.cookbook.enterprisemanagedauthorization.idp.idjag.IdJagExchangeProvider;
 import dev.mcpoauth.cookbook.enterprisemanagedauthorization.signin.EnterpriseSignIn;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
-import java.time.Clock;
+import dev.mcpoauth.cookbook.testkit.time.AheadClock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,7 +75,7 @@ class DirectoryChangesTest {
     @Test
     void anIdTokenAboutToExpireIsRenewedWithTheRefreshTokenAndTheOldOneIsWorthNothing() throws Exception {
         String otherSession = setup.signIn(new HeadlessUserAgent(), EnterpriseSetup.ALICE, setup.atTheIdp(), step -> { }).get();
-        MovableClock clock = new MovableClock();
+        AheadClock clock = new AheadClock();
         EnterpriseSignIn signIn = EnterpriseSignIn.signIn(setup.idpIssuer, setup.atTheIdp(),
                 EnterpriseSetup.headless(new HeadlessUserAgent(), EnterpriseSetup.ALICE, new AtomicInteger()), step -> { }, clock);
         String before = signIn.get();
@@ -94,29 +91,5 @@ class DirectoryChangesTest {
                 .body("error", equalTo("invalid_grant"))
                 .body("error_description", equalTo("The subject_token is not an ID token of a current sign-in at this IdP"));
         IdpRequests.idJag(setup, otherSession, setup.notesUrl(), "mcp:tools"); // another sign-in of alice is untouched
-    }
-
-    /** The client's clock, moved forward by the test. */
-    private static final class MovableClock extends Clock {
-        private volatile Duration offset = Duration.ZERO;
-
-        void advance(Duration by) {
-            offset = offset.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plus(offset);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
     }
 }

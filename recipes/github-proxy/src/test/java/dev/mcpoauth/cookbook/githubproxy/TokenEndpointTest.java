@@ -13,6 +13,7 @@ import dev.mcpoauth.cookbook.githubproxy.github.GitHubTokenStore;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow.Tokens;
+import dev.mcpoauth.cookbook.testkit.time.AheadClock;
 import io.restassured.response.Response;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +35,7 @@ class TokenEndpointTest {
     /** The proxy's default {@code proxy.refresh-reuse-grace}. */
     private static final Duration REUSE_GRACE = Duration.ofSeconds(10);
 
-    private final AdvancingClock clock = new AdvancingClock();
+    private final AheadClock clock = new AheadClock();
     private ProxyStack stack;
 
     @BeforeAll

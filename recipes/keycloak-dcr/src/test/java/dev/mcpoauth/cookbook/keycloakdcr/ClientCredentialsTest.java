@@ -11,10 +11,9 @@ import dev.mcpoauth.cookbook.keycloakdcr.clientcredentials.ClientCredentials;
 import dev.mcpoauth.cookbook.keycloakdcr.token.InMemoryTokenStore;
 import dev.mcpoauth.cookbook.keycloakdcr.token.TokenEndpointException;
 import dev.mcpoauth.cookbook.keycloakdcr.token.TokenSet;
-import java.time.Clock;
+import dev.mcpoauth.cookbook.testkit.time.HandMovedClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -102,7 +101,7 @@ class ClientCredentialsTest {
     @Test
     void theAgentKeepsItsTokenUntilShortlyBeforeItExpires() throws Exception {
         List<String> steps = new CopyOnWriteArrayList<>();
-        MovableClock clock = new MovableClock();
+        HandMovedClock clock = new HandMovedClock();
         McpOAuthClient oauth = agent(demo.agentKey.credentials(issuer(), DemoSetup.AGENT_JWT), steps).clock(clock).build();
         try (McpConnection mcp = oauth.connect()) {
             mcp.callTool("whoami", Map.of());
@@ -182,29 +181,5 @@ class ClientCredentialsTest {
         McpOAuthClient oauth = agent(stolenName.credentials(issuer(), DemoSetup.AGENT_JWT), new CopyOnWriteArrayList<>()).build();
         assertThatThrownBy(oauth::connect).hasStackTraceContaining("invalid_client");
         assertThat(oauth.tokens()).isEmpty();
-    }
-
-    /** A clock the test moves forward; starts at the real time, so Keycloak's tokens are valid for it. */
-    static final class MovableClock extends Clock {
-        private volatile Instant now = Instant.now();
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
     }
 }

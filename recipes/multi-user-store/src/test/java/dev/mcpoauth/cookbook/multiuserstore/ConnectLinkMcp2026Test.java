@@ -10,6 +10,7 @@ import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.browser.UserCredentials;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
 import dev.mcpoauth.cookbook.testkit.postgres.PostgresServer;
+import dev.mcpoauth.cookbook.testkit.time.AheadClock;
 import io.modelcontextprotocol.modern.McpSchema;
 import io.modelcontextprotocol.modern.McpSchema.MetaKeys;
 import io.modelcontextprotocol.modern.client.McpClient;
@@ -64,7 +65,7 @@ class ConnectLinkMcp2026Test {
     private static final String ALICES_FIRST_EVENT = "2026-12-01T09:00  Alice: dentist";
 
     private final TestStack stack = TestStack.shared();
-    private final TestClock clock = new TestClock();
+    private final AheadClock clock = new AheadClock();
     private ServerInstance first;
     private ServerInstance second;
     private ServerInstance otherKey;

@@ -7,6 +7,7 @@ import dev.mcpoauth.cookbook.multiuserstore.store.StoredConnection;
 import dev.mcpoauth.cookbook.multiuserstore.store.TokenRepository;
 import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
 import dev.mcpoauth.cookbook.testkit.postgres.PostgresServer;
+import dev.mcpoauth.cookbook.testkit.time.AheadClock;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Refresh against a real Keycloak realm with refresh-token rotation: before expiry, after an
  * upstream 401, under a storm of concurrent calls, with 5xx and a hanging upstream, and on
  * {@code invalid_grant}. Token requests are counted at a proxy in front of Keycloak. The server reads
- * token expiry on a {@link TestClock}: a test moves it to "30 s before expiry" instead of waiting there.
+ * token expiry on a {@link AheadClock}: a test moves it to "30 s before expiry" instead of waiting there.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -44,7 +45,7 @@ class RefreshTest {
 
     private final TestStack stack = TestStack.shared();
     private final List<String> secretsSeen = new ArrayList<>();
-    private final TestClock clock = new TestClock();
+    private final AheadClock clock = new AheadClock();
     private ServerInstance server;
     private TokenRepository store;
     private Rows rows;

@@ -14,6 +14,7 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
+import dev.mcpoauth.cookbook.testkit.time.AheadClock;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.IOException;
@@ -23,11 +24,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +49,7 @@ class VerifiedTokenCacheHttpTest {
             {"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
              "capabilities":{},"clientInfo":{"name":"verified-token-cache-test","version":"1"}}}""";
 
-    private final HandMovedClock clock = new HandMovedClock();
+    private final AheadClock clock = new AheadClock();
     private final HttpClient http = HttpClient.newHttpClient();
     private final AtomicReference<JWKSet> published = new AtomicReference<>();
     private HttpServer jwks;
@@ -180,30 +178,5 @@ class VerifiedTokenCacheHttpTest {
 
     private static RSAKey signingKey(String kid) throws JOSEException {
         return new RSAKeyGenerator(2048).keyID(kid).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256).generate();
-    }
-
-    /** The system clock, moved forward by hand. */
-    private static final class HandMovedClock extends Clock {
-
-        private volatile Duration ahead = Duration.ZERO;
-
-        void advance(Duration duration) {
-            ahead = ahead.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plus(ahead);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException("UTC only");
-        }
     }
 }

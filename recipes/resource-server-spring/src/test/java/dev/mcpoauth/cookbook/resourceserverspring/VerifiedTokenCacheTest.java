@@ -3,11 +3,9 @@ package dev.mcpoauth.cookbook.resourceserverspring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Clock;
+import dev.mcpoauth.cookbook.testkit.time.HandMovedClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class VerifiedTokenCacheTest {
@@ -15,7 +13,7 @@ class VerifiedTokenCacheTest {
     private static final String TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
     private static final String KEY = "thumbprint-1";
 
-    private final HandMovedClock clock = new HandMovedClock();
+    private final HandMovedClock clock = new HandMovedClock(Instant.parse("2026-12-07T00:00:00Z"));
     private final VerifiedTokenCache<String> cache = new VerifiedTokenCache<>(3, Duration.ofSeconds(60), clock);
 
     @Test
@@ -79,29 +77,5 @@ class VerifiedTokenCacheTest {
     void refusesANonPositiveMaximumAge() {
         assertThatThrownBy(() -> new VerifiedTokenCache<String>(3, Duration.ZERO, clock))
                 .isInstanceOf(IllegalArgumentException.class);
-    }
-
-    /** Time moved by the test, so no test sleeps. */
-    private static final class HandMovedClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-12-07T00:00:00Z");
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
     }
 }

@@ -24,6 +24,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.mcpoauth.cookbook.testkit.browser.HeadlessUserAgent;
 import dev.mcpoauth.cookbook.testkit.browser.UserCredentials;
 import dev.mcpoauth.cookbook.testkit.oauth.AuthorizationCodeFlow;
+import dev.mcpoauth.cookbook.testkit.time.HandMovedClock;
 import dev.mcpoauth.cookbook.tokengateway.config.Backend;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -101,7 +102,7 @@ class GatewayResilienceTest {
 
     @Test
     void withKeycloakDownATokenDueForRenewalGets503WithRetryAfterRatherThanAHang() throws Exception {
-        MutableClock clock = new MutableClock();
+        HandMovedClock clock = new HandMovedClock();
         gateway = GatewayEnvironment.startGateway(GatewayEnvironment.config(), clock);
         String token = login();
         String session = initializedSession(token);

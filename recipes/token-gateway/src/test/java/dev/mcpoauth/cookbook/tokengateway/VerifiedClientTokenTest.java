@@ -16,6 +16,7 @@ import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.mcpoauth.cookbook.testkit.net.FreePort;
+import dev.mcpoauth.cookbook.testkit.time.HandMovedClock;
 import dev.mcpoauth.cookbook.tokengateway.config.Backend;
 import dev.mcpoauth.cookbook.tokengateway.config.GatewayConfig;
 import dev.mcpoauth.cookbook.tokengateway.policy.ToolPolicy;
@@ -46,7 +47,7 @@ class VerifiedClientTokenTest {
     private static final Duration CLOCK_SKEW = Duration.ofSeconds(5);
     private static final Duration TOKEN_LIFETIME = Duration.ofSeconds(20);
 
-    private final MutableClock clock = new MutableClock();
+    private final HandMovedClock clock = new HandMovedClock();
     private final AtomicReference<JWKSet> issuerKeys = new AtomicReference<>();
     private RSAKey signingKey;
     private GatewayConfig config;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mcpoauth.cookbook.testkit.logs.LogCapture;
 import dev.mcpoauth.cookbook.testkit.postgres.PostgresServer;
-import dev.mcpoauth.cookbook.tokengateway.MutableClock;
+import dev.mcpoauth.cookbook.testkit.time.HandMovedClock;
 import dev.mcpoauth.cookbook.tokengateway.config.RateLimitDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -29,7 +29,7 @@ class SharedRateLimiterTest {
 
     private static PostgresServer.Database database;
 
-    private final MutableClock clock = new MutableClock();
+    private final HandMovedClock clock = new HandMovedClock();
     private final List<RateLimiter> limiters = new ArrayList<>();
 
     @BeforeAll

@@ -1,4 +1,4 @@
-package dev.mcpoauth.cookbook.multiuserstore;
+package dev.mcpoauth.cookbook.testkit.time;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,21 +7,25 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /**
- * The server's clock in tests: the system clock moved forward by what the test asks. Time still runs,
- * so timeouts and backoff behave as in production; a test jumps to "30 s before expiry" instead of
- * sleeping there.
+ * The system clock moved ahead by what a test asks. Time still runs, so timeouts and backoff behave as in production,
+ * and tokens a real server issued stay valid on it; a test jumps to "30 s before expiry" instead of sleeping there.
  */
-final class TestClock extends Clock {
+public final class AheadClock extends Clock {
 
     private volatile Duration ahead = Duration.ZERO;
 
+    /** Moves the clock on by {@code by}. */
+    public void advance(Duration by) {
+        ahead = ahead.plus(by);
+    }
+
     /** From now on, this clock reads {@code instant} (and runs on from there). */
-    void jumpTo(Instant instant) {
+    public void jumpTo(Instant instant) {
         ahead = Duration.between(Instant.now(), instant);
     }
 
     /** Back to the system clock. */
-    void reset() {
+    public void reset() {
         ahead = Duration.ZERO;
     }
 
